@@ -1,0 +1,13 @@
+//! keyward proves security properties of AWS IAM and KMS key policies with an SMT solver and
+//! answers every refuted property with a concrete counterexample request.
+//!
+//! The pipeline runs in one direction: `policy` reads JSON into the validated `model`; `eval`
+//! decides concrete requests (the oracle); `smt` (the only module that touches z3) encodes the
+//! model and queries; `properties` turns questions into queries and replays every
+//! counterexample through `eval`; `controls` are the named checks; `inputs` gathers the policies
+//! in scope; `report` renders results; `cli` is the thin command-line layer.
+
+pub mod cli;
+pub mod eval;
+pub mod model;
+pub mod policy;

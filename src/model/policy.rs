@@ -1,0 +1,133 @@
+//! A policy document after validation: Version, Id and an ordered list of statements, each with
+//! its Effect, Principal/NotPrincipal, Action/NotAction, Resource/NotResource and Condition.
+//! Every statement keeps its JSON path and source span so findings can point at it.
+
+use crate::model::condition::{ArnPattern, Clause};
+use crate::model::principal::PrincipalPattern;
+use crate::model::template::Template;
+use crate::policy::source::{Source, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    V2012_10_17,
+    V2008_10_17,
+    /// No Version element: AWS evaluates the policy with the 2008-10-17 rules.
+    Absent,
+}
+
+impl Version {
+    /// Policy variables are recognised only under 2012-10-17.
+    pub fn variables(self) -> bool {
+        self == Version::V2012_10_17
+    }
+
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Version::V2012_10_17 => Some("2012-10-17"),
+            Version::V2008_10_17 => Some("2008-10-17"),
+            Version::Absent => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// Principal (`negated = false`) or NotPrincipal (`negated = true`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PrincipalElement {
+    pub negated: bool,
+    pub patterns: Vec<PrincipalPattern>,
+}
+
+/// Action or NotAction. Patterns are `service:Name` globs compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActionElement {
+    pub negated: bool,
+    pub patterns: Vec<Template>,
+}
+
+/// Resource or NotResource. Patterns are case-sensitive, possibly with variables.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResourceElement {
+    pub negated: bool,
+    pub patterns: Vec<ResourcePattern>,
+}
+
+/// One Resource entry. AWS matches resource ARNs segment by segment: a wildcard matches within
+/// one of the six colon-separated segments and never across a colon (the sixth segment, the
+/// resource part, keeps any further colons). `*` alone, and entries without ARN structure, are
+/// matched against the whole resource string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ResourcePattern {
+    Whole(Template),
+    Arn(ArnPattern),
+}
+
+impl ResourcePattern {
+    pub fn raw(&self) -> String {
+        match self {
+            ResourcePattern::Whole(t) => t.raw().to_string(),
+            ResourcePattern::Arn(a) => a.raw(),
+        }
+    }
+
+    pub fn templates(&self) -> Vec<&Template> {
+        match self {
+            ResourcePattern::Whole(t) => vec![t],
+            ResourcePattern::Arn(a) => a.segments.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// Position in the policy's Statement list (0-based).
+    pub index: usize,
+    pub sid: Option<String>,
+    pub effect: Effect,
+    /// Absent in identity policies.
+    pub principal: Option<PrincipalElement>,
+    pub action: ActionElement,
+    /// Absent Resource and NotResource: the statement has no effect (KMS Developer Guide: "If the
+    /// required Resource element is missing from a key policy statement, the policy statement
+    /// has no effect"; IAM rejects identity policies without it).
+    pub resource: Option<ResourceElement>,
+    /// Clauses of the Condition block, ANDed.
+    pub conditions: Vec<Clause>,
+    /// `Statement[3]` (or `Statement` when the element is a single object).
+    pub path: String,
+    pub span: Span,
+}
+
+impl Statement {
+    /// How findings name a statement: its Sid when it has one, else its index.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(s) if !s.is_empty() => format!("#{} ({})", self.index, s),
+            _ => format!("#{}", self.index),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub source: Source,
+    pub version: Version,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+}
+
+impl Policy {
+    /// A policy with a Principal/NotPrincipal element in some statement is a resource policy.
+    pub fn has_principals(&self) -> bool {
+        self.statements.iter().any(|s| s.principal.is_some())
+    }
+
+    pub fn name(&self) -> &str {
+        self.source.name()
+    }
+}

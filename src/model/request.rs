@@ -1,0 +1,140 @@
+//! A concrete request: principal, action, resource and context. The context maps condition
+//! keys to one or several string values (multi-valued keys such as `aws:TagKeys`). Keys that a
+//! real request always carries and that are fixed by the request itself (CONTROLS.md, "Context
+//! consistency") are derived here when the request file leaves them out; a value the request
+//! gives explicitly is never overridden.
+
+use crate::model::key::ContextKey;
+use crate::model::principal::{Principal, PrincipalKind};
+use crate::model::value::Arn;
+use indexmap::IndexMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    values: IndexMap<ContextKey, Vec<String>>,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Set a key; an empty list is the same as an absent key.
+    pub fn insert(&mut self, key: &str, values: Vec<String>) {
+        let key = ContextKey::new(key);
+        if values.is_empty() {
+            self.values.shift_remove(&key);
+        } else {
+            self.values.insert(key, values);
+        }
+    }
+
+    pub fn get(&self, key: &ContextKey) -> Option<&[String]> {
+        self.values.get(key).map(|v| v.as_slice())
+    }
+
+    pub fn contains(&self, key: &ContextKey) -> bool {
+        self.values.contains_key(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ContextKey, &Vec<String>)> {
+        self.values.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub principal: Principal,
+    /// `service:Action` as the caller names it (matched case-insensitively).
+    pub action: String,
+    /// An ARN, or `*` for actions that take no resource (kms:CreateKey, kms:ListKeys, …).
+    pub resource: String,
+    pub context: Context,
+}
+
+impl Request {
+    /// The context with the consistency axioms applied for keys the request leaves out.
+    /// Each axiom names its source.
+    pub fn effective_context(&self) -> Context {
+        let mut ctx = self.context.clone();
+        let mut derive = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                if !ctx.contains(&ContextKey::new(key)) {
+                    ctx.insert(key, vec![v]);
+                }
+            }
+        };
+        let p = &self.principal;
+        if p.kind.in_account() {
+            // IAM User Guide, global condition keys: aws:PrincipalArn is the ARN of the user,
+            // role (not the session) or root; aws:PrincipalAccount is the caller's account.
+            derive("aws:PrincipalArn", Some(p.arn.clone()));
+            derive("aws:PrincipalAccount", Some(p.account.clone()));
+            // KMS Developer Guide, kms:CallerAccount: the account of the caller.
+            if self.action.to_ascii_lowercase().starts_with("kms:") {
+                derive("kms:CallerAccount", Some(p.account.clone()));
+            }
+        }
+        if p.kind == PrincipalKind::Service {
+            // aws:PrincipalServiceName: present when the caller is a service principal.
+            derive("aws:PrincipalServiceName", Some(p.arn.clone()));
+        }
+        derive("aws:PrincipalType", p.kind.principal_type().map(str::to_string));
+        if let Some(arn) = Arn::parse(&self.resource) {
+            // aws:ResourceAccount: the account that owns the resource.
+            if !arn.account.is_empty() {
+                derive("aws:ResourceAccount", Some(arn.account.clone()));
+            }
+            // aws:RequestedRegion: a KMS request goes to the key's own Region.
+            if arn.service == "kms" && !arn.region.is_empty() && self.action.to_ascii_lowercase().starts_with("kms:") {
+                derive("aws:RequestedRegion", Some(arn.region.clone()));
+            }
+        }
+        ctx
+    }
+
+    /// The account that owns the resource, if the resource names one.
+    pub fn resource_account(&self) -> Option<String> {
+        Arn::parse(&self.resource).map(|a| a.account).filter(|a| !a.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axioms_fill_what_is_missing_and_keep_what_is_given() {
+        let mut context = Context::new();
+        context.insert("aws:PrincipalAccount", vec!["999999999999".into()]);
+        let r = Request {
+            principal: Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap(),
+            action: "kms:Decrypt".into(),
+            resource: "arn:aws:kms:eu-west-1:444455556666:key/k".into(),
+            context,
+        };
+        let c = r.effective_context();
+        let get = |k: &str| c.get(&ContextKey::new(k)).map(|v| v[0].clone());
+        assert_eq!(get("kms:CallerAccount").as_deref(), Some("111122223333"));
+        assert_eq!(get("aws:PrincipalAccount").as_deref(), Some("999999999999"));
+        assert_eq!(get("aws:ResourceAccount").as_deref(), Some("444455556666"));
+        assert_eq!(get("aws:RequestedRegion").as_deref(), Some("eu-west-1"));
+        assert_eq!(get("aws:PrincipalType").as_deref(), Some("User"));
+    }
+
+    #[test]
+    fn anonymous_requests_carry_no_principal_keys() {
+        let r = Request { principal: Principal::anonymous(), action: "kms:Decrypt".into(), resource: "*".into(), context: Context::new() };
+        let c = r.effective_context();
+        assert!(c.get(&ContextKey::new("aws:PrincipalArn")).is_none());
+        assert!(c.get(&ContextKey::new("kms:CallerAccount")).is_none());
+    }
+}

@@ -1,0 +1,108 @@
+//! The request file format of `keyward eval` and of the semantics cases:
+//! `{"principal": ARN | service principal | "anonymous", "action": "kms:Decrypt",
+//!   "resource": ARN | "*", "context": {"key": "value" | ["v1", "v2"]}}`.
+//! Counterexamples are printed in this same format so they can be fed back to `keyward eval`.
+
+use crate::model::principal::Principal;
+use crate::model::request::{Context, Request};
+use crate::policy::diagnostic::{Diagnostic, Diagnostics};
+use crate::policy::json::{kind_name, prop_name, span, value_span, JsonValue};
+use crate::policy::source::{path_index, path_member, Source};
+
+/// Read a request from a JSON subtree.
+pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Request, Diagnostics> {
+    let mut errors = Vec::new();
+    let mut err = |sp, p: &str, m: String| errors.push(Diagnostic::at(source, sp, p, m));
+    let JsonValue::Object(obj) = v else {
+        return Err(Diagnostic::at(source, value_span(v), path, format!("a request must be an object, found {}", kind_name(v))).into());
+    };
+    let (mut principal, mut action, mut resource, mut context) = (None, None, None, Context::new());
+    for p in &obj.properties {
+        let name = prop_name(&p.name);
+        let ppath = path_member(path, &name);
+        let text = match &p.value {
+            JsonValue::StringLit(s) => Some(s.value.to_string()),
+            _ => None,
+        };
+        match (name.as_str(), text) {
+            ("principal", Some(t)) => match Principal::parse(&t) {
+                Ok(pr) => principal = Some(pr),
+                Err(e) => err(value_span(&p.value), &ppath, e),
+            },
+            ("action", Some(t)) => {
+                if t.split_once(':').is_some_and(|(s, n)| !s.is_empty() && !n.is_empty()) {
+                    action = Some(t)
+                } else {
+                    err(value_span(&p.value), &ppath, format!("{t:?} is not an action (service:Name)"))
+                }
+            }
+            ("resource", Some(t)) => resource = Some(t),
+            ("principal" | "action" | "resource", None) => err(value_span(&p.value), &ppath, format!("{name} must be a string, found {}", kind_name(&p.value))),
+            ("context", _) => match &p.value {
+                JsonValue::Object(ctx) => {
+                    for kp in &ctx.properties {
+                        let key = prop_name(&kp.name);
+                        let kpath = path_member(&ppath, &key);
+                        let scalar = |v: &JsonValue<'_>| match v {
+                            JsonValue::StringLit(s) => Some(s.value.to_string()),
+                            JsonValue::NumberLit(n) => Some(n.value.to_string()),
+                            JsonValue::BooleanLit(b) => Some(b.value.to_string()),
+                            _ => None,
+                        };
+                        let values = match &kp.value {
+                            JsonValue::Array(a) => {
+                                let mut out = Vec::new();
+                                for (i, e) in a.elements.iter().enumerate() {
+                                    match scalar(e) {
+                                        Some(s) => out.push(s),
+                                        None => err(value_span(e), &path_index(&kpath, i), format!("context values must be strings, found {}", kind_name(e))),
+                                    }
+                                }
+                                out
+                            }
+                            other => match scalar(other) {
+                                Some(s) => vec![s],
+                                None => {
+                                    err(value_span(other), &kpath, format!("a context value must be a string or an array of strings, found {}", kind_name(other)));
+                                    vec![]
+                                }
+                            },
+                        };
+                        context.insert(&key, values);
+                    }
+                }
+                other => err(value_span(other), &ppath, format!("context must be an object, found {}", kind_name(other))),
+            },
+            (other, _) => err(span(&p.range), &ppath, format!("unknown request field {other:?} (expected principal, action, resource, context)")),
+        }
+    }
+    let sp = span(&obj.range);
+    if principal.is_none() && !obj.properties.iter().any(|p| prop_name(&p.name) == "principal") {
+        err(sp, path, "the request has no principal".into());
+    }
+    if action.is_none() && !obj.properties.iter().any(|p| prop_name(&p.name) == "action") {
+        err(sp, path, "the request has no action".into());
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    match (principal, action) {
+        (Some(principal), Some(action)) => Ok(Request { principal, action, resource: resource.unwrap_or_else(|| "*".into()), context }),
+        _ => Err(Diagnostic::at(source, sp, path, "incomplete request").into()),
+    }
+}
+
+/// Render a request in the request-file format (context keys in their given order).
+pub fn request_to_json(r: &Request) -> serde_json::Value {
+    let mut ctx = serde_json::Map::new();
+    for (k, v) in r.context.iter() {
+        let value = if v.len() == 1 { serde_json::Value::String(v[0].clone()) } else { serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect()) };
+        ctx.insert(k.name().to_string(), value);
+    }
+    serde_json::json!({
+        "principal": r.principal.render(),
+        "action": r.action,
+        "resource": r.resource,
+        "context": ctx,
+    })
+}

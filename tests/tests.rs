@@ -1,0 +1,7 @@
+//! The one integration-test binary (every extra binary would link libz3 again). Each module
+//! reads like a specification of one area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod parsing;

@@ -11,3 +11,4 @@ pub mod cli;
 pub mod eval;
 pub mod model;
 pub mod policy;
+pub mod smt;

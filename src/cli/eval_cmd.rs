@@ -10,8 +10,11 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     /// The request: {"principal", "action", "resource", "context"}.
-    #[arg(long, value_name = "REQUEST.json")]
-    pub request: PathBuf,
+    #[arg(long, value_name = "REQUEST.json", required_unless_present = "requests", conflicts_with = "requests")]
+    pub request: Option<PathBuf>,
+    /// Many requests, one JSON object per line; prints one JSON decision per line.
+    #[arg(long, value_name = "REQUESTS.jsonl")]
+    pub requests: Option<PathBuf>,
     /// An identity policy of the principal (repeatable).
     #[arg(long = "identity", value_name = "POLICY.json")]
     pub identity: Vec<PathBuf>,
@@ -54,12 +57,22 @@ pub fn run(args: &EvalArgs) -> i32 {
         scps: args.scp.iter().filter_map(&mut load).collect(),
         session: args.session.iter().filter_map(&mut load).collect(),
     };
-    let request = match load_request(&args.request) {
-        Ok(r) => Some(r),
-        Err(e) => {
+    if let Some(batch) = &args.requests {
+        if !errors.is_empty() {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            return EXIT_INPUT;
+        }
+        return run_batch(&set, batch);
+    }
+    let request = match args.request.as_deref().map(load_request) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(e)) => {
             errors.extend(e.0);
             None
         }
+        None => None,
     };
     if !errors.is_empty() {
         for e in &errors {
@@ -74,6 +87,39 @@ pub fn run(args: &EvalArgs) -> i32 {
         Format::Text => print!("{}", render_text(&request, &ev)),
     }
     EXIT_OK
+}
+
+/// `--requests`: one decision per input line (`{"decision": …}` or `{"error": …}`); the exit
+/// code is 2 when any line is bad, after every line was answered.
+fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {name}: cannot read the file: {e}");
+            return EXIT_INPUT;
+        }
+    };
+    let mut bad = false;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let source = Source::new(format!("{name}:{}", i + 1), line.to_string());
+        let out = match with_json(&source, |root| read_request(&source, root, "")) {
+            Ok(r) => serde_json::json!({"decision": evaluate(set, &r).decision}),
+            Err(e) => {
+                bad = true;
+                serde_json::json!({"error": e.to_string()})
+            }
+        };
+        println!("{out}");
+    }
+    if bad {
+        EXIT_INPUT
+    } else {
+        EXIT_OK
+    }
 }
 
 /// The stable JSON form: `{"decision", "matched", "unmatched_conditions", "reasons"}`.

@@ -4,6 +4,7 @@
 
 use crate::model::condition::{ArnPattern, BaseOp, Clause, ConditionValue, SetOp, StrMatch};
 use crate::model::key::ContextKey;
+use crate::model::keys::is_multi_valued;
 use crate::model::request::Context;
 use crate::model::template::Template;
 use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
@@ -96,6 +97,10 @@ pub fn eval_clause(clause: &Clause, ctx: &Context) -> ClauseOutcome {
                 };
                 (holds, why.to_string())
             }
+            Some(_) if op.set.is_none() && is_multi_valued(&clause.key) => (
+                false,
+                format!("{} is a multivalued key and {} has no ForAnyValue/ForAllValues qualifier: such a clause never matches a present key", clause.key, op.name()),
+            ),
             Some(values) => {
                 let positive = base.positive();
                 let lit = |v: &String| {
@@ -108,8 +113,8 @@ pub fn eval_clause(clause: &Clause, ctx: &Context) -> ClauseOutcome {
                 };
                 let holds = match op.set {
                     Some(SetOp::ForAllValues) => values.iter().all(lit),
-                    // A plain operator on a multi-valued key behaves as ForAnyValue: it holds
-                    // when some request value satisfies it.
+                    // A single-valued key carries one value in real requests; should a request
+                    // give several, a plain operator holds when one of them satisfies it.
                     Some(SetOp::ForAnyValue) | None => values.iter().any(lit),
                 };
                 let shown = if values.len() == 1 { format!("{:?}", values[0]) } else { format!("{values:?}") };

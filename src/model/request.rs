@@ -83,6 +83,10 @@ impl Request {
                 derive("kms:CallerAccount", Some(p.account.clone()));
             }
         }
+        if p.kind == PrincipalKind::User {
+            // aws:username: always present for IAM users; the last segment of the user ARN.
+            derive("aws:username", p.arn.rsplit('/').next().map(str::to_string));
+        }
         if p.kind == PrincipalKind::Service {
             // aws:PrincipalServiceName: present when the caller is a service principal.
             derive("aws:PrincipalServiceName", Some(p.arn.clone()));

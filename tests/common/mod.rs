@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: locating the project's corpus and the optional
 //! shared data sets (tests that need the latter skip cleanly when it is absent).
 
+pub mod cases;
+
 use std::path::{Path, PathBuf};
 
 pub fn project_dir() -> PathBuf {

@@ -1,0 +1,6 @@
+//! The SMT layer, the only part of keyward that touches z3: the term language and its folding
+//! (`term`), the SMT-LIB2 printer (`smtlib`), the policy encoding (`encode`), the solver
+//! backends (`solver`) and the decoding of models into concrete requests (`decode`).
+
+pub mod regex;
+pub mod term;

@@ -1,0 +1,722 @@
+//! The SMT term language keyward builds its queries in: a hash-consed arena of terms over the
+//! sorts Bool, Int, String, RegLan and bit-vectors, with smart constructors that fold what can be
+//! decided without a solver (constants, `and`/`or` with a known operand, string functions on
+//! literals, regular-expression membership of literals). Folding is what lets trivial queries
+//! (a policy that never mentions KMS, an action that no statement covers) return without a
+//! solver call. The same terms are printed as SMT-LIB2 (`smtlib.rs`) for z3, external solvers
+//! and `--dump-smt`.
+
+use std::collections::HashMap;
+
+/// A term: an index into `Terms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct T(pub u32);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Sort {
+    Bool,
+    Int,
+    Str,
+    Re,
+    Bv(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Node {
+    True,
+    False,
+    Int(i128),
+    Str(String),
+    Bv(u128, u32),
+    Var(String, Sort),
+    Not(T),
+    And(Vec<T>),
+    Or(Vec<T>),
+    Ite(T, T, T),
+    Eq(T, T),
+    Le(T, T),
+    Lt(T, T),
+    Add(Vec<T>),
+    Mul(i128, T),
+    Concat(Vec<T>),
+    Len(T),
+    Prefix(T, T),
+    Suffix(T, T),
+    Contains(T, T),
+    IndexOf(T, T, T),
+    Substr(T, T, T),
+    InRe(T, T),
+    ReLit(String),
+    ReConcat(Vec<T>),
+    ReUnion(Vec<T>),
+    ReStar(T),
+    ReAllChar,
+    ReAll,
+    ReNone,
+    ReRange(char, char),
+    ReLoop(T, u32, u32),
+    BvAnd(T, T),
+}
+
+/// The arena. Equal nodes get equal ids, so structural equality is id equality.
+#[derive(Debug, Default, Clone)]
+pub struct Terms {
+    nodes: Vec<Node>,
+    sorts: Vec<Sort>,
+    index: HashMap<Node, T>,
+}
+
+impl Terms {
+    pub fn new() -> Terms {
+        let mut t = Terms::default();
+        t.intern(Node::True, Sort::Bool);
+        t.intern(Node::False, Sort::Bool);
+        t
+    }
+
+    pub fn node(&self, t: T) -> &Node {
+        &self.nodes[t.0 as usize]
+    }
+
+    pub fn sort(&self, t: T) -> &Sort {
+        &self.sorts[t.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn intern(&mut self, n: Node, s: Sort) -> T {
+        if let Some(&t) = self.index.get(&n) {
+            return t;
+        }
+        let t = T(self.nodes.len() as u32);
+        self.nodes.push(n.clone());
+        self.sorts.push(s);
+        self.index.insert(n, t);
+        t
+    }
+
+    // ---- constants and variables ----
+
+    pub fn tt(&mut self) -> T {
+        T(0)
+    }
+
+    pub fn ff(&mut self) -> T {
+        T(1)
+    }
+
+    pub fn bool(&mut self, b: bool) -> T {
+        if b {
+            T(0)
+        } else {
+            T(1)
+        }
+    }
+
+    pub fn int(&mut self, i: i128) -> T {
+        self.intern(Node::Int(i), Sort::Int)
+    }
+
+    pub fn str(&mut self, s: &str) -> T {
+        self.intern(Node::Str(s.to_string()), Sort::Str)
+    }
+
+    pub fn bv(&mut self, v: u128, width: u32) -> T {
+        let mask = if width >= 128 { u128::MAX } else { (1u128 << width) - 1 };
+        self.intern(Node::Bv(v & mask, width), Sort::Bv(width))
+    }
+
+    pub fn var(&mut self, name: &str, sort: Sort) -> T {
+        self.intern(Node::Var(name.to_string(), sort.clone()), sort)
+    }
+
+    pub fn as_bool(&self, t: T) -> Option<bool> {
+        match self.node(t) {
+            Node::True => Some(true),
+            Node::False => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self, t: T) -> Option<&str> {
+        match self.node(t) {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_int(&self, t: T) -> Option<i128> {
+        match self.node(t) {
+            Node::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    // ---- Boolean structure ----
+
+    pub fn not(&mut self, a: T) -> T {
+        match self.node(a) {
+            Node::True => self.ff(),
+            Node::False => self.tt(),
+            Node::Not(x) => *x,
+            _ => self.intern(Node::Not(a), Sort::Bool),
+        }
+    }
+
+    pub fn and(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut out: Vec<T> = Vec::new();
+        for t in items {
+            match self.node(t) {
+                Node::True => {}
+                Node::False => return self.ff(),
+                Node::And(xs) => out.extend(xs.iter().copied()),
+                _ => out.push(t),
+            }
+        }
+        out.sort();
+        out.dedup();
+        for &x in &out {
+            if let Node::Not(y) = self.node(x) {
+                if out.binary_search(y).is_ok() {
+                    return self.ff();
+                }
+            }
+        }
+        match out.len() {
+            0 => self.tt(),
+            1 => out[0],
+            _ => self.intern(Node::And(out), Sort::Bool),
+        }
+    }
+
+    pub fn or(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut out: Vec<T> = Vec::new();
+        for t in items {
+            match self.node(t) {
+                Node::False => {}
+                Node::True => return self.tt(),
+                Node::Or(xs) => out.extend(xs.iter().copied()),
+                _ => out.push(t),
+            }
+        }
+        out.sort();
+        out.dedup();
+        for &x in &out {
+            if let Node::Not(y) = self.node(x) {
+                if out.binary_search(y).is_ok() {
+                    return self.tt();
+                }
+            }
+        }
+        match out.len() {
+            0 => self.ff(),
+            1 => out[0],
+            _ => self.intern(Node::Or(out), Sort::Bool),
+        }
+    }
+
+    pub fn and2(&mut self, a: T, b: T) -> T {
+        self.and([a, b])
+    }
+
+    pub fn or2(&mut self, a: T, b: T) -> T {
+        self.or([a, b])
+    }
+
+    pub fn implies(&mut self, a: T, b: T) -> T {
+        let na = self.not(a);
+        self.or([na, b])
+    }
+
+    pub fn iff(&mut self, a: T, b: T) -> T {
+        self.eq(a, b)
+    }
+
+    pub fn ite(&mut self, c: T, a: T, b: T) -> T {
+        match self.node(c) {
+            Node::True => return a,
+            Node::False => return b,
+            _ => {}
+        }
+        if a == b {
+            return a;
+        }
+        if *self.sort(a) == Sort::Bool {
+            match (self.as_bool(a), self.as_bool(b)) {
+                (Some(true), Some(false)) => return c,
+                (Some(false), Some(true)) => return self.not(c),
+                (Some(true), None) => return self.or([c, b]),
+                (Some(false), None) => {
+                    let nc = self.not(c);
+                    return self.and([nc, b]);
+                }
+                (None, Some(true)) => {
+                    let nc = self.not(c);
+                    return self.or([nc, a]);
+                }
+                (None, Some(false)) => return self.and([c, a]),
+                _ => {}
+            }
+        }
+        let s = self.sort(a).clone();
+        self.intern(Node::Ite(c, a, b), s)
+    }
+
+    pub fn eq(&mut self, a: T, b: T) -> T {
+        if a == b {
+            return self.tt();
+        }
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        match (self.node(a), self.node(b)) {
+            (Node::True, _) => return b,
+            (_, Node::True) => return a,
+            (Node::False, _) => return self.not(b),
+            (_, Node::False) => return self.not(a),
+            (Node::Int(_), Node::Int(_)) | (Node::Str(_), Node::Str(_)) | (Node::Bv(..), Node::Bv(..)) => return self.ff(),
+            _ => {}
+        }
+        // A literal can never equal a concatenation whose literal prefix or suffix disagrees.
+        if let (Some(lit), Some(parts)) = (self.str_lit_of(a, b), self.concat_parts_of(a, b)) {
+            let (pre, suf) = self.literal_ends(&parts);
+            if !lit.starts_with(&pre) || !lit.ends_with(&suf) || lit.len() < pre.len() + suf.len() && parts.len() > 1 && pre.len() + suf.len() > lit.len() {
+                return self.ff();
+            }
+        }
+        self.intern(Node::Eq(a, b), Sort::Bool)
+    }
+
+    fn str_lit_of(&self, a: T, b: T) -> Option<String> {
+        self.as_str(a).or_else(|| self.as_str(b)).map(str::to_string)
+    }
+
+    fn concat_parts_of(&self, a: T, b: T) -> Option<Vec<T>> {
+        match (self.node(a), self.node(b)) {
+            (Node::Concat(p), _) | (_, Node::Concat(p)) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// The literal text at the start and at the end of a concatenation.
+    fn literal_ends(&self, parts: &[T]) -> (String, String) {
+        let pre = parts.first().and_then(|p| self.as_str(*p)).unwrap_or("").to_string();
+        let suf = if parts.len() > 1 { parts.last().and_then(|p| self.as_str(*p)).unwrap_or("").to_string() } else { String::new() };
+        (pre, suf)
+    }
+
+    pub fn ne(&mut self, a: T, b: T) -> T {
+        let e = self.eq(a, b);
+        self.not(e)
+    }
+
+    // ---- integers ----
+
+    pub fn le(&mut self, a: T, b: T) -> T {
+        match (self.as_int(a), self.as_int(b)) {
+            (Some(x), Some(y)) => self.bool(x <= y),
+            _ if a == b => self.tt(),
+            _ => self.intern(Node::Le(a, b), Sort::Bool),
+        }
+    }
+
+    pub fn lt(&mut self, a: T, b: T) -> T {
+        match (self.as_int(a), self.as_int(b)) {
+            (Some(x), Some(y)) => self.bool(x < y),
+            _ if a == b => self.ff(),
+            _ => self.intern(Node::Lt(a, b), Sort::Bool),
+        }
+    }
+
+    pub fn ge(&mut self, a: T, b: T) -> T {
+        self.le(b, a)
+    }
+
+    pub fn gt(&mut self, a: T, b: T) -> T {
+        self.lt(b, a)
+    }
+
+    pub fn add(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut konst: i128 = 0;
+        let mut out = Vec::new();
+        for t in items {
+            match self.node(t) {
+                Node::Int(i) => konst = konst.saturating_add(*i),
+                Node::Add(xs) => out.extend(xs.iter().copied()),
+                _ => out.push(t),
+            }
+        }
+        if konst != 0 || out.is_empty() {
+            let k = self.int(konst);
+            out.push(k);
+        }
+        if out.len() == 1 {
+            return out[0];
+        }
+        self.intern(Node::Add(out), Sort::Int)
+    }
+
+    pub fn mul(&mut self, k: i128, a: T) -> T {
+        match self.node(a) {
+            Node::Int(i) => {
+                let v = k.saturating_mul(*i);
+                self.int(v)
+            }
+            _ if k == 1 => a,
+            _ if k == 0 => self.int(0),
+            _ => self.intern(Node::Mul(k, a), Sort::Int),
+        }
+    }
+
+    // ---- strings ----
+
+    pub fn concat(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut out: Vec<T> = Vec::new();
+        let mut flat = Vec::new();
+        for t in items {
+            match self.node(t) {
+                Node::Concat(xs) => flat.extend(xs.iter().copied()),
+                _ => flat.push(t),
+            }
+        }
+        for t in flat {
+            if let Some(s) = self.as_str(t) {
+                if s.is_empty() {
+                    continue;
+                }
+                if let Some(last) = out.last().copied() {
+                    if let Some(prev) = self.as_str(last) {
+                        let joined = format!("{prev}{s}");
+                        out.pop();
+                        let j = self.str(&joined);
+                        out.push(j);
+                        continue;
+                    }
+                }
+            }
+            out.push(t);
+        }
+        match out.len() {
+            0 => self.str(""),
+            1 => out[0],
+            _ => self.intern(Node::Concat(out), Sort::Str),
+        }
+    }
+
+    pub fn str_len(&mut self, s: T) -> T {
+        match self.node(s) {
+            Node::Str(x) => {
+                let n = x.chars().count() as i128;
+                self.int(n)
+            }
+            _ => self.intern(Node::Len(s), Sort::Int),
+        }
+    }
+
+    /// `p` is a prefix of `s`.
+    pub fn prefix(&mut self, p: T, s: T) -> T {
+        match (self.node(p), self.node(s)) {
+            (Node::Str(a), _) if a.is_empty() => self.tt(),
+            (Node::Str(a), Node::Str(b)) => {
+                let r = b.starts_with(a.as_str());
+                self.bool(r)
+            }
+            (Node::Str(a), Node::Concat(parts)) => {
+                if let Some(first) = parts.first().and_then(|f| self.as_str(*f)) {
+                    let (a, first) = (a.clone(), first.to_string());
+                    if first.starts_with(&a) {
+                        return self.tt();
+                    }
+                    if !a.starts_with(&first) {
+                        return self.ff();
+                    }
+                }
+                self.intern(Node::Prefix(p, s), Sort::Bool)
+            }
+            _ if p == s => self.tt(),
+            _ => self.intern(Node::Prefix(p, s), Sort::Bool),
+        }
+    }
+
+    /// `x` is a suffix of `s`.
+    pub fn suffix(&mut self, x: T, s: T) -> T {
+        match (self.node(x), self.node(s)) {
+            (Node::Str(a), _) if a.is_empty() => self.tt(),
+            (Node::Str(a), Node::Str(b)) => {
+                let r = b.ends_with(a.as_str());
+                self.bool(r)
+            }
+            (Node::Str(a), Node::Concat(parts)) => {
+                if let Some(last) = parts.last().and_then(|f| self.as_str(*f)) {
+                    let (a, last) = (a.clone(), last.to_string());
+                    if last.ends_with(&a) {
+                        return self.tt();
+                    }
+                    if !a.ends_with(&last) {
+                        return self.ff();
+                    }
+                }
+                self.intern(Node::Suffix(x, s), Sort::Bool)
+            }
+            _ if x == s => self.tt(),
+            _ => self.intern(Node::Suffix(x, s), Sort::Bool),
+        }
+    }
+
+    /// `s` contains `x`.
+    pub fn contains(&mut self, s: T, x: T) -> T {
+        match (self.node(s), self.node(x)) {
+            (_, Node::Str(a)) if a.is_empty() => self.tt(),
+            (Node::Str(a), Node::Str(b)) => {
+                let r = a.contains(b.as_str());
+                self.bool(r)
+            }
+            _ => self.intern(Node::Contains(s, x), Sort::Bool),
+        }
+    }
+
+    /// First index of `x` in `s` at or after `start` (-1 when absent).
+    pub fn indexof(&mut self, s: T, x: T, start: T) -> T {
+        if let (Some(a), Some(b), Some(i)) = (self.as_str(s), self.as_str(x), self.as_int(start)) {
+            let chars: Vec<char> = a.chars().collect();
+            let pat: Vec<char> = b.chars().collect();
+            let r = if i < 0 || i as usize > chars.len() {
+                -1
+            } else {
+                (i as usize..=chars.len().saturating_sub(pat.len()).max(i as usize))
+                    .find(|&k| k + pat.len() <= chars.len() && chars[k..k + pat.len()] == pat[..])
+                    .map(|k| k as i128)
+                    .unwrap_or(-1)
+            };
+            return self.int(r);
+        }
+        self.intern(Node::IndexOf(s, x, start), Sort::Int)
+    }
+
+    pub fn substr(&mut self, s: T, off: T, len: T) -> T {
+        self.intern(Node::Substr(s, off, len), Sort::Str)
+    }
+
+    pub fn in_re(&mut self, s: T, re: T) -> T {
+        match self.node(re) {
+            Node::ReAll => return self.tt(),
+            Node::ReNone => return self.ff(),
+            Node::ReLit(l) => {
+                let l = l.clone();
+                let lit = self.str(&l);
+                return self.eq(s, lit);
+            }
+            _ => {}
+        }
+        if let Some(text) = self.as_str(s) {
+            let text: Vec<char> = text.chars().collect();
+            let r = crate::smt::regex::matches(self, re, &text);
+            return self.bool(r);
+        }
+        self.intern(Node::InRe(s, re), Sort::Bool)
+    }
+
+    // ---- regular expressions ----
+
+    pub fn re_lit(&mut self, s: &str) -> T {
+        self.intern(Node::ReLit(s.to_string()), Sort::Re)
+    }
+
+    pub fn re_all(&mut self) -> T {
+        self.intern(Node::ReAll, Sort::Re)
+    }
+
+    pub fn re_none(&mut self) -> T {
+        self.intern(Node::ReNone, Sort::Re)
+    }
+
+    pub fn re_allchar(&mut self) -> T {
+        self.intern(Node::ReAllChar, Sort::Re)
+    }
+
+    pub fn re_range(&mut self, lo: char, hi: char) -> T {
+        self.intern(Node::ReRange(lo, hi), Sort::Re)
+    }
+
+    pub fn re_star(&mut self, r: T) -> T {
+        match self.node(r) {
+            Node::ReAllChar | Node::ReAll => self.re_all(),
+            Node::ReStar(_) => r,
+            _ => self.intern(Node::ReStar(r), Sort::Re),
+        }
+    }
+
+    pub fn re_loop(&mut self, r: T, lo: u32, hi: u32) -> T {
+        self.intern(Node::ReLoop(r, lo, hi), Sort::Re)
+    }
+
+    pub fn re_concat(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut out: Vec<T> = Vec::new();
+        for t in items {
+            let n = self.node(t).clone();
+            match n {
+                Node::ReConcat(xs) => out.extend(xs),
+                Node::ReLit(s) if s.is_empty() => {}
+                Node::ReNone => return self.re_none(),
+                Node::ReLit(s) => {
+                    if let Some(Node::ReLit(prev)) = out.last().map(|l| self.node(*l).clone()) {
+                        out.pop();
+                        let j = self.re_lit(&format!("{prev}{s}"));
+                        out.push(j);
+                    } else {
+                        out.push(t);
+                    }
+                }
+                Node::ReAll => {
+                    if out.last().map(|l| self.node(*l) == &Node::ReAll) != Some(true) {
+                        out.push(t);
+                    }
+                }
+                _ => out.push(t),
+            }
+        }
+        match out.len() {
+            0 => self.re_lit(""),
+            1 => out[0],
+            _ => self.intern(Node::ReConcat(out), Sort::Re),
+        }
+    }
+
+    pub fn re_union(&mut self, items: impl IntoIterator<Item = T>) -> T {
+        let mut out: Vec<T> = Vec::new();
+        for t in items {
+            match self.node(t) {
+                Node::ReNone => {}
+                Node::ReAll => return t,
+                Node::ReUnion(xs) => out.extend(xs.iter().copied()),
+                _ => out.push(t),
+            }
+        }
+        out.sort();
+        out.dedup();
+        match out.len() {
+            0 => self.re_none(),
+            1 => out[0],
+            _ => self.intern(Node::ReUnion(out), Sort::Re),
+        }
+    }
+
+    // ---- bit-vectors ----
+
+    pub fn bv_and(&mut self, a: T, b: T) -> T {
+        if let (Node::Bv(x, w), Node::Bv(y, _)) = (self.node(a), self.node(b)) {
+            let (v, w) = (x & y, *w);
+            return self.bv(v, w);
+        }
+        let s = self.sort(a).clone();
+        self.intern(Node::BvAnd(a, b), s)
+    }
+
+    /// Children of a node, for traversals.
+    pub fn children(&self, t: T) -> Vec<T> {
+        match self.node(t) {
+            Node::Not(a) | Node::Len(a) | Node::ReStar(a) | Node::Mul(_, a) | Node::ReLoop(a, _, _) => vec![*a],
+            Node::And(xs) | Node::Or(xs) | Node::Add(xs) | Node::Concat(xs) | Node::ReConcat(xs) | Node::ReUnion(xs) => xs.clone(),
+            Node::Ite(a, b, c) | Node::IndexOf(a, b, c) | Node::Substr(a, b, c) => vec![*a, *b, *c],
+            Node::Eq(a, b) | Node::Le(a, b) | Node::Lt(a, b) | Node::Prefix(a, b) | Node::Suffix(a, b) | Node::Contains(a, b) | Node::InRe(a, b) | Node::BvAnd(a, b) => vec![*a, *b],
+            _ => vec![],
+        }
+    }
+
+    /// Number of distinct nodes reachable from `roots` (the query's size).
+    pub fn dag_size(&self, roots: &[T]) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<T> = roots.to_vec();
+        while let Some(t) = stack.pop() {
+            if seen.insert(t) {
+                stack.extend(self.children(t));
+            }
+        }
+        seen.len()
+    }
+
+    /// The variables reachable from `roots`, in first-seen order.
+    pub fn vars(&self, roots: &[T]) -> Vec<T> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut stack: Vec<T> = roots.iter().rev().copied().collect();
+        while let Some(t) = stack.pop() {
+            if !seen.insert(t) {
+                continue;
+            }
+            if let Node::Var(..) = self.node(t) {
+                out.push(t);
+            }
+            let mut ch = self.children(t);
+            ch.reverse();
+            stack.extend(ch);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boolean_folding() {
+        let mut t = Terms::new();
+        let x = t.var("x", Sort::Bool);
+        let y = t.var("y", Sort::Bool);
+        let nx = t.not(x);
+        assert_eq!(t.not(nx), x);
+        let tt = t.tt();
+        assert_eq!(t.and([x, tt]), x);
+        let ff = t.ff();
+        assert_eq!(t.and([x, ff]), ff);
+        assert_eq!(t.and([x, nx]), ff);
+        assert_eq!(t.or([x, nx]), tt);
+        let a = t.and([x, y]);
+        let b = t.and([y, x]);
+        assert_eq!(a, b, "and is hash-consed up to order");
+        assert_eq!(t.ite(x, tt, ff), x);
+    }
+
+    #[test]
+    fn string_folding() {
+        let mut t = Terms::new();
+        let s = t.var("s", Sort::Str);
+        let a = t.str("arn:");
+        let b = t.str("aws");
+        let c = t.concat([a, b, s]);
+        let ab = t.concat([a, b]);
+        assert_eq!(t.as_str(ab).unwrap(), "arn:aws");
+        let lit = t.str("arn:aws:x");
+        assert_ne!(t.eq(c, lit), t.ff());
+        let bad = t.str("xyz");
+        assert_eq!(t.eq(c, bad), t.ff());
+        let p = t.str("arn:a");
+        assert_eq!(t.prefix(p, c), t.tt());
+        let q = t.str("arn:b");
+        assert_eq!(t.prefix(q, c), t.ff());
+        let hay = t.str("key/abc");
+        let needle = t.str("abc");
+        let zero = t.int(0);
+        let idx = t.indexof(hay, needle, zero);
+        assert_eq!(t.as_int(idx), Some(4));
+        let l = t.str_len(hay);
+        assert_eq!(t.as_int(l), Some(7));
+    }
+
+    #[test]
+    fn regex_membership_of_literals_folds() {
+        let mut t = Terms::new();
+        let any = t.re_all();
+        let lit = t.re_lit("key/");
+        let re = t.re_concat([lit, any]);
+        let yes = t.str("key/abc");
+        let no = t.str("alias/abc");
+        assert_eq!(t.in_re(yes, re), t.tt());
+        assert_eq!(t.in_re(no, re), t.ff());
+    }
+}

@@ -6,3 +6,4 @@
 mod common;
 mod parsing;
 mod semantics;
+mod differential;

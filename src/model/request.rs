@@ -92,6 +92,12 @@ impl Request {
             derive("aws:PrincipalServiceName", Some(p.arn.clone()));
         }
         derive("aws:PrincipalType", p.kind.principal_type().map(str::to_string));
+        // aws:PrincipalIsAWSService: present for signed requests, true for service principals.
+        match p.kind {
+            PrincipalKind::Service => derive("aws:PrincipalIsAWSService", Some("true".into())),
+            k if k.in_account() => derive("aws:PrincipalIsAWSService", Some("false".into())),
+            _ => {}
+        }
         if let Some(arn) = Arn::parse(&self.resource) {
             // aws:ResourceAccount: the account that owns the resource.
             if !arn.account.is_empty() {

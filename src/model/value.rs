@@ -57,6 +57,16 @@ impl Decimal {
         self.mantissa * 10i128.pow(scale - self.scale)
     }
 
+    /// Canonical text after dropping trailing fractional zeros (`1.50` → `1.5`).
+    pub fn render_normalized(&self) -> String {
+        let mut d = *self;
+        while d.scale > 0 && d.mantissa % 10 == 0 {
+            d.mantissa /= 10;
+            d.scale -= 1;
+        }
+        d.render()
+    }
+
     /// Canonical text (`-1.5`, `42`).
     pub fn render(&self) -> String {
         if self.scale == 0 {

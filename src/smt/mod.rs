@@ -3,4 +3,10 @@
 //! backends (`solver`) and the decoding of models into concrete requests (`decode`).
 
 pub mod regex;
+pub mod smtlib;
+pub mod solver;
 pub mod term;
+pub mod decode;
+pub mod encode;
+pub mod ground;
+pub mod pin;

@@ -64,6 +64,10 @@ pub struct Terms {
     nodes: Vec<Node>,
     sorts: Vec<Sort>,
     index: HashMap<Node, T>,
+    /// ARN joins: `segs[0]:segs[1]:…:segs[5]` whose first five segments never contain a colon
+    /// (an axiom of the encoding). Equality with a literal splits into segment equalities —
+    /// the word equation z3 would otherwise have to solve.
+    joins: HashMap<T, [T; 6]>,
 }
 
 impl Terms {
@@ -281,6 +285,16 @@ impl Terms {
             (Node::Int(_), Node::Int(_)) | (Node::Str(_), Node::Str(_)) | (Node::Bv(..), Node::Bv(..)) => return self.ff(),
             _ => {}
         }
+        if let Some(lit) = self.as_str(b).map(str::to_string) {
+            if let Some(r) = self.eq_lit(a, &lit) {
+                return r;
+            }
+        }
+        if let Some(lit) = self.as_str(a).map(str::to_string) {
+            if let Some(r) = self.eq_lit(b, &lit) {
+                return r;
+            }
+        }
         // A literal can never equal a concatenation whose literal prefix or suffix disagrees.
         if let (Some(lit), Some(parts)) = (self.str_lit_of(a, b), self.concat_parts_of(a, b)) {
             let (pre, suf) = self.literal_ends(&parts);
@@ -307,6 +321,34 @@ impl Terms {
         let pre = parts.first().and_then(|p| self.as_str(*p)).unwrap_or("").to_string();
         let suf = if parts.len() > 1 { parts.last().and_then(|p| self.as_str(*p)).unwrap_or("").to_string() } else { String::new() };
         (pre, suf)
+    }
+
+    /// Record that `join` is the colon-join of six segments whose first five have no colon.
+    pub fn register_join(&mut self, join: T, segs: [T; 6]) {
+        self.joins.insert(join, segs);
+    }
+
+    /// Equality of a string term with literal text, decomposing ARN joins and `ite`s.
+    fn eq_lit(&mut self, x: T, lit: &str) -> Option<T> {
+        if let Some(segs) = self.joins.get(&x).copied() {
+            let Some(pieces) = crate::model::value::arn_segments(lit) else { return Some(self.ff()) };
+            let pieces: Vec<String> = pieces.iter().map(|p| p.to_string()).collect();
+            let mut conj = Vec::new();
+            for (s, p) in segs.iter().zip(pieces.iter()) {
+                let l = self.str(p);
+                conj.push(self.eq(*s, l));
+            }
+            return Some(self.and(conj));
+        }
+        if let Node::Ite(c, a, b) = self.node(x).clone() {
+            if *self.sort(a) == Sort::Str {
+                let l = self.str(lit);
+                let ea = self.eq(a, l);
+                let eb = self.eq(b, l);
+                return Some(self.ite(c, ea, eb));
+            }
+        }
+        None
     }
 
     pub fn ne(&mut self, a: T, b: T) -> T {

@@ -1,0 +1,134 @@
+//! From a model to a concrete request. Every value is read through the ground evaluator, so
+//! the request is exactly what the solver chose; parts a query left unconstrained get plain,
+//! valid defaults. The caller replays the request through `crate::eval` before reporting it.
+
+use crate::model::principal::{Principal, PrincipalKind};
+use crate::model::request::{Context, Request};
+use crate::model::value::{Decimal, Ip, Timestamp};
+use crate::smt::encode::{kind_from_index, ActionRep, Encoder, KeyRep, PrincipalRep, ResourceRep};
+use crate::smt::ground::Ground;
+
+/// Decode request `req` of the encoder's query.
+pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request {
+    let principal = decode_principal(enc, g);
+    let r = &enc.requests[req];
+    let action = match &r.action {
+        ActionRep::Const { display, .. } => display.clone(),
+        ActionRep::Sym { idx, named, free } => {
+            let i = g.int(*idx);
+            match named.get(i.max(0) as usize) {
+                Some((_, display)) => display.clone(),
+                None => match free {
+                    Some((name, _)) => display_action(&g.str(*name)),
+                    None => named.first().map(|(_, d)| d.clone()).unwrap_or_default(),
+                },
+            }
+        }
+    };
+    let resource = match &r.resource {
+        ResourceRep::Lit(s) => s.clone(),
+        ResourceRep::Sym { split, segs, whole } => {
+            if g.bool(*split) {
+                segs.iter().map(|s| g.str(*s)).collect::<Vec<_>>().join(":")
+            } else {
+                g.str(*whole)
+            }
+        }
+    };
+    let mut context = Context::new();
+    for rep in enc.shared_keys.values().chain(r.keys.values()) {
+        if !rep.decode {
+            continue;
+        }
+        if let Some(w) = rep.derived_when {
+            if g.bool(w) {
+                continue;
+            }
+        }
+        if !g.bool(rep.present) {
+            continue;
+        }
+        let values = decode_values(g, rep);
+        context.insert(rep.key.name(), values);
+    }
+    Request { principal, action, resource, context }
+}
+
+fn decode_values(g: &mut Ground<'_>, rep: &KeyRep) -> Vec<String> {
+    let mut out = Vec::new();
+    for slot in &rep.slots {
+        if !g.bool(slot.active) {
+            continue;
+        }
+        let v = if let Some(s) = slot.s {
+            g.str(s)
+        } else if let Some((ok, val, scale)) = slot.num {
+            if g.bool(ok) {
+                Decimal { mantissa: g.int(val), scale }.render_normalized()
+            } else {
+                "not-a-number".into()
+            }
+        } else if let Some((ok, ms)) = slot.date {
+            if g.bool(ok) {
+                Timestamp(g.int(ms) as i64).render()
+            } else {
+                "not-a-date".into()
+            }
+        } else if let Some((ok, v6, bits)) = slot.ip {
+            if g.bool(ok) {
+                Ip { v6: g.bool(v6), bits: g.bv(bits) }.render()
+            } else {
+                "not-an-ip".into()
+            }
+        } else {
+            String::new()
+        };
+        out.push(v);
+    }
+    out
+}
+
+fn decode_principal(enc: &Encoder, g: &mut Ground<'_>) -> Principal {
+    let sp = match &enc.principal {
+        PrincipalRep::Const(p) => return p.clone(),
+        PrincipalRep::Sym(sp) => sp.clone(),
+    };
+    let kind = kind_from_index(g.int(sp.kind));
+    let account = g.str(sp.account);
+    let part = g.str(sp.part);
+    let res = g.str(sp.res);
+    match kind {
+        PrincipalKind::Anonymous => Principal::anonymous(),
+        PrincipalKind::Root => Principal::root(&part, &account),
+        PrincipalKind::User | PrincipalKind::FederatedUser => {
+            let svc = if kind == PrincipalKind::User { "iam" } else { "sts" };
+            Principal { kind, account: account.clone(), arn: format!("arn:{part}:{svc}::{account}:{res}"), session: None, partition: part }
+        }
+        PrincipalKind::Role => {
+            let session = if g.bool(sp.has_sess) {
+                let (rn, sn) = (g.str(sp.rn), g.str(sp.sn));
+                Some(format!("arn:{part}:sts::{account}:assumed-role/{rn}/{sn}"))
+            } else {
+                None
+            };
+            Principal { kind, account: account.clone(), arn: format!("arn:{part}:iam::{account}:{res}"), session, partition: part }
+        }
+        PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::CanonicalUser => {
+            Principal { kind, account: String::new(), arn: g.str(sp.name), session: None, partition: String::new() }
+        }
+    }
+}
+
+/// `kms:foo` → `kms:Foo` (action names are case-insensitive; this reads like AWS's).
+fn display_action(lower: &str) -> String {
+    match lower.split_once(':') {
+        Some((svc, name)) => {
+            let mut c = name.chars();
+            match c.next() {
+                Some(f) => format!("{svc}:{}{}", f.to_ascii_uppercase(), c.as_str()),
+                None => lower.to_string(),
+            }
+        }
+        None => lower.to_string(),
+    }
+}

@@ -1,0 +1,384 @@
+//! Statements, policies and the whole AWS decision as constraints, mirroring `crate::eval`
+//! (explicit deny; key policy with grants to the caller, to its role, or to its account with
+//! delegation to IAM; cross-account needing both sides; boundaries, SCPs and session policies
+//! as limits; resource-less actions decided by identity policies).
+
+use crate::eval::{PolicyRole, PolicySet};
+use crate::model::policy::ResourcePattern;
+use crate::model::principal::PrincipalKind;
+use crate::model::{Effect, PrincipalElement, PrincipalPattern, Statement};
+use crate::smt::encode::{Encoder, PrincipalRep};
+use crate::smt::term::T;
+
+/// How a statement's Principal element covers the symbolic principal (see `PrincipalMatch`).
+#[derive(Debug, Clone, Copy)]
+pub struct PrincipalCover {
+    pub exact: T,
+    pub role: T,
+    pub account: T,
+}
+
+/// The decision of a policy set for one request.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionTerms {
+    pub allowed: T,
+    pub denied: T,
+}
+
+impl Encoder {
+    /// Which policy roles govern the principal (`eval::role_applies`).
+    pub fn role_applies(&mut self, role: PolicyRole) -> T {
+        use PrincipalKind::*;
+        match role {
+            PolicyRole::KeyPolicy => self.t.tt(),
+            PolicyRole::Identity => self.p_kind_in(&[User, Role, FederatedUser]),
+            PolicyRole::Boundary => self.p_kind_in(&[User, Role]),
+            PolicyRole::Session => self.p_kind_in(&[Role, FederatedUser]),
+            PolicyRole::Scp => self.p_in_account(),
+        }
+    }
+
+    /// A principal pattern names the caller's account / ARN / session / name.
+    fn names_account(&mut self, pat: &PrincipalPattern) -> T {
+        match pat {
+            PrincipalPattern::Everyone => self.t.tt(),
+            PrincipalPattern::Account(a) => {
+                let in_acct = self.p_in_account();
+                let acct = self.p_account();
+                let lit = self.t.str(a);
+                let e = self.t.eq(acct, lit);
+                self.t.and([in_acct, e])
+            }
+            _ => self.t.ff(),
+        }
+    }
+
+    fn names_arn(&mut self, pat: &PrincipalPattern) -> T {
+        match pat {
+            PrincipalPattern::Everyone => self.t.tt(),
+            PrincipalPattern::Arn(x) => {
+                let kinds = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
+                let e = self.arn_equals(x);
+                self.t.and([kinds, e])
+            }
+            _ => self.t.ff(),
+        }
+    }
+
+    fn names_session(&mut self, pat: &PrincipalPattern) -> T {
+        match pat {
+            PrincipalPattern::Everyone => self.t.tt(),
+            PrincipalPattern::Arn(x) => {
+                let (has, sess) = self.p_session();
+                let lit = self.t.str(x);
+                let e = self.t.eq(sess, lit);
+                self.t.and([has, e])
+            }
+            _ => self.t.ff(),
+        }
+    }
+
+    fn names_other(&mut self, pat: &PrincipalPattern) -> T {
+        let (kind, name) = match pat {
+            PrincipalPattern::Everyone => return self.t.tt(),
+            PrincipalPattern::Service(s) => (PrincipalKind::Service, s),
+            PrincipalPattern::Federated(s) => (PrincipalKind::WebIdentity, s),
+            PrincipalPattern::Canonical(s) => (PrincipalKind::CanonicalUser, s),
+            _ => return self.t.ff(),
+        };
+        let is = self.p_kind_is(kind);
+        let n = self.p_name();
+        let lit = self.t.str(name);
+        let e = self.t.eq(n, lit);
+        self.t.and([is, e])
+    }
+
+    /// The principal's ARN equals `x` (segment-wise, which folds against constants).
+    fn arn_equals(&mut self, x: &str) -> T {
+        let segs = self.p_arn_segs();
+        match crate::model::value::arn_segments(x) {
+            Some(lits) => {
+                let mut conj = Vec::new();
+                for (s, l) in segs.iter().zip(lits.iter()) {
+                    let lt = self.t.str(l);
+                    conj.push(self.t.eq(*s, lt));
+                }
+                self.t.and(conj)
+            }
+            None => self.t.ff(),
+        }
+    }
+
+    /// Principal/NotPrincipal coverage (`eval::match_principal`).
+    pub fn principal_cover(&mut self, el: &PrincipalElement, effect: Effect, has_boundaries: bool) -> PrincipalCover {
+        let ff = self.t.ff();
+        if el.negated {
+            use PrincipalKind::*;
+            let any = |enc: &mut Encoder, f: &dyn Fn(&mut Encoder, &PrincipalPattern) -> T| {
+                let parts: Vec<T> = el.patterns.iter().map(|p| f(enc, p)).collect();
+                enc.t.or(parts)
+            };
+            let acct = any(self, &|e, p| e.names_account(p));
+            let arn = any(self, &|e, p| e.names_arn(p));
+            let sess = any(self, &|e, p| e.names_session(p));
+            let other = any(self, &|e, p| e.names_other(p));
+            let everyone = self.t.bool(el.patterns.contains(&PrincipalPattern::Everyone));
+            let (has_sess, _) = self.p_session();
+            let sess_ok = self.t.implies(has_sess, sess);
+            let cases = [
+                (Anonymous, everyone),
+                (Root, acct),
+                (User, self.t.and([acct, arn])),
+                (FederatedUser, self.t.and([acct, arn])),
+                (Role, self.t.and([acct, arn, sess_ok])),
+                (Service, other),
+                (WebIdentity, other),
+                (CanonicalUser, other),
+            ];
+            let mut all_named = Vec::new();
+            for (k, named) in cases {
+                let is = self.p_kind_is(k);
+                all_named.push(self.t.and([is, named]));
+            }
+            let all = self.t.or(all_named);
+            let mut applies = self.t.not(all);
+            if effect == Effect::Deny && has_boundaries {
+                let bounded = self.role_applies(PolicyRole::Boundary);
+                applies = self.t.or([applies, bounded]);
+            }
+            return PrincipalCover { exact: applies, role: ff, account: ff };
+        }
+        let mut exact = Vec::new();
+        let mut role = Vec::new();
+        let mut account = Vec::new();
+        for pat in &el.patterns {
+            match pat {
+                PrincipalPattern::Everyone => exact.push(self.t.tt()),
+                PrincipalPattern::Account(_) => account.push(self.names_account(pat)),
+                PrincipalPattern::Arn(_) => {
+                    let arn = self.names_arn(pat);
+                    let is_role = self.p_kind_is(PrincipalKind::Role);
+                    role.push(self.t.and([arn, is_role]));
+                    let not_role = self.t.not(is_role);
+                    exact.push(self.t.and([arn, not_role]));
+                    exact.push(self.names_session(pat));
+                }
+                PrincipalPattern::Service(_) | PrincipalPattern::Federated(_) | PrincipalPattern::Canonical(_) => exact.push(self.names_other(pat)),
+                PrincipalPattern::UniqueId(_) => {}
+            }
+        }
+        PrincipalCover { exact: self.t.or(exact), role: self.t.or(role), account: self.t.or(account) }
+    }
+
+    /// Action/NotAction covers the request's action.
+    pub fn action_cover(&mut self, req: usize, s: &Statement) -> T {
+        let mut alts = Vec::new();
+        for pat in &s.action.patterns {
+            let r = self.resolve(req, pat);
+            let m = match self.requests[req].action.clone() {
+                crate::smt::encode::ActionRep::Const { canonical, .. } => {
+                    let x = self.t.str(&canonical);
+                    self.glob_ignore_case(&r.parts, x)
+                }
+                crate::smt::encode::ActionRep::Sym { idx, named, free } => {
+                    let model_pat = crate::model::template::Resolved(
+                        r.parts
+                            .iter()
+                            .map(|p| match p {
+                                crate::smt::encode::pattern::TPart::Lit(s) => crate::model::Part::Lit(s.clone()),
+                                crate::smt::encode::pattern::TPart::Star => crate::model::Part::Star,
+                                crate::smt::encode::pattern::TPart::Qmark => crate::model::Part::Qmark,
+                                crate::smt::encode::pattern::TPart::Term(_) => crate::model::Part::Star,
+                            })
+                            .collect(),
+                    );
+                    let mut ors = Vec::new();
+                    for (i, (lower, _)) in named.iter().enumerate() {
+                        if model_pat.matches(lower, true) {
+                            let ii = self.t.int(i as i128);
+                            ors.push(self.t.eq(idx, ii));
+                        }
+                    }
+                    if let Some((name, _)) = free {
+                        let n = self.t.int(named.len() as i128);
+                        let is_free = self.t.eq(idx, n);
+                        let g = self.glob_ignore_case(&r.parts, name);
+                        ors.push(self.t.and([is_free, g]));
+                    }
+                    self.t.or(ors)
+                }
+            };
+            alts.push(m);
+        }
+        let any = self.t.or(alts);
+        if s.action.negated {
+            self.t.not(any)
+        } else {
+            any
+        }
+    }
+
+    /// Resource/NotResource covers the request's resource (no element: no effect).
+    pub fn resource_cover(&mut self, req: usize, s: &Statement) -> T {
+        let Some(el) = &s.resource else { return self.t.ff() };
+        let mut alts = Vec::new();
+        for p in &el.patterns {
+            let m = match p {
+                ResourcePattern::Whole(tpl) => {
+                    let r = self.resolve(req, tpl);
+                    let x = self.resource_term(req);
+                    self.glob(&r, x)
+                }
+                ResourcePattern::Arn(a) => {
+                    let (split, segs) = self.resource_segs(req);
+                    if self.t.as_bool(split) == Some(false) {
+                        self.t.ff()
+                    } else {
+                        let m = self.arn_pattern(req, a, &segs);
+                        self.t.and([split, m])
+                    }
+                }
+            };
+            alts.push(m);
+        }
+        let any = self.t.or(alts);
+        if el.negated {
+            self.t.not(any)
+        } else {
+            any
+        }
+    }
+
+    /// A statement applies (principal aside): action, resource and every condition.
+    pub fn statement_body(&mut self, req: usize, s: &Statement) -> T {
+        let a = self.action_cover(req, s);
+        if self.t.as_bool(a) == Some(false) {
+            return a;
+        }
+        let r = self.resource_cover(req, s);
+        if self.t.as_bool(r) == Some(false) {
+            return r;
+        }
+        let mut conj = vec![a, r];
+        for c in &s.conditions {
+            let m = self.clause(req, c);
+            if self.t.as_bool(m) == Some(false) {
+                return m;
+            }
+            conj.push(m);
+        }
+        self.t.and(conj)
+    }
+
+    /// The full decision of `set` for request `req`.
+    pub fn decision(&mut self, set: &PolicySet, req: usize) -> DecisionTerms {
+        let has_boundaries = !set.boundaries.is_empty();
+        let mut deny = Vec::new();
+        let mut allow_identity = Vec::new();
+        let mut allow_boundary = Vec::new();
+        let mut allow_scp = Vec::new();
+        let mut allow_session = Vec::new();
+        let mut key_exact = Vec::new();
+        let mut key_role = Vec::new();
+        let mut key_account = Vec::new();
+        for (role, policy) in set.policies() {
+            let applies_role = self.role_applies(role);
+            if self.t.as_bool(applies_role) == Some(false) {
+                continue;
+            }
+            for s in &policy.statements {
+                let body = self.statement_body(req, s);
+                if self.t.as_bool(body) == Some(false) {
+                    continue;
+                }
+                let cover = match &s.principal {
+                    Some(el) => Some(self.principal_cover(el, s.effect, has_boundaries)),
+                    // A key-policy statement without a principal grants and denies nobody.
+                    None if role == PolicyRole::KeyPolicy => continue,
+                    None => None,
+                };
+                let cover_any = match cover {
+                    Some(c) => self.t.or([c.exact, c.role, c.account]),
+                    None => self.t.tt(),
+                };
+                match s.effect {
+                    Effect::Deny => deny.push(self.t.and([applies_role, cover_any, body])),
+                    Effect::Allow => match (role, cover) {
+                        (PolicyRole::KeyPolicy, Some(c)) => {
+                            key_exact.push(self.t.and([c.exact, body]));
+                            key_role.push(self.t.and([c.role, body]));
+                            key_account.push(self.t.and([c.account, body]));
+                        }
+                        _ => {
+                            let a = self.t.and([cover_any, body]);
+                            push_allow(role, a, &mut allow_identity, &mut allow_boundary, &mut allow_scp, &mut allow_session);
+                        }
+                    },
+                }
+            }
+        }
+        let denied = self.t.or(deny);
+        let gate = |enc: &mut Encoder, role: PolicyRole, present: bool, allows: Vec<T>| {
+            if !present {
+                return enc.t.tt();
+            }
+            let applies = enc.role_applies(role);
+            let na = enc.t.not(applies);
+            let any = enc.t.or(allows);
+            enc.t.or([na, any])
+        };
+        let scp_ok = gate(self, PolicyRole::Scp, !set.scps.is_empty(), allow_scp);
+        let b_ok = gate(self, PolicyRole::Boundary, !set.boundaries.is_empty(), allow_boundary);
+        let s_ok = gate(self, PolicyRole::Session, !set.session.is_empty(), allow_session);
+        let limits_ok = self.t.and([b_ok, s_ok]);
+        let is_root = self.p_kind_is(PrincipalKind::Root);
+        let id_applies = self.role_applies(PolicyRole::Identity);
+        let id_allow = self.t.or(allow_identity);
+        let id_allow = self.t.and([id_applies, id_allow]);
+        let identity_ok = self.t.or([is_root, id_allow]);
+        let in_acct = self.p_in_account();
+        let identity_branch = self.t.and([in_acct, identity_ok, scp_ok, limits_ok]);
+        let allowed_branch = if set.key_policy.is_some() {
+            let exact = self.t.or(key_exact);
+            let role = self.t.or(key_role);
+            let account = self.t.or(key_account);
+            let res = self.resource_term(req);
+            let star = self.t.str("*");
+            let is_star = self.t.eq(res, star);
+            let (has_owner, owner) = self.resource_account(req);
+            let acct = self.p_account();
+            let same_eq = self.t.eq(owner, acct);
+            let same = self.t.and([has_owner, same_eq]);
+            let acct_path = self.t.and([account, identity_ok]);
+            let role_or_acct = self.t.or([role, acct_path]);
+            let limited = self.t.and([limits_ok, role_or_acct]);
+            let exact_or = self.t.or([exact, limited]);
+            let same_branch = self.t.and([scp_ok, exact_or]);
+            let key_side = self.t.or([exact, role, account]);
+            let cross_branch = self.t.and([key_side, identity_ok, scp_ok, limits_ok]);
+            let in_acct_branch = self.t.ite(same, same_branch, cross_branch);
+            let key_branch = self.t.ite(in_acct, in_acct_branch, exact);
+            self.t.ite(is_star, identity_branch, key_branch)
+        } else {
+            identity_branch
+        };
+        let nd = self.t.not(denied);
+        let allowed = self.t.and([nd, allowed_branch]);
+        DecisionTerms { allowed, denied }
+    }
+
+    /// Is the principal symbolic (for decoders)?
+    pub fn principal_is_symbolic(&self) -> bool {
+        matches!(self.principal, PrincipalRep::Sym(_))
+    }
+}
+
+fn push_allow(role: PolicyRole, t: T, identity: &mut Vec<T>, boundary: &mut Vec<T>, scp: &mut Vec<T>, session: &mut Vec<T>) {
+    match role {
+        PolicyRole::Identity => identity.push(t),
+        PolicyRole::Boundary => boundary.push(t),
+        PolicyRole::Scp => scp.push(t),
+        PolicyRole::Session => session.push(t),
+        PolicyRole::KeyPolicy => {}
+    }
+}

@@ -1,0 +1,366 @@
+//! Patterns as constraints: globs (`*`, `?`) with policy variables over string terms.
+//! Literal patterns over literal strings fold to true/false here. Otherwise the cheapest exact
+//! form is chosen: equality; `str.prefixof`/`str.suffixof`/`str.contains` for a pattern with
+//! wildcards only at the ends; a regular expression for other wildcard patterns; and for
+//! patterns with variables between wildcards, the leftmost-match chain of `str.indexof` (exact
+//! for `*`-separated segments; it needs no quantifier, so it is exact under negation too).
+
+use crate::model::template::{Part, Template};
+use crate::smt::encode::Encoder;
+use crate::smt::term::T;
+
+/// A template part after variable resolution: literal text, a wildcard, or a string term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TPart {
+    Lit(String),
+    Star,
+    Qmark,
+    Term(T),
+}
+
+/// A resolved template: the condition under which every variable resolves, and the parts.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub ok: T,
+    pub parts: Vec<TPart>,
+}
+
+impl Encoder {
+    /// Resolve the variables of `tpl` in request `req` (`Template::resolve` semantics: a key's
+    /// value when it has exactly one, else the default, else unresolvable).
+    pub fn resolve(&mut self, req: usize, tpl: &Template) -> Resolved {
+        let mut ok = Vec::new();
+        let mut parts = Vec::new();
+        for p in tpl.parts() {
+            match p {
+                Part::Lit(s) => parts.push(TPart::Lit(s.clone())),
+                Part::Star => parts.push(TPart::Star),
+                Part::Qmark => parts.push(TPart::Qmark),
+                Part::Var(v) => {
+                    let rep = self.key(req, &v.key);
+                    let values: Vec<(T, Option<T>)> = rep.slots.iter().map(|s| (s.active, s.s)).collect();
+                    if values.iter().any(|(_, s)| s.is_none()) {
+                        self.unsupported(format!("policy variable ${{{}}} names a key that is compared as a number, date or IP", v.key.name()));
+                    }
+                    // Exactly one value.
+                    let mut one = Vec::new();
+                    let mut value = self.t.str("");
+                    for (j, (a, s)) in values.iter().enumerate() {
+                        let others: Vec<T> = values.iter().enumerate().filter(|(i, _)| *i != j).map(|(_, (b, _))| self.t.not(*b)).collect();
+                        let mut conj = vec![*a];
+                        conj.extend(others);
+                        one.push(self.t.and(conj));
+                        if let Some(s) = s {
+                            value = self.t.ite(*a, *s, value);
+                        }
+                    }
+                    let resolvable = self.t.or(one);
+                    match &v.default {
+                        Some(d) => {
+                            let dl = self.t.str(d);
+                            let term = self.t.ite(resolvable, value, dl);
+                            parts.push(TPart::Term(term));
+                        }
+                        None => {
+                            ok.push(resolvable);
+                            parts.push(TPart::Term(value));
+                        }
+                    }
+                }
+            }
+        }
+        // Merge literal runs and fold literal terms into literal text.
+        let mut merged: Vec<TPart> = Vec::new();
+        for p in parts {
+            let p = match p {
+                TPart::Term(t) => match self.t.as_str(t) {
+                    Some(s) => TPart::Lit(s.to_string()),
+                    None => TPart::Term(t),
+                },
+                other => other,
+            };
+            match (merged.last_mut(), p) {
+                (Some(TPart::Lit(prev)), TPart::Lit(s)) => prev.push_str(&s),
+                (_, TPart::Lit(s)) if s.is_empty() => {}
+                (_, p) => merged.push(p),
+            }
+        }
+        let ok = self.t.and(ok);
+        Resolved { ok, parts: merged }
+    }
+
+    /// `x` matches the resolved glob (case-sensitive).
+    pub fn glob(&mut self, r: &Resolved, x: T) -> T {
+        let m = self.glob_parts(&r.parts, x);
+        self.t.and([r.ok, m])
+    }
+
+    /// `x` equals the resolved template exactly (wildcards are text: StringEquals).
+    pub fn exact(&mut self, r: &Resolved, x: T) -> T {
+        let terms: Vec<T> = r
+            .parts
+            .iter()
+            .map(|p| match p {
+                TPart::Lit(s) => self.t.str(s),
+                TPart::Star => self.t.str("*"),
+                TPart::Qmark => self.t.str("?"),
+                TPart::Term(t) => *t,
+            })
+            .collect();
+        let whole = self.t.concat(terms);
+        let e = self.t.eq(x, whole);
+        self.t.and([r.ok, e])
+    }
+
+    /// `x` equals the template ignoring ASCII case (StringEqualsIgnoreCase).
+    pub fn exact_ignore_case(&mut self, r: &Resolved, x: T) -> T {
+        let mut res = Vec::new();
+        for p in &r.parts {
+            match p {
+                TPart::Lit(s) => res.push(self.caseless_re(s)),
+                TPart::Star => res.push(self.t.re_lit("*")),
+                TPart::Qmark => res.push(self.t.re_lit("?")),
+                TPart::Term(_) => {
+                    self.unsupported("StringEqualsIgnoreCase with a policy variable".into());
+                    return self.t.ff();
+                }
+            }
+        }
+        let re = self.t.re_concat(res);
+        let m = self.t.in_re(x, re);
+        self.t.and([r.ok, m])
+    }
+
+    /// `x` matches the glob ignoring ASCII case (actions; the pattern is literal text).
+    pub fn glob_ignore_case(&mut self, parts: &[TPart], x: T) -> T {
+        let lowered: Vec<TPart> = parts
+            .iter()
+            .map(|p| match p {
+                TPart::Lit(s) => TPart::Lit(s.to_ascii_lowercase()),
+                other => other.clone(),
+            })
+            .collect();
+        if let Some(text) = self.t.as_str(x) {
+            let text = text.to_ascii_lowercase();
+            let xt = self.t.str(&text);
+            return self.glob_parts(&lowered, xt);
+        }
+        self.glob_parts(&lowered, x)
+    }
+
+    fn caseless_re(&mut self, s: &str) -> T {
+        let mut items = Vec::new();
+        for c in s.chars() {
+            if c.is_ascii_alphabetic() {
+                let lo = self.t.re_lit(&c.to_ascii_lowercase().to_string());
+                let hi = self.t.re_lit(&c.to_ascii_uppercase().to_string());
+                items.push(self.t.re_union([lo, hi]));
+            } else {
+                items.push(self.t.re_lit(&c.to_string()));
+            }
+        }
+        self.t.re_concat(items)
+    }
+
+    /// The glob match itself.
+    pub fn glob_parts(&mut self, parts: &[TPart], x: T) -> T {
+        let has_star = parts.contains(&TPart::Star);
+        let has_qmark = parts.contains(&TPart::Qmark);
+        let has_term = parts.iter().any(|p| matches!(p, TPart::Term(_)));
+        // Literal subject and literal pattern: decide now.
+        if !has_term {
+            if let Some(text) = self.t.as_str(x) {
+                let model_parts: Vec<Part> = parts
+                    .iter()
+                    .map(|p| match p {
+                        TPart::Lit(s) => Part::Lit(s.clone()),
+                        TPart::Star => Part::Star,
+                        TPart::Qmark => Part::Qmark,
+                        TPart::Term(_) => Part::Star,
+                    })
+                    .collect();
+                let m = crate::model::template::Resolved(model_parts).matches(text, false);
+                return self.t.bool(m);
+            }
+        }
+        if !has_star && !has_qmark {
+            let terms: Vec<T> = parts.iter().map(|p| self.part_term(p)).collect();
+            let whole = self.t.concat(terms);
+            return self.t.eq(x, whole);
+        }
+        if parts == [TPart::Star] {
+            return self.t.tt();
+        }
+        if !has_term {
+            return self.glob_literal(parts, x);
+        }
+        self.glob_with_terms(parts, x)
+    }
+
+    fn part_term(&mut self, p: &TPart) -> T {
+        match p {
+            TPart::Lit(s) => self.t.str(s),
+            TPart::Term(t) => *t,
+            TPart::Star => self.t.str("*"),
+            TPart::Qmark => self.t.str("?"),
+        }
+    }
+
+    /// Wildcard pattern of literal text only.
+    fn glob_literal(&mut self, parts: &[TPart], x: T) -> T {
+        let lit = |p: &TPart| match p {
+            TPart::Lit(s) => Some(s.clone()),
+            _ => None,
+        };
+        if !parts.contains(&TPart::Qmark) {
+            match parts {
+                [TPart::Lit(p), TPart::Star] => {
+                    let pt = self.t.str(p);
+                    return self.t.prefix(pt, x);
+                }
+                [TPart::Star, TPart::Lit(s)] => {
+                    let st = self.t.str(s);
+                    return self.t.suffix(st, x);
+                }
+                [TPart::Star, TPart::Lit(m), TPart::Star] => {
+                    let mt = self.t.str(m);
+                    return self.t.contains(x, mt);
+                }
+                [TPart::Lit(p), TPart::Star, TPart::Lit(s)] => {
+                    let pt = self.t.str(p);
+                    let st = self.t.str(s);
+                    let a = self.t.prefix(pt, x);
+                    let b = self.t.suffix(st, x);
+                    let len = self.t.str_len(x);
+                    let min = self.t.int((p.chars().count() + s.chars().count()) as i128);
+                    let c = self.t.le(min, len);
+                    return self.t.and([a, b, c]);
+                }
+                _ => {}
+            }
+        }
+        let _ = lit;
+        let mut res = Vec::new();
+        for p in parts {
+            res.push(match p {
+                TPart::Lit(s) => self.t.re_lit(s),
+                TPart::Star => self.t.re_all(),
+                TPart::Qmark => self.t.re_allchar(),
+                TPart::Term(_) => self.t.re_all(),
+            });
+        }
+        let re = self.t.re_concat(res);
+        self.t.in_re(x, re)
+    }
+
+    /// Wildcard pattern with string terms (policy variables): anchored first and last
+    /// segments, leftmost matches of the middle segments.
+    fn glob_with_terms(&mut self, parts: &[TPart], x: T) -> T {
+        let mut segments: Vec<Vec<TPart>> = vec![Vec::new()];
+        for p in parts {
+            match p {
+                TPart::Star => segments.push(Vec::new()),
+                other => {
+                    if let Some(last) = segments.last_mut() {
+                        last.push(other.clone());
+                    }
+                }
+            }
+        }
+        let len_x = self.t.str_len(x);
+        if segments.len() == 1 {
+            // No star: the whole string has the segment's length and its parts in place.
+            let seg = segments.remove(0);
+            let zero = self.t.int(0);
+            let (at, seg_len) = self.segment_at(&seg, x, zero);
+            let l = self.t.eq(len_x, seg_len);
+            return self.t.and([at, l]);
+        }
+        let first = segments.remove(0);
+        let last = segments.pop().unwrap_or_default();
+        let zero = self.t.int(0);
+        let (first_ok, first_len) = self.segment_at(&first, x, zero);
+        let last_len = self.segment_len(&last);
+        let neg_last = self.t.mul(-1, last_len);
+        let last_start = self.t.add([len_x, neg_last]);
+        let (last_ok, _) = self.segment_at(&last, x, last_start);
+        let min_len = self.t.add([first_len, last_len]);
+        let long_enough = self.t.le(min_len, len_x);
+        let mut conj = vec![first_ok, last_ok, long_enough];
+        // Middle segments, leftmost occurrence after the previous one (exact for globs).
+        let mut pos = first_len;
+        for seg in &segments {
+            if seg.contains(&TPart::Qmark) {
+                self.unsupported("a pattern with `?` and a policy variable between two `*`".into());
+                return self.t.ff();
+            }
+            let terms: Vec<T> = seg.iter().map(|p| self.part_term(p)).collect();
+            let needle = self.t.concat(terms);
+            let idx = self.t.indexof(x, needle, pos);
+            let zero = self.t.int(0);
+            let found = self.t.le(zero, idx);
+            conj.push(found);
+            let nlen = self.t.str_len(needle);
+            pos = self.t.add([idx, nlen]);
+        }
+        let fits = self.t.le(pos, last_start);
+        conj.push(fits);
+        self.t.and(conj)
+    }
+
+    /// Length of a star-free segment.
+    fn segment_len(&mut self, seg: &[TPart]) -> T {
+        let mut items = Vec::new();
+        for p in seg {
+            items.push(match p {
+                TPart::Lit(s) => self.t.int(s.chars().count() as i128),
+                TPart::Qmark => self.t.int(1),
+                TPart::Term(t) => self.t.str_len(*t),
+                TPart::Star => self.t.int(0),
+            });
+        }
+        self.t.add(items)
+    }
+
+    /// A star-free segment placed at offset `at` of `x`: (its parts are there, its length).
+    fn segment_at(&mut self, seg: &[TPart], x: T, at: T) -> (T, T) {
+        let total = self.segment_len(seg);
+        // Without `?`, the segment is one string: a prefix/suffix/substring equality.
+        if !seg.contains(&TPart::Qmark) {
+            let terms: Vec<T> = seg.iter().map(|p| self.part_term(p)).collect();
+            let s = self.t.concat(terms);
+            if self.t.as_int(at) == Some(0) {
+                let p = self.t.prefix(s, x);
+                return (p, total);
+            }
+            let sub = self.t.substr(x, at, total);
+            let e = self.t.eq(sub, s);
+            return (e, total);
+        }
+        let mut conj = Vec::new();
+        let mut off = at;
+        for p in seg {
+            match p {
+                TPart::Qmark => {
+                    let one = self.t.int(1);
+                    off = self.t.add([off, one]);
+                }
+                TPart::Lit(_) | TPart::Term(_) => {
+                    let piece = self.part_term(p);
+                    let plen = self.t.str_len(piece);
+                    let sub = self.t.substr(x, off, plen);
+                    conj.push(self.t.eq(sub, piece));
+                    off = self.t.add([off, plen]);
+                }
+                TPart::Star => {}
+            }
+        }
+        // The whole segment lies inside x.
+        let end = self.t.add([at, total]);
+        let len_x = self.t.str_len(x);
+        conj.push(self.t.le(end, len_x));
+        let zero = self.t.int(0);
+        conj.push(self.t.le(zero, at));
+        (self.t.and(conj), total)
+    }
+}

@@ -1,0 +1,222 @@
+//! The symbolic decision of one concrete request: the request is encoded, either as constants
+//! (every pattern folds; checks the encoder's folding) or as symbolic variables pinned to the
+//! request's values by equalities (checks the encoding under the solver), and the solver
+//! decides whether the policy set allows or explicitly denies it. Differential tests compare
+//! this with `crate::eval`; any difference is a bug in one of them.
+
+use crate::eval::{Decision, PolicySet};
+use crate::model::catalog::KMS_ACTIONS;
+use crate::model::principal::{is_account_id, Principal, PrincipalKind};
+use crate::model::request::Request;
+use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
+use crate::model::Template;
+use crate::smt::encode::{kind_index, ActionRep, Encoder, KeyRep, PrincipalRep, ResourceRep};
+use crate::smt::solver::{solve, Outcome, SolverOptions};
+use crate::smt::term::T;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinMode {
+    /// Principal, action and resource as constants.
+    Fold,
+    /// Everything symbolic, pinned by equalities.
+    Assert,
+}
+
+/// The decision the encoding gives for `req`, or why it could not decide.
+pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, String> {
+    let mut enc = Encoder::new(set.policies().map(|(_, p)| p));
+    for (k, v) in req.context.iter() {
+        enc.extra_slots.insert(k.canonical().to_string(), v.len());
+    }
+    let r = match mode {
+        PinMode::Fold => {
+            enc.set_principal_const(req.principal.clone());
+            let canonical = req.action.to_ascii_lowercase();
+            let action = ActionRep::Const { canonical, display: req.action.clone() };
+            enc.add_request(action, ResourceRep::Lit(req.resource.clone()))
+        }
+        PinMode::Assert => {
+            let extra = if is_account_id(&req.principal.account) || req.principal.account.is_empty() { vec![] } else { vec![req.principal.account.clone()] };
+            enc.set_principal_sym(&PrincipalKind::ALL, extra);
+            let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+            for (_, p) in set.policies() {
+                for s in &p.statements {
+                    named.extend(s.action.patterns.iter().filter_map(Template::as_literal));
+                }
+            }
+            let action = enc.sym_action("q0.", &named, Some(None));
+            let resource = enc.sym_resource("q0.");
+            enc.add_request(action, resource)
+        }
+    };
+    let d = enc.decision(set, r);
+    enc.finish();
+    let mut pins = Vec::new();
+    if mode == PinMode::Assert {
+        pin_principal(&mut enc, &req.principal, &mut pins);
+        pin_action(&mut enc, r, &req.action, &mut pins);
+        pin_resource(&mut enc, r, &req.resource, &mut pins);
+    }
+    // Pin every context key the encoding created to the request's values (or absence).
+    let reps: Vec<KeyRep> = enc.shared_keys.values().chain(enc.requests[r].keys.values()).cloned().collect();
+    for rep in reps {
+        pin_key(&mut enc, &rep, req.context.get(&rep.key), &mut pins);
+    }
+    if !enc.unsupported.is_empty() {
+        return Err(format!("unsupported: {}", enc.unsupported.join("; ")));
+    }
+    let mut base = enc.axioms.clone();
+    base.extend(pins);
+    let check = |enc: &Encoder, goal: T, label: &str| -> Result<bool, String> {
+        let mut asserts = base.clone();
+        asserts.push(goal);
+        match solve(&enc.t, &asserts, &[], opts, label).0 {
+            Outcome::Sat(_) => Ok(true),
+            Outcome::Unsat => Ok(false),
+            Outcome::Unknown(why) => Err(format!("solver: {why}")),
+        }
+    };
+    let consistent = check(&enc, enc.t.clone().tt(), "pinned")?;
+    if !consistent {
+        return Err("the pinned request contradicts the encoding's axioms".into());
+    }
+    if check(&enc, d.denied, "denied")? {
+        return Ok(Decision::ExplicitlyDenied);
+    }
+    if check(&enc, d.allowed, "allowed")? {
+        return Ok(Decision::Allowed);
+    }
+    Ok(Decision::ImplicitlyDenied)
+}
+
+fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
+    let PrincipalRep::Sym(sp) = enc.principal.clone() else { return };
+    let t = &mut enc.t;
+    let k = t.int(kind_index(p.kind));
+    pins.push(t.eq(sp.kind, k));
+    let eq = |t: &mut crate::smt::term::Terms, pins: &mut Vec<T>, v: T, s: &str| {
+        let l = t.str(s);
+        pins.push(t.eq(v, l));
+    };
+    eq(t, pins, sp.account, &p.account);
+    if p.kind.in_account() {
+        if let Some(segs) = arn_segments(&p.arn) {
+            eq(t, pins, sp.part, segs[1]);
+            eq(t, pins, sp.svc, segs[2]);
+            eq(t, pins, sp.res, segs[5]);
+        }
+    } else {
+        eq(t, pins, sp.name, &p.arn);
+    }
+    let has = t.bool(p.session.is_some());
+    pins.push(t.eq(sp.has_sess, has));
+    if let Some(s) = &p.session {
+        let mut parts = s.rsplitn(3, '/');
+        let (sn, rn) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        eq(t, pins, sp.rn, rn);
+        eq(t, pins, sp.sn, sn);
+    }
+}
+
+fn pin_action(enc: &mut Encoder, r: usize, action: &str, pins: &mut Vec<T>) {
+    if let ActionRep::Sym { idx, named, free } = enc.requests[r].action.clone() {
+        let lower = action.to_ascii_lowercase();
+        match named.iter().position(|(l, _)| *l == lower) {
+            Some(i) => {
+                let ii = enc.t.int(i as i128);
+                pins.push(enc.t.eq(idx, ii));
+            }
+            None => {
+                let n = enc.t.int(named.len() as i128);
+                pins.push(enc.t.eq(idx, n));
+                if let Some((name, _)) = free {
+                    let l = enc.t.str(&lower);
+                    pins.push(enc.t.eq(name, l));
+                }
+            }
+        }
+    }
+}
+
+fn pin_resource(enc: &mut Encoder, r: usize, resource: &str, pins: &mut Vec<T>) {
+    if let ResourceRep::Sym { split, segs, whole } = enc.requests[r].resource {
+        match arn_segments(resource) {
+            Some(parts) => {
+                pins.push(split);
+                for (s, p) in segs.iter().zip(parts.iter()) {
+                    let l = enc.t.str(p);
+                    pins.push(enc.t.eq(*s, l));
+                }
+            }
+            None => {
+                pins.push(enc.t.not(split));
+                let l = enc.t.str(resource);
+                pins.push(enc.t.eq(whole, l));
+            }
+        }
+    }
+}
+
+fn pin_key(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: &mut Vec<T>) {
+    if let Some(when) = rep.derived_when {
+        // A partly derived key's free part only matters where the request does not fix it.
+        let nw = enc.t.not(when);
+        let mut inner = Vec::new();
+        pin_values(enc, rep, values, &mut inner);
+        let all = enc.t.and(inner);
+        pins.push(enc.t.implies(nw, all));
+        return;
+    }
+    pin_values(enc, rep, values, pins);
+}
+
+fn pin_values(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: &mut Vec<T>) {
+    let t = &mut enc.t;
+    let values = values.unwrap_or(&[]);
+    let present = t.bool(!values.is_empty());
+    pins.push(t.eq(rep.present, present));
+    for (j, slot) in rep.slots.iter().enumerate() {
+        let v = values.get(j);
+        let active = t.bool(v.is_some());
+        if rep.multi {
+            pins.push(t.eq(slot.active, active));
+        }
+        let Some(v) = v else { continue };
+        if let Some(s) = slot.s {
+            let l = t.str(v);
+            pins.push(t.eq(s, l));
+        }
+        if let Some((ok, val, scale)) = slot.num {
+            match Decimal::parse(v) {
+                Some(d) => {
+                    pins.push(ok);
+                    let c = t.int(d.mantissa * 10i128.pow(scale.saturating_sub(d.scale)));
+                    pins.push(t.eq(val, c));
+                }
+                None => pins.push(t.not(ok)),
+            }
+        }
+        if let Some((ok, ms)) = slot.date {
+            match Timestamp::parse(v) {
+                Some(ts) => {
+                    pins.push(ok);
+                    let c = t.int(ts.0 as i128);
+                    pins.push(t.eq(ms, c));
+                }
+                None => pins.push(t.not(ok)),
+            }
+        }
+        if let Some((ok, v6, bits)) = slot.ip {
+            match Ip::parse(v) {
+                Some(ip) => {
+                    pins.push(ok);
+                    let f = t.bool(ip.v6);
+                    pins.push(t.eq(v6, f));
+                    let b = t.bv(ip.bits, 128);
+                    pins.push(t.eq(bits, b));
+                }
+                None => pins.push(t.not(ok)),
+            }
+        }
+    }
+}

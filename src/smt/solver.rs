@@ -1,0 +1,247 @@
+//! Solving a query. The in-process backend (default) loads the query's SMT-LIB2 text into a z3
+//! solver of the current thread's context — z3's thread-local context gives "one context per
+//! worker thread" for free — with a timeout, and reads the model values of the variables the
+//! decoder asks for. The external backend pipes the same text to a solver process (`z3 -in`,
+//! `cvc5 --lang smt2`) and reads `sat`/`unsat`/`unknown`. Every outcome other than sat/unsat,
+//! including a timeout, a crash or unparsable output, is `Unknown` with its reason.
+
+use crate::smt::smtlib::script;
+use crate::smt::term::{Node, Sort, Terms, T};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Z3,
+    /// An external solver command line (program and arguments) that reads SMT-LIB2 on stdin.
+    External(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SolverOptions {
+    pub timeout: Duration,
+    pub backend: Backend,
+    /// Write every query's SMT-LIB2 to this folder.
+    pub dump_dir: Option<PathBuf>,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None }
+    }
+}
+
+/// A model value of one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    Int(i128),
+    Str(String),
+    Bv(u128),
+}
+
+/// Variable name → value, for the variables the decoder asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub values: HashMap<String, Value>,
+}
+
+impl Model {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Sat(Model),
+    Unsat,
+    Unknown(String),
+}
+
+/// What one solver call cost.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SolveStats {
+    pub solver_called: bool,
+    pub solve_ms: f64,
+    /// Distinct terms in the query.
+    pub smt_nodes: usize,
+    /// Bytes of SMT-LIB2 text.
+    pub smt_bytes: usize,
+    /// z3's statistics (conflicts, decisions, memory, …) when the in-process backend ran.
+    pub z3: BTreeMap<String, f64>,
+}
+
+/// Solve `assertions` (their conjunction), reading back `want` on sat.
+pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, label: &str) -> (Outcome, SolveStats) {
+    let mut stats = SolveStats { smt_nodes: terms.dag_size(assertions), ..SolveStats::default() };
+    // Folded to a constant: no solver needed.
+    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
+    if conj.iter().any(|a| terms.as_bool(*a) == Some(false)) {
+        return (Outcome::Unsat, stats);
+    }
+    if conj.is_empty() {
+        return (Outcome::Sat(Model::default()), stats);
+    }
+    let text = script(terms, &conj, true);
+    stats.smt_bytes = text.len();
+    if let Some(dir) = &opts.dump_dir {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let safe: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::write(dir.join(format!("{n:05}-{safe}.smt2")), &text);
+    }
+    stats.solver_called = true;
+    let start = Instant::now();
+    let outcome = match &opts.backend {
+        Backend::Z3 => z3_backend::check(terms, &text, want, opts.timeout, &mut stats),
+        Backend::External(cmd) => external(cmd, &text, opts.timeout),
+    };
+    stats.solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+    (outcome, stats)
+}
+
+/// Run an external solver on the script; only the verdict is read.
+fn external(cmd: &[String], text: &str, timeout: Duration) -> Outcome {
+    use std::process::{Command, Stdio};
+    let Some((prog, args)) = cmd.split_first() else { return Outcome::Unknown("empty external solver command".into()) };
+    let child = Command::new(prog).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return Outcome::Unknown(format!("cannot start {prog}: {e}")),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Outcome::Unknown(format!("timeout after {} ms ({prog})", timeout.as_millis()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Outcome::Unknown(format!("{prog}: {e}")),
+        }
+    }
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => return Outcome::Unknown(format!("{prog}: {e}")),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
+        Some("sat") => Outcome::Sat(Model::default()),
+        Some("unsat") => Outcome::Unsat,
+        Some("unknown") => Outcome::Unknown(format!("{prog} answered unknown")),
+        other => Outcome::Unknown(format!("{prog} gave no verdict ({}): {}", other.unwrap_or("no output"), String::from_utf8_lossy(&out.stderr).trim())),
+    }
+}
+
+mod z3_backend {
+    use super::*;
+    use z3::ast::{Bool, Int, String as ZString, BV};
+    use z3::{Context, Params, SatResult, Solver};
+
+    pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Outcome {
+        let solver = Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", timeout.as_millis().min(u32::MAX as u128) as u32);
+        solver.set_params(&params);
+        let ctx = Context::thread_local();
+        // z3 reports parse errors only through the context's error code.
+        unsafe { z3_sys::Z3_set_error(ctx.get_z3_context(), z3_sys::ErrorCode::Ok) };
+        solver.from_string(text);
+        let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
+        if code != z3_sys::ErrorCode::Ok {
+            let msg = unsafe { std::ffi::CStr::from_ptr(z3_sys::Z3_get_error_msg(ctx.get_z3_context(), code)) };
+            return Outcome::Unknown(format!("internal error: z3 rejected the query text: {}", msg.to_string_lossy()));
+        }
+        let result = solver.check();
+        for e in solver.get_statistics().entries() {
+            let v = match e.value {
+                z3::StatisticsValue::UInt(u) => u as f64,
+                z3::StatisticsValue::Double(d) => d,
+            };
+            stats.z3.insert(e.key.clone(), v);
+        }
+        match result {
+            SatResult::Unsat => Outcome::Unsat,
+            SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_else(|| "unknown".into())),
+            SatResult::Sat => {
+                let Some(model) = solver.get_model() else { return Outcome::Unknown("z3 reported sat without a model".into()) };
+                let mut values = HashMap::new();
+                for &v in want {
+                    let Node::Var(name, sort) = terms.node(v) else { continue };
+                    let value = match sort {
+                        Sort::Bool => model.eval(&Bool::new_const(name.as_str()), true).and_then(|b| b.as_bool()).map(Value::Bool),
+                        Sort::Int => model.eval(&Int::new_const(name.as_str()), true).and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok()).map(Value::Int),
+                        Sort::Str => model.eval(&ZString::new_const(name.as_str()), true).and_then(|s| s.as_string()).map(Value::Str),
+                        Sort::Bv(w) => model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv),
+                        Sort::Re => None,
+                    };
+                    if let Some(val) = value {
+                        values.insert(name.clone(), val);
+                    }
+                }
+                Outcome::Sat(Model { values })
+            }
+        }
+    }
+
+    /// `#x00ff…` or `#b0101…`.
+    fn parse_bv(s: &str) -> Option<u128> {
+        if let Some(h) = s.strip_prefix("#x") {
+            u128::from_str_radix(h, 16).ok()
+        } else if let Some(b) = s.strip_prefix("#b") {
+            u128::from_str_radix(b, 2).ok()
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn z3_solves_and_reads_models_back() {
+        let mut t = Terms::new();
+        let x = t.var("x", Sort::Str);
+        let pre = t.str("key/");
+        let p = t.prefix(pre, x);
+        let forbidden = t.str("key/abc");
+        let ne = t.ne(x, forbidden);
+        let n = t.var("n", Sort::Int);
+        let ten = t.int(-10);
+        let lt = t.lt(n, ten);
+        let ip = t.var("ip", Sort::Bv(128));
+        let big = t.bv(1u128 << 100, 128);
+        let eq = t.eq(ip, big);
+        let (out, stats) = solve(&t, &[p, ne, lt, eq], &[x, n, ip], &SolverOptions::default(), "test");
+        assert!(stats.solver_called);
+        let Outcome::Sat(m) = out else { panic!("{out:?}") };
+        let Some(Value::Str(s)) = m.get("x") else { panic!() };
+        assert!(s.starts_with("key/") && s != "key/abc");
+        let Some(Value::Int(v)) = m.get("n") else { panic!() };
+        assert!(*v < -10);
+        assert_eq!(m.get("ip"), Some(&Value::Bv(1u128 << 100)));
+        let both = t.eq(x, forbidden);
+        let (out, _) = solve(&t, &[p, ne, both], &[], &SolverOptions::default(), "test");
+        assert!(matches!(out, Outcome::Unsat));
+    }
+
+    #[test]
+    fn folded_queries_do_not_call_the_solver() {
+        let mut t = Terms::new();
+        let f = t.ff();
+        let (out, stats) = solve(&t, &[f], &[], &SolverOptions::default(), "x");
+        assert!(matches!(out, Outcome::Unsat));
+        assert!(!stats.solver_called);
+    }
+}

@@ -30,6 +30,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     }
     let r = match mode {
         PinMode::Fold => {
+            enc.const_context = Some(req.context.clone());
             enc.set_principal_const(req.principal.clone());
             let canonical = req.action.to_ascii_lowercase();
             let action = ActionRep::Const { canonical, display: req.action.clone() };
@@ -44,7 +45,10 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
                     named.extend(s.action.patterns.iter().filter_map(Template::as_literal));
                 }
             }
-            let action = enc.sym_action("q0.", &named, Some(None));
+            // A free action only when the request's action is none of the named ones.
+            let lower = req.action.to_ascii_lowercase();
+            let free = if named.iter().any(|n| n.to_ascii_lowercase() == lower) { None } else { Some(None) };
+            let action = enc.sym_action("q0.", &named, free, true);
             let resource = enc.sym_resource("q0.");
             enc.add_request(action, resource)
         }
@@ -76,15 +80,19 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
             Outcome::Unknown(why) => Err(format!("solver: {why}")),
         }
     };
-    let consistent = check(&enc, enc.t.clone().tt(), "pinned")?;
-    if !consistent {
-        return Err("the pinned request contradicts the encoding's axioms".into());
-    }
     if check(&enc, d.denied, "denied")? {
         return Ok(Decision::ExplicitlyDenied);
     }
     if check(&enc, d.allowed, "allowed")? {
         return Ok(Decision::Allowed);
+    }
+    // Neither: the pinned request must still be consistent with the axioms (else the pins,
+    // not the policies, made both questions unsatisfiable).
+    let nd = enc.t.not(d.denied);
+    let na = enc.t.not(d.allowed);
+    let neither = enc.t.and([nd, na]);
+    if !check(&enc, neither, "implicit")? {
+        return Err("the pinned request contradicts the encoding's axioms".into());
     }
     Ok(Decision::ImplicitlyDenied)
 }

@@ -46,11 +46,15 @@ pub fn string_literal(s: &str) -> String {
     out
 }
 
-/// A self-contained SMT-LIB2 script asserting `assertions` (with `(check-sat)` when asked).
-pub fn script(terms: &Terms, assertions: &[T], check_sat: bool) -> String {
+/// A self-contained SMT-LIB2 script asserting `assertions`: with `(set-logic ALL)` and
+/// `(check-sat)` for files and external solvers (`complete`), without them for z3's
+/// in-process parser (a logic declaration there only slows it down).
+pub fn script(terms: &Terms, assertions: &[T], complete: bool) -> String {
     let mut p = Printer::new(terms, assertions);
     let mut out = String::new();
-    out.push_str("(set-logic ALL)\n");
+    if complete {
+        out.push_str("(set-logic ALL)\n");
+    }
     for v in terms.vars(assertions) {
         if let Node::Var(name, sort) = terms.node(v) {
             let _ = writeln!(out, "(declare-fun {} () {})", quote_symbol(name), sort_name(sort));
@@ -63,7 +67,7 @@ pub fn script(terms: &Terms, assertions: &[T], check_sat: bool) -> String {
     }
     out.push_str(&p.defines);
     out.push_str(&body);
-    if check_sat {
+    if complete {
         out.push_str("(check-sat)\n");
     }
     out

@@ -70,8 +70,26 @@ impl Encoder {
             PrincipalPattern::Everyone => self.t.tt(),
             PrincipalPattern::Arn(x) => {
                 let (has, sess) = self.p_session();
-                let lit = self.t.str(x);
-                let e = self.t.eq(sess, lit);
+                let e = match (&self.principal, parse_session_arn(x)) {
+                    // Compare the session's parts, not the joined string (a word equation).
+                    (PrincipalRep::Sym(sp), Some((part, acct, rn, sn))) => {
+                        let sp = sp.clone();
+                        let pairs = [(sp.part, part), (sp.account, acct), (sp.rn, rn), (sp.sn, sn)];
+                        let eqs: Vec<T> = pairs
+                            .iter()
+                            .map(|(v, l)| {
+                                let lt = self.t.str(l);
+                                self.t.eq(*v, lt)
+                            })
+                            .collect();
+                        self.t.and(eqs)
+                    }
+                    (PrincipalRep::Sym(_), None) => self.t.ff(),
+                    (PrincipalRep::Const(_), _) => {
+                        let lit = self.t.str(x);
+                        self.t.eq(sess, lit)
+                    }
+                };
                 self.t.and([has, e])
             }
             _ => self.t.ff(),
@@ -381,4 +399,19 @@ fn push_allow(role: PolicyRole, t: T, identity: &mut Vec<T>, boundary: &mut Vec<
         PolicyRole::Session => session.push(t),
         PolicyRole::KeyPolicy => {}
     }
+}
+
+/// `arn:P:sts::A:assumed-role/ROLE/SESSION` → (P, A, ROLE, SESSION), the shape the encoding
+/// gives every role session.
+fn parse_session_arn(x: &str) -> Option<(String, String, String, String)> {
+    let segs = crate::model::value::arn_segments(x)?;
+    if segs[0] != "arn" || segs[2] != "sts" || !segs[3].is_empty() || segs[1].is_empty() {
+        return None;
+    }
+    let rest = segs[5].strip_prefix("assumed-role/")?;
+    let (rn, sn) = rest.split_once('/')?;
+    if rn.is_empty() || sn.is_empty() || sn.contains('/') {
+        return None;
+    }
+    Some((segs[1].to_string(), segs[4].to_string(), rn.to_string(), sn.to_string()))
 }

@@ -145,6 +145,8 @@ pub struct Encoder {
     pub shared_keys: BTreeMap<String, KeyRep>,
     /// Extra value slots for keys (used when a concrete request pins more values).
     pub extra_slots: HashMap<String, usize>,
+    /// A concrete context: free keys become constants (everything folds).
+    pub const_context: Option<crate::model::request::Context>,
     principal_axioms_done: bool,
 }
 
@@ -211,6 +213,7 @@ impl Encoder {
             usage,
             shared_keys: BTreeMap::new(),
             extra_slots: HashMap::new(),
+            const_context: None,
             principal_axioms_done: false,
         }
     }
@@ -371,9 +374,14 @@ impl Encoder {
         ax.push(self.t.or(kinds));
         let in_acct = self.p_in_account();
         // Accounts: 12 digits (or an account the policies name in a shorter form).
+        // `len = 12 ∧ [0-9]*` is the same set as `[0-9]{12}` and much cheaper for z3 4.8.12.
         let digit = self.t.re_range('0', '9');
-        let twelve = self.t.re_loop(digit, 12, 12);
-        let mut acct_forms = vec![self.t.in_re(sp.account, twelve)];
+        let digits = self.t.re_star(digit);
+        let all_digits = self.t.in_re(sp.account, digits);
+        let len = self.t.str_len(sp.account);
+        let twelve_n = self.t.int(12);
+        let len12 = self.t.eq(len, twelve_n);
+        let mut acct_forms = vec![self.t.and([len12, all_digits])];
         for a in &sp.extra_accounts {
             let lit = self.t.str(a);
             acct_forms.push(self.t.eq(sp.account, lit));
@@ -458,8 +466,10 @@ impl Encoder {
     }
 
     /// A symbolic action over `named` (display names) and, when `free` is `Some(service)`, one
-    /// free action (restricted to `service` when given).
-    pub fn sym_action(&mut self, req_prefix: &str, named: &[String], free: Option<Option<String>>) -> ActionRep {
+    /// free action (restricted to `service` when given). The free action may coincide with a
+    /// named one (a redundant model, harmless) unless `distinct` asks for an action that is none
+    /// of them (an *unlisted* action).
+    pub fn sym_action(&mut self, req_prefix: &str, named: &[String], free: Option<Option<String>>, distinct: bool) -> ActionRep {
         let mut list: Vec<(String, String)> = Vec::new();
         for n in named {
             let lower = n.to_ascii_lowercase();
@@ -504,9 +514,11 @@ impl Encoder {
                 self.t.in_re(name, re)
             };
             let mut cons = vec![word];
-            for (l, _) in &list {
-                let lit = self.t.str(l);
-                cons.push(self.t.ne(name, lit));
+            if distinct {
+                for (l, _) in &list {
+                    let lit = self.t.str(l);
+                    cons.push(self.t.ne(name, lit));
+                }
             }
             let all = self.t.and(cons);
             let ax = self.t.implies(is_free, all);
@@ -540,16 +552,24 @@ impl Encoder {
             no_colon.push(self.t.not(c));
         }
         let split_ok = self.t.and(no_colon);
-        let five = self.five_colons_re();
-        let m = self.t.in_re(whole, five);
-        let whole_ok = self.t.not(m);
+        let at_most_four = self.at_most_four_colons_re();
+        let whole_ok = self.t.in_re(whole, at_most_four);
         (split_ok, whole_ok)
     }
 
-    fn five_colons_re(&mut self) -> T {
-        let all = self.t.re_all();
+    /// Strings with at most four colons, as a positive regex (`[^:]*(:[^:]*)?` four times):
+    /// z3 4.8.12 handles it far better than the complement of "five colons".
+    fn at_most_four_colons_re(&mut self) -> T {
+        // z3's alphabet ends at U+2FFFF.
+        let below = self.t.re_range('\u{0}', '9');
+        let above = self.t.re_range(';', '\u{2ffff}');
+        let not_colon = self.t.re_union([below, above]);
+        let run = self.t.re_star(not_colon);
         let colon = self.t.re_lit(":");
-        self.t.re_concat([all, colon, all, colon, all, colon, all, colon, all, colon, all])
+        let more = self.t.re_concat([colon, run]);
+        let empty = self.t.re_lit("");
+        let opt = self.t.re_union([empty, more]);
+        self.t.re_concat([run, opt, opt, opt, opt])
     }
 
     /// The resource as one string.
@@ -656,8 +676,64 @@ impl Encoder {
         rep
     }
 
+    /// A key with constant values (`const_context`): every view is a literal.
+    fn const_key(&mut self, key: &ContextKey, values: &[String]) -> KeyRep {
+        let u = self.usage_of(key);
+        let present = self.t.bool(!values.is_empty());
+        let slots = values
+            .iter()
+            .map(|v| {
+                let tt = self.t.tt();
+                let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then(|| self.t.str(v));
+                let arn = u.arn.then(|| match arn_segments(v) {
+                    Some(segs) => (tt, segs.map(|x| self.t.str(x))),
+                    None => {
+                        let ff = self.t.ff();
+                        let e = self.t.str("");
+                        (ff, [e; 6])
+                    }
+                });
+                let scale = u.scale + 1;
+                let num = u.numeric.then(|| match Decimal::parse(v) {
+                    Some(d) => (tt, self.scaled(&d, scale), scale),
+                    None => (self.t.ff(), self.t.int(0), scale),
+                });
+                let date = u.date.then(|| match crate::model::value::Timestamp::parse(v) {
+                    Some(ts) => (tt, self.t.int(ts.0 as i128)),
+                    None => (self.t.ff(), self.t.int(0)),
+                });
+                let ip = u.ip.then(|| match crate::model::value::Ip::parse(v) {
+                    Some(ip) => (tt, self.t.bool(ip.v6), self.t.bv(ip.bits, 128)),
+                    None => (self.t.ff(), self.t.ff(), self.t.bv(0, 128)),
+                });
+                Slot { active: tt, s, arn, num, date, ip }
+            })
+            .collect::<Vec<_>>();
+        let slots = if slots.is_empty() {
+            // An absent key: one inactive slot with every view the clauses may read.
+            let (ff, e, zero) = (self.t.ff(), self.t.str(""), self.t.int(0));
+            let bv0 = self.t.bv(0, 128);
+            let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then_some(e);
+            vec![Slot {
+                active: ff,
+                s,
+                arn: u.arn.then_some((ff, [e; 6])),
+                num: u.numeric.then_some((ff, zero, u.scale + 1)),
+                date: u.date.then_some((ff, zero)),
+                ip: u.ip.then_some((ff, ff, bv0)),
+            }]
+        } else {
+            slots
+        };
+        KeyRep { key: key.clone(), present, multi: keys::is_multi_valued(key), slots, decode: true, derived_when: None }
+    }
+
     /// A free key with the views its usage needs.
     fn free_key(&mut self, prefix: &str, key: &ContextKey) -> KeyRep {
+        if let Some(ctx) = &self.const_context {
+            let values = ctx.get(key).map(|v| v.to_vec()).unwrap_or_default();
+            return self.const_key(key, &values);
+        }
         let u = self.usage_of(key);
         let base = format!("{prefix}{}", key.name());
         let multi = keys::is_multi_valued(key);

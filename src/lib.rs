@@ -11,4 +11,5 @@ pub mod cli;
 pub mod eval;
 pub mod model;
 pub mod policy;
+pub mod properties;
 pub mod smt;

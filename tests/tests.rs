@@ -7,3 +7,4 @@ mod common;
 mod parsing;
 mod semantics;
 mod differential;
+mod properties;

@@ -1,0 +1,84 @@
+//! Named values (CONTROLS.md "Shared vocabulary"): the strings that appear literally —
+//! wildcard-free and variable-free — in a Resource, Principal or condition value of the policies
+//! in scope. An *arbitrary* key is a key ARN that is not named; a *fresh* principal has an ARN,
+//! account and organization that are not named. Under Version 2008-10-17 `${…}` is literal text
+//! and so can be part of a named value.
+
+use crate::model::condition::ConditionValue;
+use crate::model::policy::ResourcePattern;
+use crate::model::principal::PrincipalPattern;
+use crate::model::value::arn_segments;
+use crate::model::Policy;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    pub values: BTreeSet<String>,
+}
+
+impl Named {
+    pub fn of<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Named {
+        let mut values = BTreeSet::new();
+        for p in policies {
+            for s in &p.statements {
+                if let Some(r) = &s.resource {
+                    for pat in &r.patterns {
+                        let lits: Option<Vec<String>> = pat.templates().iter().map(|t| t.as_literal()).collect();
+                        if let Some(l) = lits {
+                            values.insert(match pat {
+                                ResourcePattern::Whole(_) => l.concat(),
+                                ResourcePattern::Arn(_) => l.join(":"),
+                            });
+                        }
+                    }
+                }
+                if let Some(el) = &s.principal {
+                    for pat in &el.patterns {
+                        match pat {
+                            PrincipalPattern::Account(a) => {
+                                values.insert(a.clone());
+                                values.insert(format!("arn:aws:iam::{a}:root"));
+                            }
+                            PrincipalPattern::Arn(a) | PrincipalPattern::Service(a) | PrincipalPattern::Federated(a) | PrincipalPattern::Canonical(a) | PrincipalPattern::UniqueId(a) => {
+                                values.insert(a.clone());
+                            }
+                            PrincipalPattern::Everyone => {}
+                        }
+                    }
+                }
+                for c in &s.conditions {
+                    for v in &c.values {
+                        match v {
+                            ConditionValue::Str(t) => {
+                                if let Some(l) = t.as_literal() {
+                                    values.insert(l);
+                                }
+                            }
+                            ConditionValue::Arn(a) => {
+                                let lits: Option<Vec<String>> = a.segments.iter().map(|t| t.as_literal()).collect();
+                                if let Some(l) = lits {
+                                    values.insert(l.join(":"));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        // The accounts inside named ARNs are named too.
+        let accounts: Vec<String> = values.iter().filter_map(|v| arn_segments(v).map(|s| s[4].to_string())).filter(|a| !a.is_empty()).collect();
+        values.extend(accounts);
+        Named { values }
+    }
+
+    /// Named values that are ARNs (six segments).
+    pub fn arns(&self) -> impl Iterator<Item = [&str; 6]> {
+        self.values.iter().filter_map(|v| arn_segments(v)).filter(|s| s[0] == "arn")
+    }
+
+    /// Named 12-digit (or shorter digit-only) account ids.
+    pub fn accounts(&self) -> impl Iterator<Item = &String> {
+        self.values.iter().filter(|v| crate::model::principal::is_account_like(v))
+    }
+}

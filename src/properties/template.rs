@@ -1,0 +1,272 @@
+//! Request templates: the shapes of requests a property ranges over — which principals (kinds,
+//! a fixed principal, fresh outsiders, principals outside an authorized list), which actions,
+//! which resource (a fixed ARN, an arbitrary key of an account, any resource) and which context
+//! (keys absent). Each builder adds the template's variables and constraints to an `Encoder`.
+
+use crate::model::principal::{Principal, PrincipalKind};
+use crate::model::template::{Syntax, Template};
+use crate::model::ContextKey;
+use crate::properties::named::Named;
+use crate::smt::encode::{ActionRep, Encoder, PrincipalRep, ResourceRep};
+use crate::smt::term::{Sort, T};
+
+/// Which principals a property ranges over.
+#[derive(Debug, Clone)]
+pub enum PrincipalSpec {
+    /// Exactly this principal.
+    Fixed(Principal),
+    /// A symbolic principal.
+    Any {
+        kinds: Vec<PrincipalKind>,
+        /// Its ARN, account and organization are not named values (an arbitrary outsider).
+        fresh: bool,
+        /// Its account is one of these (when given).
+        accounts: Option<Vec<String>>,
+        /// Its account is none of these.
+        not_accounts: Vec<String>,
+        /// It matches none of these ARN patterns (authorized principals).
+        not_matching: Vec<String>,
+    },
+}
+
+impl PrincipalSpec {
+    pub fn any(kinds: &[PrincipalKind]) -> PrincipalSpec {
+        PrincipalSpec::Any { kinds: kinds.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: vec![] }
+    }
+
+    /// Every kind of principal, anonymous and services included.
+    pub fn anyone() -> PrincipalSpec {
+        PrincipalSpec::any(&PrincipalKind::ALL)
+    }
+}
+
+/// Set up the principal of the encoder and return its constraints.
+pub fn principal(enc: &mut Encoder, spec: &PrincipalSpec, named: &Named) -> Vec<T> {
+    match spec {
+        PrincipalSpec::Fixed(p) => {
+            enc.set_principal_const(p.clone());
+            vec![]
+        }
+        PrincipalSpec::Any { kinds, fresh, accounts, not_accounts, not_matching } => {
+            let extra: Vec<String> = named.accounts().filter(|a| a.len() != 12).cloned().collect();
+            enc.set_principal_sym(kinds, extra);
+            let mut out = Vec::new();
+            let acct = enc.p_account();
+            let in_acct = enc.p_in_account();
+            if let Some(list) = accounts {
+                let alts: Vec<T> = list
+                    .iter()
+                    .map(|a| {
+                        let l = enc.t.str(a);
+                        enc.t.eq(acct, l)
+                    })
+                    .collect();
+                let one = enc.t.or(alts);
+                out.push(enc.t.implies(in_acct, one));
+            }
+            for a in not_accounts {
+                let l = enc.t.str(a);
+                out.push(enc.t.ne(acct, l));
+            }
+            if *fresh {
+                for a in named.accounts() {
+                    let l = enc.t.str(a);
+                    out.push(enc.t.ne(acct, l));
+                }
+                // ARN and name not named either.
+                let arn = enc.p_arn();
+                for v in &named.values {
+                    let l = enc.t.str(v);
+                    out.push(enc.t.ne(arn, l));
+                }
+                let org = ContextKey::new("aws:PrincipalOrgID");
+                let rep = if enc.usage.contains_key(org.canonical()) { Some(enc.key(0, &org)) } else { None };
+                if let Some((rep, Some(s))) = rep.map(|r| {
+                    let s = r.slots[0].s;
+                    (r, s)
+                }) {
+                    for v in &named.values {
+                        let l = enc.t.str(v);
+                        let ne = enc.t.ne(s, l);
+                        out.push(enc.t.implies(rep.present, ne));
+                    }
+                }
+            }
+            for pat in not_matching {
+                let m = principal_matches_pattern(enc, pat);
+                out.push(enc.t.not(m));
+            }
+            out
+        }
+    }
+}
+
+/// The principal matches an authorized-principal pattern: an account id (every principal of
+/// the account), an ARN pattern with wildcards matched against aws:PrincipalArn or the session
+/// ARN, or a service principal name.
+pub fn principal_matches_pattern(enc: &mut Encoder, pattern: &str) -> T {
+    if crate::model::principal::is_account_like(pattern) {
+        let in_acct = enc.p_in_account();
+        let acct = enc.p_account();
+        let l = enc.t.str(pattern);
+        let e = enc.t.eq(acct, l);
+        return enc.t.and([in_acct, e]);
+    }
+    let syntax = Syntax { wildcards: true, variables: false };
+    if pattern.starts_with("arn:") {
+        let Ok(arn) = crate::model::condition::parse_arn_pattern(pattern, false) else { return enc.t.ff() };
+        let segs = enc.p_arn_segs();
+        let in_acct = enc.p_in_account();
+        let by_arn = enc.arn_pattern(0, &arn, &segs);
+        let by_arn = enc.t.and([in_acct, by_arn]);
+        let (has, sess) = enc.p_session();
+        let Ok(t) = Template::parse(pattern, syntax) else { return by_arn };
+        let r = enc.resolve(0, &t);
+        let m = enc.glob(&r, sess);
+        let by_session = enc.t.and([has, m]);
+        return enc.t.or([by_arn, by_session]);
+    }
+    match Template::parse(pattern, syntax) {
+        Ok(t) => {
+            let outside = enc.p_kind_in(&[PrincipalKind::Service, PrincipalKind::WebIdentity, PrincipalKind::CanonicalUser]);
+            let r = enc.resolve(0, &t);
+            let n = enc.p_name();
+            let m = enc.glob(&r, n);
+            enc.t.and([outside, m])
+        }
+        Err(_) => enc.t.ff(),
+    }
+}
+
+/// Which resource a request addresses.
+#[derive(Debug, Clone)]
+pub enum ResourceSpec {
+    /// Exactly this resource string (a key ARN, `*`, …).
+    Fixed(String),
+    /// A key ARN `arn:P:kms:R:A:key/ID`; `account`/`region` fixed when given; with `arbitrary`
+    /// the ARN is not a named value.
+    Key { account: Option<String>, region: Option<String>, arbitrary: bool },
+    /// Any resource string.
+    Any,
+}
+
+/// Build the resource of request `prefix` and its constraints.
+pub fn resource(enc: &mut Encoder, prefix: &str, spec: &ResourceSpec, named: &Named) -> (ResourceRep, Vec<T>) {
+    match spec {
+        ResourceSpec::Fixed(s) => (ResourceRep::Lit(s.clone()), vec![]),
+        ResourceSpec::Any => (enc.sym_resource(prefix), vec![]),
+        ResourceSpec::Key { account, region, arbitrary } => {
+            let mut out = Vec::new();
+            let arn = enc.t.str("arn");
+            let kms = enc.t.str("kms");
+            let part = enc.t.var(&format!("{prefix}resource.partition"), Sort::Str);
+            let reg = match region {
+                Some(r) => enc.t.str(r),
+                None => enc.t.var(&format!("{prefix}resource.region"), Sort::Str),
+            };
+            let acct = match account {
+                Some(a) => enc.t.str(a),
+                None => enc.t.var(&format!("{prefix}resource.account"), Sort::Str),
+            };
+            let id = enc.t.var(&format!("{prefix}resource.key_id"), Sort::Str);
+            let key_pre = enc.t.str("key/");
+            let res = enc.t.concat([key_pre, id]);
+            let colon = enc.t.str(":");
+            let slash = enc.t.str("/");
+            let empty = enc.t.str("");
+            for v in [part, reg, acct] {
+                if enc.t.as_str(v).is_none() {
+                    let c = enc.t.contains(v, colon);
+                    out.push(enc.t.not(c));
+                    out.push(enc.t.ne(v, empty));
+                }
+            }
+            let c = enc.t.contains(id, colon);
+            out.push(enc.t.not(c));
+            let s = enc.t.contains(id, slash);
+            out.push(enc.t.not(s));
+            out.push(enc.t.ne(id, empty));
+            if account.is_none() {
+                let digit = enc.t.re_range('0', '9');
+                let digits = enc.t.re_star(digit);
+                out.push(enc.t.in_re(acct, digits));
+                let len = enc.t.str_len(acct);
+                let twelve = enc.t.int(12);
+                out.push(enc.t.eq(len, twelve));
+            }
+            let segs = [arn, part, kms, reg, acct, res];
+            if *arbitrary {
+                for named_arn in named.arns().collect::<Vec<_>>() {
+                    let eqs: Vec<T> = segs
+                        .iter()
+                        .zip(named_arn.iter())
+                        .map(|(s, l)| {
+                            let lt = enc.t.str(l);
+                            enc.t.eq(*s, lt)
+                        })
+                        .collect();
+                    let same = enc.t.and(eqs);
+                    out.push(enc.t.not(same));
+                }
+            }
+            let tt = enc.t.tt();
+            (ResourceRep::Sym { split: tt, segs, whole: empty }, out)
+        }
+    }
+}
+
+/// Which actions a request may have.
+#[derive(Debug, Clone)]
+pub enum ActionSpec {
+    One(String),
+    /// One of these (display names), and optionally an unlisted action of `service` that is
+    /// none of them.
+    AnyOf { actions: Vec<String>, unlisted: Option<String> },
+    /// Any action at all: every named one and a free one of any service.
+    Any { named: Vec<String> },
+}
+
+pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
+    match spec {
+        ActionSpec::One(a) => ActionRep::Const { canonical: a.to_ascii_lowercase(), display: a.clone() },
+        ActionSpec::AnyOf { actions, unlisted } => match unlisted {
+            Some(svc) => enc.sym_action(prefix, actions, Some(Some(svc.clone())), true),
+            None => enc.sym_action(prefix, actions, None, false),
+        },
+        ActionSpec::Any { named } => enc.sym_action(prefix, named, Some(None), false),
+    }
+}
+
+/// The principal must be symbolic for property templates that constrain it.
+pub fn principal_is_symbolic(enc: &Encoder) -> bool {
+    matches!(enc.principal, PrincipalRep::Sym(_))
+}
+
+/// A context constraint of a template.
+#[derive(Debug, Clone)]
+pub enum ContextSpec {
+    Absent(String),
+    NotEqual(String, String),
+    Equal(String, String),
+}
+
+pub fn context(enc: &mut Encoder, req: usize, specs: &[ContextSpec]) -> Vec<T> {
+    let mut out = Vec::new();
+    for s in specs {
+        match s {
+            ContextSpec::Absent(k) => {
+                let rep = enc.key(req, &ContextKey::new(k));
+                out.push(enc.t.not(rep.present));
+            }
+            ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
+                let rep = enc.key(req, &ContextKey::new(k));
+                let Some(sv) = rep.slots[0].s else { continue };
+                let l = enc.t.str(v);
+                let e = enc.t.eq(sv, l);
+                let both = enc.t.and([rep.present, e]);
+                out.push(if matches!(s, ContextSpec::Equal(..)) { both } else { enc.t.not(both) });
+            }
+        }
+    }
+    out
+}

@@ -12,4 +12,5 @@ pub mod eval;
 pub mod model;
 pub mod policy;
 pub mod properties;
+pub mod report;
 pub mod smt;

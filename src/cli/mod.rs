@@ -2,7 +2,10 @@
 //! the outcome to the exit codes users' scripts rely on: 0 success (all hold / command done),
 //! 1 a violation or an added permission, 2 usage or input error, 3 an unknown verdict.
 
+mod diff;
 mod eval_cmd;
+mod inputs;
+mod prove;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +31,48 @@ pub enum Format {
 pub enum Command {
     /// Decide one concrete request under a set of policies, and explain the decision.
     Eval(eval_cmd::EvalArgs),
+    /// Prove a property file (forbidden or required access) over policies.
+    Prove(prove::ProveArgs),
+    /// Does NEW grant anything OLD did not? Counterexamples both ways.
+    Diff(diff::DiffArgs),
+}
+
+/// Solver options shared by the commands that prove.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SolverArgs {
+    /// Timeout of each solver call, in milliseconds.
+    #[arg(long = "timeout-ms", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Write the SMT-LIB2 of every query to this folder (loadable by z3 and cvc5).
+    #[arg(long = "dump-smt", value_name = "DIR")]
+    pub dump_smt: Option<std::path::PathBuf>,
+    /// `z3` (in process) or `smtlib:"CMD ARGS"` (an external solver reading SMT-LIB2 on stdin;
+    /// counterexamples still come from the in-process z3).
+    #[arg(long, default_value = "z3", value_parser = parse_solver)]
+    pub solver: crate::smt::solver::Backend,
+}
+
+impl SolverArgs {
+    pub fn options(&self) -> crate::smt::solver::SolverOptions {
+        crate::smt::solver::SolverOptions { timeout: std::time::Duration::from_millis(self.timeout_ms), backend: self.solver.clone(), dump_dir: self.dump_smt.clone() }
+    }
+}
+
+fn parse_solver(s: &str) -> Result<crate::smt::solver::Backend, String> {
+    if s == "z3" {
+        return Ok(crate::smt::solver::Backend::Z3);
+    }
+    match s.strip_prefix("smtlib:") {
+        Some(cmd) => {
+            let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+            if words.is_empty() {
+                Err("smtlib: needs a command, e.g. smtlib:\"z3 -in\"".into())
+            } else {
+                Ok(crate::smt::solver::Backend::External(words))
+            }
+        }
+        None => Err(format!("unknown solver {s:?}: use z3 or smtlib:\"CMD ARGS\"")),
+    }
 }
 
 /// Run the command line and return the process exit code.
@@ -42,5 +87,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Eval(args) => eval_cmd::run(&args),
+        Command::Prove(args) => prove::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod named;
 pub mod queries;
+pub mod spec;
 pub mod template;
 
 use crate::eval::{evaluate, Decision, PolicySet};
@@ -133,6 +134,22 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
 /// every assertion still holds and the replay still confirms the counterexample.
 fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<'_>]) -> Model {
     let vars = enc.t.vars(assertions);
+    // A symbolic account principal reads best as a role (CONTROLS.md: "a fresh principal is a
+    // role ARN"): try that first.
+    if let crate::smt::encode::PrincipalRep::Sym(_) = &enc.principal {
+        let role = crate::smt::encode::kind_index(crate::model::principal::PrincipalKind::Role);
+        let kind = model.get("p.kind").cloned();
+        if matches!(kind, Some(Value::Int(k)) if k != role) && matches!(model.get("p.account"), Some(Value::Str(a)) if !a.is_empty()) {
+            let mut trial = model.clone();
+            trial.values.insert("p.kind".into(), Value::Int(role));
+            trial.values.insert("p.service".into(), Value::Str("iam".into()));
+            trial.values.insert("p.resource".into(), Value::Str("role/ExampleRole".into()));
+            trial.values.insert("p.has_session".into(), Value::Bool(false));
+            if accepts(enc, assertions, &trial, replay) {
+                model = trial;
+            }
+        }
+    }
     for v in vars {
         let Node::Var(name, _) = enc.t.node(v) else { continue };
         let Some(Value::Str(current)) = model.get(name).cloned() else { continue };
@@ -142,29 +159,29 @@ fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<
             }
             let mut trial = model.clone();
             trial.values.insert(name.clone(), Value::Str(candidate));
-            let holds = {
-                let mut g = Ground::new(&enc.t, &trial);
-                assertions.iter().all(|a| g.bool(*a))
-            };
-            if !holds {
-                continue;
-            }
-            let mut g = Ground::new(&enc.t, &trial);
-            let confirmed = replay.iter().all(|r| {
-                let req = decode_request(enc, &mut g, r.req);
-                let d = evaluate(r.set, &req).decision;
-                match r.expect {
-                    Expect::Allowed => d == Decision::Allowed,
-                    Expect::NotAllowed => d != Decision::Allowed,
-                }
-            });
-            if confirmed {
+            if accepts(enc, assertions, &trial, replay) {
                 model = trial;
                 break;
             }
         }
     }
     model
+}
+
+/// Every assertion holds under `trial` and every replay confirms its decoded request.
+fn accepts(enc: &Encoder, assertions: &[T], trial: &Model, replay: &[Replay<'_>]) -> bool {
+    let mut g = Ground::new(&enc.t, trial);
+    if !assertions.iter().all(|a| g.bool(*a)) {
+        return false;
+    }
+    replay.iter().all(|r| {
+        let req = decode_request(enc, &mut g, r.req);
+        let d = evaluate(r.set, &req).decision;
+        match r.expect {
+            Expect::Allowed => d == Decision::Allowed,
+            Expect::NotAllowed => d != Decision::Allowed,
+        }
+    })
 }
 
 /// Readable replacements for a variable, best first.

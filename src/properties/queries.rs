@@ -8,7 +8,7 @@
 
 use crate::eval::PolicySet;
 use crate::properties::named::Named;
-use crate::properties::template::{action, context, principal, resource, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::properties::template::{action, action_constraint, context, principal, resource, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::properties::{run, CheckStats, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::Encoder;
 use crate::smt::solver::SolverOptions;
@@ -39,6 +39,7 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
     let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
     goals.extend(rc);
     let i = enc.add_request(a, r);
+    goals.extend(action_constraint(&mut enc, i, &req.action));
     goals.extend(context(&mut enc, i, &req.context));
     let d = enc.decision(set, i);
     goals.push(d.allowed);
@@ -66,6 +67,8 @@ pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &Request
         r1
     };
     let i1 = enc.add_request(a1, r1);
+    goals.extend(action_constraint(&mut enc, i0, &first.action));
+    goals.extend(action_constraint(&mut enc, i1, &second.action));
     goals.extend(context(&mut enc, i0, &first.context));
     goals.extend(context(&mut enc, i1, &second.context));
     let d0 = enc.decision(set, i0);
@@ -86,6 +89,7 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
     let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
     goals.extend(rc);
     let i = enc.add_request(a, r);
+    goals.extend(action_constraint(&mut enc, i, &req.action));
     goals.extend(context(&mut enc, i, &req.context));
     let dn = enc.decision(new, i);
     let dold = enc.decision(old, i);

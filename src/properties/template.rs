@@ -224,6 +224,33 @@ pub enum ActionSpec {
     AnyOf { actions: Vec<String>, unlisted: Option<String> },
     /// Any action at all: every named one and a free one of any service.
     Any { named: Vec<String> },
+    /// An action matching one of these patterns (case-insensitive globs such as `kms:Re*`):
+    /// the KMS catalog actions and literal actions that match, plus, when a pattern has a
+    /// wildcard, a free action matching it (an action AWS may add later, or of another service).
+    Patterns(Vec<String>),
+}
+
+impl ActionSpec {
+    /// Named actions for `Patterns`: cataloged KMS actions matching a pattern, and the
+    /// wildcard-free patterns themselves.
+    pub fn expand(patterns: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for a in crate::model::catalog::KMS_ACTIONS.iter() {
+            let full = a.full_name();
+            let hit = patterns.iter().any(|p| {
+                Template::parse(p, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None)).is_some_and(|r| r.matches(&full, true))
+            });
+            if hit {
+                out.push(full);
+            }
+        }
+        for p in patterns {
+            if !p.contains(['*', '?']) && !out.iter().any(|o| o.eq_ignore_ascii_case(p)) {
+                out.push(p.clone());
+            }
+        }
+        out
+    }
 }
 
 pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
@@ -234,7 +261,24 @@ pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
             None => enc.sym_action(prefix, actions, None, false),
         },
         ActionSpec::Any { named } => enc.sym_action(prefix, named, Some(None), false),
+        ActionSpec::Patterns(patterns) => {
+            let named = ActionSpec::expand(patterns);
+            let wild = patterns.iter().any(|p| p.contains(['*', '?']));
+            if named.len() == 1 && !wild {
+                return ActionRep::Const { canonical: named[0].to_ascii_lowercase(), display: named[0].clone() };
+            }
+            enc.sym_action(prefix, &named, if wild { Some(None) } else { None }, false)
+        }
     }
+}
+
+/// The request's action matches one of `patterns` (for `ActionSpec::Patterns`).
+pub fn action_constraint(enc: &mut Encoder, req: usize, spec: &ActionSpec) -> Vec<T> {
+    let ActionSpec::Patterns(patterns) = spec else { return vec![] };
+    let syntax = Syntax { wildcards: true, variables: false };
+    let parsed: Vec<Template> = patterns.iter().filter_map(|p| Template::parse(p, syntax).ok()).collect();
+    let el = crate::model::ActionElement { negated: false, patterns: parsed };
+    vec![enc.action_element_cover(req, &el)]
 }
 
 /// The principal must be symbolic for property templates that constrain it.

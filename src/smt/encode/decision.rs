@@ -190,8 +190,13 @@ impl Encoder {
 
     /// Action/NotAction covers the request's action.
     pub fn action_cover(&mut self, req: usize, s: &Statement) -> T {
+        self.action_element_cover(req, &s.action)
+    }
+
+    /// An Action/NotAction element covers the request's action.
+    pub fn action_element_cover(&mut self, req: usize, el: &crate::model::ActionElement) -> T {
         let mut alts = Vec::new();
-        for pat in &s.action.patterns {
+        for pat in &el.patterns {
             let r = self.resolve(req, pat);
             let m = match self.requests[req].action.clone() {
                 crate::smt::encode::ActionRep::Const { canonical, .. } => {
@@ -229,7 +234,7 @@ impl Encoder {
             alts.push(m);
         }
         let any = self.t.or(alts);
-        if s.action.negated {
+        if el.negated {
             self.t.not(any)
         } else {
             any

@@ -1,0 +1,172 @@
+//! Property files for `keyward prove` (TOML), in the spirit of IAM Access Analyzer's
+//! CheckAccessNotGranted, but proved for every request rather than sampled:
+//!
+//! ```toml
+//! name = "no-decrypt-outside-the-account"
+//! description = "No principal outside 111122223333 can decrypt with the key"
+//! kind = "forbidden"          # violated when some matching request is allowed
+//!                             # ("required": violated when a listed action is never allowed)
+//! [principal]                 # all fields optional
+//! kinds = ["user", "role", "root", "federated-user", "service", "anonymous"]  # default: all
+//! not_accounts = ["111122223333"]
+//! accounts = ["444455556666"]
+//! not_matching = ["arn:aws:iam::111122223333:role/Admin*"]   # authorized principals
+//! fresh = false               # ARN, account and organization are no named value
+//! arn = "arn:aws:iam::111122223333:role/App"                  # one fixed principal
+//! [request]
+//! actions = ["kms:Decrypt", "kms:ReEncrypt*"]   # case-insensitive patterns
+//! resource = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-…"  # or "any", "*",
+//! # or a table: { key_of_account = "111122223333", region = "us-east-1", arbitrary = true }
+//! [request.context]
+//! "kms:ViaService" = "absent"              # or { equals = "…" } / { not_equals = "…" }
+//! ```
+
+use crate::model::principal::{Principal, PrincipalKind};
+use crate::properties::queries::RequestSpec;
+use crate::properties::template::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PropertyKind {
+    Forbidden,
+    Required,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: PropertyKind,
+    #[serde(default)]
+    pub principal: PrincipalTable,
+    pub request: RequestTable,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalTable {
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub not_accounts: Vec<String>,
+    pub accounts: Option<Vec<String>>,
+    #[serde(default)]
+    pub not_matching: Vec<String>,
+    #[serde(default)]
+    pub fresh: bool,
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestTable {
+    pub actions: Vec<String>,
+    #[serde(default = "any_resource")]
+    pub resource: ResourceValue,
+    #[serde(default)]
+    pub context: indexmap::IndexMap<String, ContextValue>,
+}
+
+fn any_resource() -> ResourceValue {
+    ResourceValue::Text("any".into())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceValue {
+    Text(String),
+    Key {
+        key_of_account: Option<String>,
+        region: Option<String>,
+        #[serde(default)]
+        arbitrary: bool,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ContextValue {
+    Word(String),
+    Equals { equals: String },
+    NotEquals { not_equals: String },
+}
+
+/// Parse a property file; errors carry the TOML position.
+pub fn parse(name: &str, text: &str) -> Result<PropertyFile, String> {
+    toml::from_str::<PropertyFile>(text).map_err(|e| {
+        let pos = e.span().map(|s| {
+            let upto = &text[..s.start.min(text.len())];
+            let line = upto.matches('\n').count() + 1;
+            let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+            format!("{line}:{col}: ")
+        });
+        format!("{name}:{}{}", pos.unwrap_or_default(), e.message())
+    })
+}
+
+fn kind_of(word: &str) -> Result<Vec<PrincipalKind>, String> {
+    use PrincipalKind::*;
+    Ok(match word {
+        "any" | "all" => PrincipalKind::ALL.to_vec(),
+        "user" => vec![User],
+        "role" => vec![Role],
+        "root" => vec![Root],
+        "federated-user" => vec![FederatedUser],
+        "service" => vec![Service],
+        "anonymous" => vec![Anonymous],
+        "web-identity" => vec![WebIdentity],
+        "canonical-user" => vec![CanonicalUser],
+        "iam" => vec![User, Role, FederatedUser],
+        other => return Err(format!("unknown principal kind {other:?} (user, role, root, federated-user, service, anonymous, web-identity, canonical-user, iam, any)")),
+    })
+}
+
+impl PropertyFile {
+    pub fn principal_spec(&self) -> Result<PrincipalSpec, String> {
+        let p = &self.principal;
+        if let Some(arn) = &p.arn {
+            return Principal::parse(arn).map(PrincipalSpec::Fixed);
+        }
+        let mut kinds = Vec::new();
+        for k in &p.kinds {
+            for kk in kind_of(k)? {
+                if !kinds.contains(&kk) {
+                    kinds.push(kk);
+                }
+            }
+        }
+        if kinds.is_empty() {
+            kinds = PrincipalKind::ALL.to_vec();
+        }
+        Ok(PrincipalSpec::Any { kinds, fresh: p.fresh, accounts: p.accounts.clone(), not_accounts: p.not_accounts.clone(), not_matching: p.not_matching.clone() })
+    }
+
+    pub fn resource_spec(&self) -> ResourceSpec {
+        match &self.request.resource {
+            ResourceValue::Text(t) if t == "any" => ResourceSpec::Any,
+            ResourceValue::Text(t) => ResourceSpec::Fixed(t.clone()),
+            ResourceValue::Key { key_of_account, region, arbitrary } => ResourceSpec::Key { account: key_of_account.clone(), region: region.clone(), arbitrary: *arbitrary },
+        }
+    }
+
+    pub fn context_specs(&self) -> Vec<ContextSpec> {
+        self.request
+            .context
+            .iter()
+            .map(|(k, v)| match v {
+                ContextValue::Word(w) if w == "absent" => ContextSpec::Absent(k.clone()),
+                ContextValue::Word(w) => ContextSpec::Equal(k.clone(), w.clone()),
+                ContextValue::Equals { equals } => ContextSpec::Equal(k.clone(), equals.clone()),
+                ContextValue::NotEquals { not_equals } => ContextSpec::NotEqual(k.clone(), not_equals.clone()),
+            })
+            .collect()
+    }
+
+    /// The request template with all listed actions.
+    pub fn request_spec(&self) -> RequestSpec {
+        RequestSpec { action: ActionSpec::Patterns(self.request.actions.clone()), resource: self.resource_spec(), context: self.context_specs() }
+    }
+}

@@ -8,3 +8,4 @@ mod parsing;
 mod semantics;
 mod differential;
 mod properties;
+mod golden;

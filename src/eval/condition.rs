@@ -97,6 +97,8 @@ pub fn eval_clause(clause: &Clause, ctx: &Context) -> ClauseOutcome {
                 };
                 (holds, why.to_string())
             }
+            // SOUNDNESS: AWS does not document a plain operator on a multivalued key; the
+            // reference oracle never matches it and Access Analyzer calls it an error.
             Some(_) if op.set.is_none() && is_multi_valued(&clause.key) => (
                 false,
                 format!("{} is a multivalued key and {} has no ForAnyValue/ForAllValues qualifier: such a clause never matches a present key", clause.key, op.name()),

@@ -47,6 +47,7 @@ impl PrincipalKind {
             PrincipalKind::Role => "AssumedRole",
             PrincipalKind::FederatedUser => "FederatedUser",
             // CONTROLS.md: anonymous requests carry no principal keys.
+            // SOUNDNESS: AWS documents aws:PrincipalType "Anonymous" for them.
             _ => return None,
         })
     }

@@ -31,6 +31,12 @@ fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a crate::model::Policy> {
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
+    let (enc, goals, i) = build_exists_allowed(set, who, req);
+    run(enc, &goals, &[Replay { req: i, set, expect: Expect::Allowed }], opts, label, started)
+}
+
+/// The encoder, goals and request index of `exists_allowed` (golden SMT files print these).
+pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> (Encoder, Vec<crate::smt::term::T>, usize) {
     let policies = policies_of(&[set]);
     let named = Named::of(policies.iter().copied());
     let mut enc = Encoder::new(policies.iter().copied());
@@ -43,7 +49,7 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
     goals.extend(context(&mut enc, i, &req.context));
     let d = enc.decision(set, i);
     goals.push(d.allowed);
-    run(enc, &goals, &[Replay { req: i, set, expect: Expect::Allowed }], opts, label, started)
+    (enc, goals, i)
 }
 
 /// ∃ principal matching `who` and two requests both allowed by `set`; with `same_resource` the

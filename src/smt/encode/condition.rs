@@ -32,6 +32,7 @@ impl Encoder {
         let absent = self.t.bool(absent_value);
         if op.set.is_none() && is_multi_valued(&c.key) {
             // Present multivalued key without a set operator: never matches.
+            // SOUNDNESS: undocumented by AWS (see eval::condition and encodings/conditions.md).
             let np = self.t.not(rep.present);
             return self.t.and([np, absent]);
         }

@@ -423,6 +423,8 @@ impl Encoder {
             ax.push(self.t.implies(is_k, both));
         }
         // Role sessions: arn:P:sts::A:assumed-role/NAME/SESSION, the role ARN without a path.
+        // SOUNDNESS: a session's role has no path (the session ARN cannot say); roles with a
+        // path appear only as role principals without a session (under-approximation).
         let is_role = self.p_kind_is(PrincipalKind::Role);
         ax.push(self.t.implies(sp.has_sess, is_role));
         let slash = self.t.str("/");
@@ -560,7 +562,8 @@ impl Encoder {
     /// Strings with at most four colons, as a positive regex (`[^:]*(:[^:]*)?` four times):
     /// z3 4.8.12 handles it far better than the complement of "five colons".
     fn at_most_four_colons_re(&mut self) -> T {
-        // z3's alphabet ends at U+2FFFF.
+        // SOUNDNESS: z3's alphabet ends at U+2FFFF; strings with later characters are outside
+        // every query (under-approximation, encodings/README.md).
         let below = self.t.re_range('\u{0}', '9');
         let above = self.t.re_range(';', '\u{2ffff}');
         let not_colon = self.t.re_union([below, above]);
@@ -653,7 +656,8 @@ impl Encoder {
             }
             let rep = self.free_key("p.ctx.", key);
             // Principals outside accounts carry no principal keys; aws:userid is always present
-            // for signed requests.
+            // for signed requests. SOUNDNESS: AWS documents aws:PrincipalAccount "anonymous"
+            // for anonymous callers; CONTROLS.md says they carry no principal keys.
             let in_acct = self.p_in_account();
             let ax = self.t.implies(rep.present, in_acct);
             self.axioms.push(ax);
@@ -669,6 +673,8 @@ impl Encoder {
         }
         let rep = self.free_key(&format!("q{req}.ctx."), key);
         if keys::is_always_present(key) {
+            // SOUNDNESS: aws:CurrentTime and aws:EpochTime are not linked to each other
+            // (over-approximation: two clocks that disagree).
             let p = rep.present;
             self.axioms.push(p);
         }
@@ -741,6 +747,7 @@ impl Encoder {
         let n = if multi { u.clauses.max(1).max(extra) } else { 1 };
         let stringish = u.string || u.arn;
         let families = [stringish, u.numeric, u.date, u.ip].iter().filter(|b| **b).count();
+        // SOUNDNESS: a key compared with operators of two types is a refusal (unknown).
         if families > 1 {
             self.unsupported(format!("condition key {} is compared with operators of different types (string, numeric, date, IP)", key.name()));
         }
@@ -771,7 +778,8 @@ impl Encoder {
                 let ok = self.t.var(&format!("{sb}.num_ok"), Sort::Bool);
                 let v = self.t.var(&format!("{sb}.num"), Sort::Int);
                 let scale = u.scale + 1;
-                // Decimal::parse accepts at most 18 integer digits.
+                // SOUNDNESS: numbers have at most 18 integer digits, as Decimal::parse accepts
+                // (under-approximation of AWS, which documents no limit).
                 let bound = 10i128.pow(18 + scale);
                 let lo = self.t.int(-bound);
                 let hi = self.t.int(bound);
@@ -785,7 +793,8 @@ impl Encoder {
             if u.date {
                 let ok = self.t.var(&format!("{sb}.date_ok"), Sort::Bool);
                 let v = self.t.var(&format!("{sb}.date"), Sort::Int);
-                // Years 0001–9999, the range the date parser and printer round-trip.
+                // SOUNDNESS: dates lie in years 0001–9999, the range the date parser and printer
+                // round-trip (under-approximation).
                 let lo = self.t.int(-62_135_596_800_000);
                 let hi = self.t.int(253_402_300_799_999);
                 let a = self.t.le(lo, v);

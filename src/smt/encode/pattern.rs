@@ -121,6 +121,7 @@ impl Encoder {
                 TPart::Star => res.push(self.t.re_lit("*")),
                 TPart::Qmark => res.push(self.t.re_lit("?")),
                 TPart::Term(_) => {
+                    // SOUNDNESS: refusal — z3 4.8.12 has no complete lower-casing of a term.
                     self.unsupported("StringEqualsIgnoreCase with a policy variable".into());
                     return self.t.ff();
                 }
@@ -291,6 +292,7 @@ impl Encoder {
         let mut pos = first_len;
         for seg in &segments {
             if seg.contains(&TPart::Qmark) {
+                // SOUNDNESS: refusal — no leftmost-occurrence function for `?` with a variable.
                 self.unsupported("a pattern with `?` and a policy variable between two `*`".into());
                 return self.t.ff();
             }

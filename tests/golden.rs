@@ -1,0 +1,76 @@
+//! Golden SMT-LIB2 files of canonical queries (`encodings/golden/`): the encoding of each must
+//! not change unnoticed, and each file must still give its known answer. Regenerate after an
+//! intended change with `KEYWARD_BLESS=1 cargo test golden`.
+
+use keyward::eval::PolicySet;
+use keyward::model::principal::PrincipalKind;
+use keyward::policy::{parse_policy, Source};
+use keyward::properties::queries::{build_exists_allowed, RequestSpec};
+use keyward::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use keyward::smt::smtlib::script;
+use keyward::smt::solver::{solve, Outcome, SolverOptions};
+
+struct Golden {
+    name: &'static str,
+    set: PolicySet,
+    who: PrincipalSpec,
+    req: RequestSpec,
+    sat: bool,
+}
+
+fn policy(doc: &str) -> keyward::model::Policy {
+    parse_policy(Source::new("golden.json", doc)).unwrap()
+}
+
+fn goldens() -> Vec<Golden> {
+    vec![
+        Golden {
+            name: "kms1-arbitrary-key",
+            set: PolicySet { identity: vec![policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*","Condition":{"StringLike":{"kms:ViaService":"s3.*.amazonaws.com"}}}]}"#)], ..PolicySet::default() },
+            who: PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role]),
+            req: RequestSpec { action: ActionSpec::AnyOf { actions: vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()], unlisted: None }, resource: ResourceSpec::Key { account: None, region: None, arbitrary: true }, context: vec![] },
+            sat: true,
+        },
+        Golden {
+            name: "exposed-public-caller-account",
+            set: PolicySet {
+                key_policy: Some(policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#)),
+                ..PolicySet::default()
+            },
+            who: PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![] },
+            req: RequestSpec { action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()), context: vec![] },
+            sat: false,
+        },
+        Golden {
+            name: "variables-and-set-operators",
+            set: PolicySet { identity: vec![policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:${aws:PrincipalAccount}:key/*","Condition":{"ForAnyValue:StringLike":{"kms:EncryptionContextKeys":"team*"},"StringEquals":{"kms:EncryptionContext:team":"${aws:PrincipalTag/team}"}}},{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringNotEquals":{"kms:EncryptionContextKeys":["team","project"]}}}]}"#)], ..PolicySet::default() },
+            who: PrincipalSpec::any(&[PrincipalKind::Role]),
+            req: RequestSpec { action: ActionSpec::One("kms:Decrypt".into()), resource: ResourceSpec::Key { account: None, region: Some("eu-west-1".into()), arbitrary: false }, context: vec![] },
+            sat: true,
+        },
+    ]
+}
+
+#[test]
+fn golden_smt_files_match_and_solve() {
+    let dir = crate::common::project_dir().join("encodings").join("golden");
+    let bless = std::env::var("KEYWARD_BLESS").is_ok();
+    for g in goldens() {
+        let (mut enc, goals, _) = build_exists_allowed(&g.set, &g.who, &g.req);
+        enc.finish();
+        let mut assertions = enc.axioms.clone();
+        assertions.extend(goals);
+        let text = script(&enc.t, &assertions, true);
+        let path = dir.join(format!("{}.smt2", g.name));
+        if bless {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing: run with KEYWARD_BLESS=1", path.display()));
+        assert_eq!(text, expected, "{} changed: review the encoding change, then KEYWARD_BLESS=1", g.name);
+        let (out, _) = solve(&enc.t, &assertions, &[], &SolverOptions::default(), g.name);
+        match (out, g.sat) {
+            (Outcome::Sat(_), true) | (Outcome::Unsat, false) => {}
+            (other, _) => panic!("{}: expected sat={}, got {other:?}", g.name, g.sat),
+        }
+    }
+}

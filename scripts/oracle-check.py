@@ -56,6 +56,9 @@ def oracle_request(req):
             derive("aws:username", parn.rsplit("/", 1)[-1])
     if kind == "service":
         derive("aws:PrincipalServiceName", req["principal"])
+        derive("aws:PrincipalIsAWSService", "true")
+    elif acct is not None:
+        derive("aws:PrincipalIsAWSService", "false")
     rparts = resource.split(":", 5) if resource.startswith("arn:") else None
     res_acct = rparts[4] if rparts and len(rparts) == 6 and rparts[4] else None
     if rparts and len(rparts) == 6:

@@ -231,17 +231,24 @@ mod random {
         std::env::var("KEYWARD_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
-
-        /// Thousands of random policy sets and requests per run (`KEYWARD_DIFF_CASES` for more).
-        #[test]
-        fn smt_decision_equals_the_evaluator(set in policy_set(), reqs in prop::collection::vec(request(), 1..4)) {
+    /// Thousands of random policy sets and requests per run (`KEYWARD_DIFF_CASES` for more).
+    /// Any disagreement fails (and is shrunk). A solver timeout is not a disagreement — the
+    /// engine reports it as unknown, never as a decision — so timeouts are counted and listed,
+    /// and fail the test only when they exceed one query in 200: a regression in solver speed.
+    #[test]
+    fn smt_decision_equals_the_evaluator() {
+        use proptest::test_runner::{Config, TestRunner};
+        use std::sync::Mutex;
+        let mut runner = TestRunner::new(Config { cases: cases(), max_shrink_iters: 200, failure_persistence: None, ..Config::default() });
+        let unknowns: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let queries = std::sync::atomic::AtomicUsize::new(0);
+        let opts = SolverOptions { dump_dir: std::env::var("KEYWARD_DIFF_DUMP").ok().map(Into::into), timeout: std::time::Duration::from_secs(5), ..SolverOptions::default() };
+        let result = runner.run(&(policy_set(), prop::collection::vec(request(), 1..4)), |(set, reqs)| {
             let ps = build(&set);
-            let opts = SolverOptions { dump_dir: std::env::var("KEYWARD_DIFF_DUMP").ok().map(Into::into), ..SolverOptions::default() };
             for req in &reqs {
                 let concrete = evaluate(&ps, req).decision;
                 for mode in [PinMode::Fold, PinMode::Assert] {
+                    queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let t0 = std::time::Instant::now();
                     let (c0, m0) = keyward::smt::solver::counters::snapshot();
                     let sym = symbolic_decision(&ps, req, mode, &opts);
@@ -249,11 +256,25 @@ mod random {
                         let (c1, m1) = keyward::smt::solver::counters::snapshot();
                         eprintln!("PROFILE {mode:?} {:.2}ms calls={} solve_ms={:.2}", t0.elapsed().as_secs_f64() * 1000.0, c1 - c0, (m1 - m0) as f64 / 1000.0);
                     }
-                    prop_assert_eq!(sym.clone(), Ok(concrete), "mode {:?}\nrequest {}\npolicies {}", mode,
+                    let show = || format!("mode {:?}\nrequest {}\npolicies {}", mode,
                         serde_json::to_string(&keyward::model::request_file::request_to_json(req)).unwrap(),
                         serde_json::to_string(&set).unwrap());
+                    match sym {
+                        Err(e) if e.contains("timeout") || e.contains("unknown") || e.contains("canceled") => {
+                            unknowns.lock().unwrap().push(format!("{e}: {}", show()));
+                        }
+                        other => prop_assert_eq!(other, Ok(concrete), "{}", show()),
+                    }
                 }
             }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
         }
+        let unknowns = unknowns.into_inner().unwrap();
+        let n = queries.into_inner();
+        eprintln!("differential: {n} symbolic decisions, {} unknown", unknowns.len());
+        assert!(unknowns.len() * 200 <= n, "{} of {n} symbolic decisions were unknown:\n{}", unknowns.len(), unknowns.join("\n"));
     }
 }

@@ -118,13 +118,14 @@ impl Principal {
         let base = |kind| Principal { kind, account: arn.account.clone(), arn: text.to_string(), session: None, partition: arn.partition.clone() };
         match (arn.service.as_str(), arn.resource.split_once('/').map(|(t, _)| t).unwrap_or(arn.resource.as_str())) {
             ("iam", "root") if arn.resource == "root" => Ok(Principal::root(&arn.partition, &arn.account)),
+            ("iam", "user") | ("iam", "role") if iam_name(text).is_none() => Err(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)")),
             ("iam", "user") => Ok(base(PrincipalKind::User)),
             ("iam", "role") => Ok(base(PrincipalKind::Role)),
             ("sts", "assumed-role") => {
                 let mut parts = arn.resource.splitn(3, '/');
                 let (_, role, session) = (parts.next(), parts.next(), parts.next());
                 match (role, session) {
-                    (Some(role), Some(session)) if !role.is_empty() && !session.is_empty() => Ok(Principal {
+                    (Some(role), Some(session)) if !role.is_empty() && !session.is_empty() && !session.contains('/') => Ok(Principal {
                         kind: PrincipalKind::Role,
                         account: arn.account.clone(),
                         arn: format!("arn:{}:iam::{}:role/{}", arn.partition, arn.account, role),
@@ -134,7 +135,7 @@ impl Principal {
                     _ => Err(format!("{text:?}: an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")),
                 }
             }
-            ("sts", "federated-user") => Ok(base(PrincipalKind::FederatedUser)),
+            ("sts", "federated-user") if arn.resource.len() > "federated-user/".len() && !arn.resource["federated-user/".len()..].contains('/') => Ok(base(PrincipalKind::FederatedUser)),
             _ => Err(format!("{text:?} is not an IAM user, role, root, assumed-role or federated-user ARN")),
         }
     }
@@ -241,7 +242,7 @@ impl PrincipalPattern {
         match (self, identity) {
             (PrincipalPattern::Everyone, _) => true,
             (PrincipalPattern::Account(a), Identity::Account(b)) => a == b,
-            (PrincipalPattern::Arn(a), Identity::Arn(b)) => a == b,
+            (PrincipalPattern::Arn(a), Identity::Arn(b)) => a == b || same_iam_name(a, b),
             (PrincipalPattern::Service(a), Identity::Service(b)) => a == b,
             (PrincipalPattern::Federated(a), Identity::Federated(b)) => a == b,
             (PrincipalPattern::Canonical(a), Identity::Canonical(b)) => a == b,
@@ -287,6 +288,34 @@ impl fmt::Display for PrincipalPattern {
             PrincipalPattern::Canonical(s) => write!(f, "canonical user {s}"),
         }
     }
+}
+
+/// Two IAM user (or role) ARNs of one account and partition that end in the same name denote
+/// the same user (role): IAM names are unique within an account whatever their path, and a
+/// policy naming a principal is bound to it (so `role/service-role/App` covers sessions of
+/// `App`, whose session ARN carries no path).
+pub fn same_iam_name(a: &str, b: &str) -> bool {
+    match (iam_name(a), iam_name(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// (partition, account, `user`/`role`, name) of an IAM user or role ARN.
+pub fn iam_name(arn: &str) -> Option<(&str, &str, &str, &str)> {
+    let a = crate::model::value::arn_segments(arn)?;
+    if a[0] != "arn" || a[2] != "iam" || !a[3].is_empty() {
+        return None;
+    }
+    let (kind, rest) = a[5].split_once('/')?;
+    if kind != "user" && kind != "role" {
+        return None;
+    }
+    let name = rest.rsplit('/').next()?;
+    if name.is_empty() {
+        return None;
+    }
+    Some((a[1], a[4], kind, name))
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -335,6 +364,13 @@ mod tests {
         let other = PrincipalPattern::parse_aws("444455556666").unwrap();
         assert!(!ids.iter().any(|i| other.matches(i)));
         assert!(PrincipalPattern::parse_aws("arn:aws:iam::111122223333:user/*").is_err());
+        // Role names are unique in an account: a pattern with the role's path covers a session.
+        let session = Principal::parse("arn:aws:sts::111122223333:assumed-role/App/s1").unwrap();
+        let with_path = PrincipalPattern::parse_aws("arn:aws:iam::111122223333:role/service-role/App").unwrap();
+        assert!(session.identities().iter().any(|i| with_path.matches(i)));
+        let other = PrincipalPattern::parse_aws("arn:aws:iam::111122223333:role/service-role/Other").unwrap();
+        assert!(!session.identities().iter().any(|i| other.matches(i)));
+        assert!(Principal::parse("arn:aws:iam::111122223333:user/").is_err());
         assert!(matches!(PrincipalPattern::parse_aws("AIDAJQABLZS4A3QDU576Q").unwrap(), PrincipalPattern::UniqueId(_)));
         assert!(Principal::anonymous().identities().iter().all(|i| !acct.matches(i)));
         assert!(Principal::anonymous().identities().iter().any(|i| PrincipalPattern::Everyone.matches(i)));

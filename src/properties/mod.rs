@@ -142,8 +142,8 @@ fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<
         if matches!(kind, Some(Value::Int(k)) if k != role) && matches!(model.get("p.account"), Some(Value::Str(a)) if !a.is_empty()) {
             let mut trial = model.clone();
             trial.values.insert("p.kind".into(), Value::Int(role));
-            trial.values.insert("p.service".into(), Value::Str("iam".into()));
-            trial.values.insert("p.resource".into(), Value::Str("role/ExampleRole".into()));
+            trial.values.insert("p.path".into(), Value::Str(String::new()));
+            trial.values.insert("p.pname".into(), Value::Str("ExampleRole".into()));
             trial.values.insert("p.has_session".into(), Value::Bool(false));
             if accepts(enc, assertions, &trial, replay) {
                 model = trial;
@@ -192,11 +192,10 @@ fn candidates(name: &str, current: &str) -> Vec<String> {
         "region" => vec!["us-east-1".into(), "eu-west-1".into()],
         "account" => vec!["210987654321".into(), "123456789012".into()],
         "key_id" => vec!["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d".into(), "1234abcd-12ab-34cd-56ef-1234567890ab".into()],
-        "role_name" => vec!["ExampleRole".into()],
+        "pname" => vec!["ExampleRole".into(), "example-user".into()],
+        "path" => vec![String::new()],
         "session_name" => vec!["session".into()],
-        "user_name" => vec!["example-user".into()],
         "name" => vec!["example.amazonaws.com".into()],
-        "resource" if name.starts_with("p.") => vec!["role/ExampleRole".into(), "user/example-user".into(), "federated-user/example".into(), "root".into()],
         "free" => vec![],
         _ => vec![],
     };

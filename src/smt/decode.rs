@@ -51,6 +51,14 @@ pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request 
         let values = decode_values(g, rep);
         context.insert(rep.key.name(), values);
     }
+    // A session ARN does not carry its role's path: state aws:PrincipalArn so the request file
+    // reads back as the same request.
+    if principal.session.is_some() && principal.arn.matches('/').count() > 1 {
+        let key = crate::model::ContextKey::new("aws:PrincipalArn");
+        if !context.contains(&key) {
+            context.insert("aws:PrincipalArn", vec![principal.arn.clone()]);
+        }
+    }
     Request { principal, action, resource, context }
 }
 
@@ -96,22 +104,16 @@ fn decode_principal(enc: &Encoder, g: &mut Ground<'_>) -> Principal {
     let kind = kind_from_index(g.int(sp.kind));
     let account = g.str(sp.account);
     let part = g.str(sp.part);
-    let res = g.str(sp.res);
+    let (path, pname) = (g.str(sp.path), g.str(sp.pname));
+    let in_account = |kind, arn: String, session| Principal { kind, account: account.clone(), arn, session, partition: part.clone() };
     match kind {
         PrincipalKind::Anonymous => Principal::anonymous(),
         PrincipalKind::Root => Principal::root(&part, &account),
-        PrincipalKind::User | PrincipalKind::FederatedUser => {
-            let svc = if kind == PrincipalKind::User { "iam" } else { "sts" };
-            Principal { kind, account: account.clone(), arn: format!("arn:{part}:{svc}::{account}:{res}"), session: None, partition: part }
-        }
+        PrincipalKind::User => in_account(kind, format!("arn:{part}:iam::{account}:user/{path}{pname}"), None),
+        PrincipalKind::FederatedUser => in_account(kind, format!("arn:{part}:sts::{account}:federated-user/{pname}"), None),
         PrincipalKind::Role => {
-            let session = if g.bool(sp.has_sess) {
-                let (rn, sn) = (g.str(sp.rn), g.str(sp.sn));
-                Some(format!("arn:{part}:sts::{account}:assumed-role/{rn}/{sn}"))
-            } else {
-                None
-            };
-            Principal { kind, account: account.clone(), arn: format!("arn:{part}:iam::{account}:{res}"), session, partition: part }
+            let session = g.bool(sp.has_sess).then(|| format!("arn:{part}:sts::{account}:assumed-role/{pname}/{}", g.str(sp.sname)));
+            in_account(kind, format!("arn:{part}:iam::{account}:role/{path}{pname}"), session)
         }
         PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::CanonicalUser => {
             Principal { kind, account: String::new(), arn: g.str(sp.name), session: None, partition: String::new() }

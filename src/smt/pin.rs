@@ -27,6 +27,8 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     let mut enc = Encoder::new(set.policies().map(|(_, p)| p));
     for (k, v) in req.context.iter() {
         enc.extra_slots.insert(k.canonical().to_string(), v.len());
+        let digits = v.iter().filter_map(|x| Decimal::parse(x)).map(|d| d.scale).max().unwrap_or(0);
+        enc.min_scale.insert(k.canonical().to_string(), digits);
     }
     let r = match mode {
         PinMode::Fold => {
@@ -110,8 +112,15 @@ fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
     if p.kind.in_account() {
         if let Some(segs) = arn_segments(&p.arn) {
             eq(t, pins, sp.part, segs[1]);
-            eq(t, pins, sp.svc, segs[2]);
-            eq(t, pins, sp.res, segs[5]);
+            let rest = segs[5].split_once('/').map(|(_, r)| r).unwrap_or("");
+            let (path, name) = match rest.rfind('/') {
+                Some(i) if p.kind != PrincipalKind::FederatedUser => (&rest[..=i], &rest[i + 1..]),
+                _ => ("", rest),
+            };
+            if p.kind != PrincipalKind::Root {
+                eq(t, pins, sp.path, path);
+                eq(t, pins, sp.pname, name);
+            }
         }
     } else {
         eq(t, pins, sp.name, &p.arn);
@@ -119,10 +128,8 @@ fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
     let has = t.bool(p.session.is_some());
     pins.push(t.eq(sp.has_sess, has));
     if let Some(s) = &p.session {
-        let mut parts = s.rsplitn(3, '/');
-        let (sn, rn) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        eq(t, pins, sp.rn, rn);
-        eq(t, pins, sp.sn, sn);
+        let sn = s.rsplit('/').next().unwrap_or("");
+        eq(t, pins, sp.sname, sn);
     }
 }
 

@@ -68,6 +68,9 @@ pub struct Terms {
     /// (an axiom of the encoding). Equality with a literal splits into segment equalities —
     /// the word equation z3 would otherwise have to solve.
     joins: HashMap<T, [T; 6]>,
+    /// `prefix ++ path ++ name` where `name` has no `/` and `path` is empty or ends with `/`
+    /// (IAM user and role resource parts): equality with a literal splits at its last `/`.
+    path_names: HashMap<T, (String, T, T)>,
 }
 
 impl Terms {
@@ -328,8 +331,38 @@ impl Terms {
         self.joins.insert(join, segs);
     }
 
+    /// Record that `t` is `prefix ++ path ++ name` (see `path_names`).
+    pub fn register_path_name(&mut self, t: T, prefix: &str, path: T, name: T) {
+        self.path_names.insert(t, (prefix.to_string(), path, name));
+    }
+
     /// Equality of a string term with literal text, decomposing ARN joins and `ite`s.
     fn eq_lit(&mut self, x: T, lit: &str) -> Option<T> {
+        if let Some((prefix, path, name)) = self.path_names.get(&x).cloned() {
+            let Some(rest) = lit.strip_prefix(prefix.as_str()) else { return Some(self.ff()) };
+            let (p, n) = match rest.rfind('/') {
+                Some(i) => (&rest[..=i], &rest[i + 1..]),
+                None => ("", rest),
+            };
+            let (pl, nl) = (self.str(p), self.str(n));
+            let a = self.eq(path, pl);
+            let b = self.eq(name, nl);
+            return Some(self.and([a, b]));
+        }
+        // A concatenation with one non-literal part: strip the literal ends.
+        if let Node::Concat(parts) = self.node(x).clone() {
+            let non_lit: Vec<usize> = parts.iter().enumerate().filter(|(_, p)| self.as_str(**p).is_none()).map(|(i, _)| i).collect();
+            if non_lit.len() == 1 {
+                let i = non_lit[0];
+                let pre: String = parts[..i].iter().filter_map(|p| self.as_str(*p)).collect();
+                let suf: String = parts[i + 1..].iter().filter_map(|p| self.as_str(*p)).collect();
+                if lit.len() < pre.len() + suf.len() || !lit.starts_with(&pre) || !lit.ends_with(&suf) {
+                    return Some(self.ff());
+                }
+                let mid = self.str(&lit[pre.len()..lit.len() - suf.len()]);
+                return Some(self.eq(parts[i], mid));
+            }
+        }
         if let Some(segs) = self.joins.get(&x).copied() {
             let Some(pieces) = crate::model::value::arn_segments(lit) else { return Some(self.ff()) };
             let pieces: Vec<String> = pieces.iter().map(|p| p.to_string()).collect();
@@ -459,8 +492,26 @@ impl Terms {
         }
     }
 
+    /// Apply a string predicate to both branches of an `ite` subject (keeps literals
+    /// foldable: the branches are usually concatenations with literal parts).
+    fn distribute(&mut self, s: T, f: &mut dyn FnMut(&mut Terms, T) -> T) -> Option<T> {
+        if let Node::Ite(c, a, b) = self.node(s).clone() {
+            if *self.sort(a) == Sort::Str {
+                let fa = f(self, a);
+                let fb = f(self, b);
+                return Some(self.ite(c, fa, fb));
+            }
+        }
+        None
+    }
+
     /// `p` is a prefix of `s`.
     pub fn prefix(&mut self, p: T, s: T) -> T {
+        if self.as_str(p).is_some() {
+            if let Some(r) = self.distribute(s, &mut |t, x| t.prefix(p, x)) {
+                return r;
+            }
+        }
         match (self.node(p), self.node(s)) {
             (Node::Str(a), _) if a.is_empty() => self.tt(),
             (Node::Str(a), Node::Str(b)) => {
@@ -486,6 +537,11 @@ impl Terms {
 
     /// `x` is a suffix of `s`.
     pub fn suffix(&mut self, x: T, s: T) -> T {
+        if self.as_str(x).is_some() {
+            if let Some(r) = self.distribute(s, &mut |t, y| t.suffix(x, y)) {
+                return r;
+            }
+        }
         match (self.node(x), self.node(s)) {
             (Node::Str(a), _) if a.is_empty() => self.tt(),
             (Node::Str(a), Node::Str(b)) => {
@@ -511,6 +567,11 @@ impl Terms {
 
     /// `s` contains `x`.
     pub fn contains(&mut self, s: T, x: T) -> T {
+        if self.as_str(x).is_some() {
+            if let Some(r) = self.distribute(s, &mut |t, y| t.contains(y, x)) {
+                return r;
+            }
+        }
         match (self.node(s), self.node(x)) {
             (_, Node::Str(a)) if a.is_empty() => self.tt(),
             (Node::Str(a), Node::Str(b)) => {
@@ -544,6 +605,9 @@ impl Terms {
     }
 
     pub fn in_re(&mut self, s: T, re: T) -> T {
+        if let Some(r) = self.distribute(s, &mut |t, y| t.in_re(y, re)) {
+            return r;
+        }
         match self.node(re) {
             Node::ReAll => return self.tt(),
             Node::ReNone => return self.ff(),

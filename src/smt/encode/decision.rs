@@ -53,44 +53,53 @@ impl Encoder {
         }
     }
 
+    /// The pattern names the caller's user, role or federated user (users and roles by
+    /// account and name: IAM names are unique in an account whatever their path).
     fn names_arn(&mut self, pat: &PrincipalPattern) -> T {
-        match pat {
-            PrincipalPattern::Everyone => self.t.tt(),
-            PrincipalPattern::Arn(x) => {
-                let kinds = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
-                let e = self.arn_equals(x);
-                self.t.and([kinds, e])
+        let x = match pat {
+            PrincipalPattern::Everyone => return self.t.tt(),
+            PrincipalPattern::Arn(x) => x.clone(),
+            _ => return self.t.ff(),
+        };
+        let PrincipalRep::Sym(sp) = self.principal.clone() else { return self.t.ff() };
+        let (kind, part, acct, name) = if let Some((part, acct, kind, name)) = crate::model::principal::iam_name(&x) {
+            (if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role }, part.to_string(), acct.to_string(), name.to_string())
+        } else {
+            match crate::model::value::arn_segments(&x) {
+                Some(seg) if seg[0] == "arn" && seg[2] == "sts" && seg[3].is_empty() && seg[5].starts_with("federated-user/") => {
+                    (PrincipalKind::FederatedUser, seg[1].to_string(), seg[4].to_string(), seg[5]["federated-user/".len()..].to_string())
+                }
+                _ => return self.t.ff(),
             }
-            _ => self.t.ff(),
+        };
+        let is = self.p_kind_is(kind);
+        let pairs = [(sp.part, part), (sp.account, acct), (sp.pname, name)];
+        let mut conj = vec![is];
+        for (v, l) in pairs {
+            let lt = self.t.str(&l);
+            conj.push(self.t.eq(v, lt));
         }
+        self.t.and(conj)
     }
 
     fn names_session(&mut self, pat: &PrincipalPattern) -> T {
         match pat {
             PrincipalPattern::Everyone => self.t.tt(),
             PrincipalPattern::Arn(x) => {
-                let (has, sess) = self.p_session();
-                let e = match (&self.principal, parse_session_arn(x)) {
+                let PrincipalRep::Sym(sp) = self.principal.clone() else { return self.t.ff() };
+                match parse_session_arn(x) {
                     // Compare the session's parts, not the joined string (a word equation).
-                    (PrincipalRep::Sym(sp), Some((part, acct, rn, sn))) => {
-                        let sp = sp.clone();
-                        let pairs = [(sp.part, part), (sp.account, acct), (sp.rn, rn), (sp.sn, sn)];
-                        let eqs: Vec<T> = pairs
-                            .iter()
-                            .map(|(v, l)| {
-                                let lt = self.t.str(l);
-                                self.t.eq(*v, lt)
-                            })
-                            .collect();
-                        self.t.and(eqs)
+                    Some((part, acct, rn, sn)) => {
+                        let pairs = [(sp.part, part), (sp.account, acct), (sp.pname, rn), (sp.sname, sn)];
+                        let mut conj = vec![sp.has_sess];
+                        for (v, l) in pairs {
+                            let lt = self.t.str(&l);
+                            conj.push(self.t.eq(v, lt));
+                        }
+                        self.t.and(conj)
                     }
-                    (PrincipalRep::Sym(_), None) => self.t.ff(),
-                    (PrincipalRep::Const(_), _) => {
-                        let lit = self.t.str(x);
-                        self.t.eq(sess, lit)
-                    }
-                };
-                self.t.and([has, e])
+                    None => self.t.ff(),
+                }
             }
             _ => self.t.ff(),
         }
@@ -111,25 +120,17 @@ impl Encoder {
         self.t.and([is, e])
     }
 
-    /// The principal's ARN equals `x` (segment-wise, which folds against constants).
-    fn arn_equals(&mut self, x: &str) -> T {
-        let segs = self.p_arn_segs();
-        match crate::model::value::arn_segments(x) {
-            Some(lits) => {
-                let mut conj = Vec::new();
-                for (s, l) in segs.iter().zip(lits.iter()) {
-                    let lt = self.t.str(l);
-                    conj.push(self.t.eq(*s, lt));
-                }
-                self.t.and(conj)
-            }
-            None => self.t.ff(),
-        }
-    }
-
     /// Principal/NotPrincipal coverage (`eval::match_principal`).
     pub fn principal_cover(&mut self, el: &PrincipalElement, effect: Effect, has_boundaries: bool) -> PrincipalCover {
         let ff = self.t.ff();
+        // A constant principal: the evaluator's own matcher decides.
+        if let PrincipalRep::Const(p) = &self.principal {
+            use crate::eval::{match_principal, PrincipalMatch};
+            let bounded = has_boundaries && crate::eval::role_applies(PolicyRole::Boundary, p);
+            let m = match_principal(el, effect, p, bounded);
+            let (e, r, a) = (m == PrincipalMatch::Exact, m == PrincipalMatch::Role, m == PrincipalMatch::Account);
+            return PrincipalCover { exact: self.t.bool(e), role: self.t.bool(r), account: self.t.bool(a) };
+        }
         if el.negated {
             use PrincipalKind::*;
             let any = |enc: &mut Encoder, f: &dyn Fn(&mut Encoder, &PrincipalPattern) -> T| {

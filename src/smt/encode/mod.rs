@@ -43,17 +43,17 @@ pub struct SymPrincipal {
     pub kind: T,
     /// Kinds the query allows.
     pub kinds: Vec<PrincipalKind>,
-    /// ARN segments of account principals: partition, `iam`/`sts`, account, resource part.
+    /// Partition and account of principals in an account.
     pub part: T,
-    pub svc: T,
     pub account: T,
-    pub res: T,
+    /// IAM path (`""` or `division/`) and name of a user or role; the name of a federated user.
+    pub path: T,
+    pub pname: T,
     /// Service principal / identity provider / canonical user name.
     pub name: T,
     pub has_sess: T,
-    /// Role name and session name of a role session.
-    pub rn: T,
-    pub sn: T,
+    /// Session name of a role session.
+    pub sname: T,
     /// Accounts other than 12-digit ids the principal may have (named in the policies).
     pub extra_accounts: Vec<String>,
 }
@@ -147,6 +147,9 @@ pub struct Encoder {
     pub extra_slots: HashMap<String, usize>,
     /// A concrete context: free keys become constants (everything folds).
     pub const_context: Option<crate::model::request::Context>,
+    /// Smallest decimal scale of a key's numeric view (pinned values may have more digits than
+    /// any policy constant).
+    pub min_scale: HashMap<String, u32>,
     principal_axioms_done: bool,
 }
 
@@ -214,6 +217,7 @@ impl Encoder {
             shared_keys: BTreeMap::new(),
             extra_slots: HashMap::new(),
             const_context: None,
+            min_scale: HashMap::new(),
             principal_axioms_done: false,
         }
     }
@@ -238,13 +242,12 @@ impl Encoder {
             kind: t.var("p.kind", Sort::Int),
             kinds: kinds.to_vec(),
             part: t.var("p.partition", Sort::Str),
-            svc: t.var("p.service", Sort::Str),
             account: t.var("p.account", Sort::Str),
-            res: t.var("p.resource", Sort::Str),
+            path: t.var("p.path", Sort::Str),
+            pname: t.var("p.pname", Sort::Str),
             name: t.var("p.name", Sort::Str),
             has_sess: t.var("p.has_session", Sort::Bool),
-            rn: t.var("p.role_name", Sort::Str),
-            sn: t.var("p.session_name", Sort::Str),
+            sname: t.var("p.session_name", Sort::Str),
             extra_accounts,
         };
         self.principal = PrincipalRep::Sym(sp.clone());
@@ -299,9 +302,33 @@ impl Encoder {
             PrincipalRep::Sym(sp) => {
                 let arn = self.t.str("arn");
                 let empty = self.t.str("");
-                [arn, sp.part, sp.svc, empty, sp.account, sp.res]
+                let is_fed = self.p_kind_is(PrincipalKind::FederatedUser);
+                let (sts, iam) = (self.t.str("sts"), self.t.str("iam"));
+                let svc = self.t.ite(is_fed, sts, iam);
+                let res = self.p_resource_part(&sp);
+                [arn, sp.part, svc, empty, sp.account, res]
             }
         }
+    }
+
+    /// The resource part of an account principal's ARN: `root`, `user/PATH NAME`,
+    /// `role/PATH NAME`, `federated-user/NAME`.
+    fn p_resource_part(&mut self, sp: &SymPrincipal) -> T {
+        let mut res = self.t.str("");
+        let fed_pre = self.t.str("federated-user/");
+        let fed = self.t.concat([fed_pre, sp.pname]);
+        let is_fed = self.p_kind_is(PrincipalKind::FederatedUser);
+        res = self.t.ite(is_fed, fed, res);
+        for (kind, prefix) in [(PrincipalKind::Role, "role/"), (PrincipalKind::User, "user/")] {
+            let pre = self.t.str(prefix);
+            let joined = self.t.concat([pre, sp.path, sp.pname]);
+            self.t.register_path_name(joined, prefix, sp.path, sp.pname);
+            let is = self.p_kind_is(kind);
+            res = self.t.ite(is, joined, res);
+        }
+        let root = self.t.str("root");
+        let is_root = self.p_kind_is(PrincipalKind::Root);
+        self.t.ite(is_root, root, res)
     }
 
     /// The principal's own name as a string: its ARN for account principals (the role's ARN
@@ -327,7 +354,7 @@ impl Encoder {
                 (has, s)
             }
             PrincipalRep::Sym(sp) => {
-                let pieces = [self.t.str("arn:"), sp.part, self.t.str(":sts::"), sp.account, self.t.str(":assumed-role/"), sp.rn, self.t.str("/"), sp.sn];
+                let pieces = [self.t.str("arn:"), sp.part, self.t.str(":sts::"), sp.account, self.t.str(":assumed-role/"), sp.pname, self.t.str("/"), sp.sname];
                 let s = self.t.concat(pieces);
                 (sp.has_sess, s)
             }
@@ -397,46 +424,34 @@ impl Encoder {
         let part_nonempty = self.t.ne(sp.part, empty);
         let part_ok = self.t.and([no_colon_part, part_nonempty]);
         ax.push(self.t.implies(in_acct, part_ok));
-        // Resource part and service of the ARN per kind.
-        let iam = self.t.str("iam");
-        let sts = self.t.str("sts");
-        let shapes: [(PrincipalKind, T, &str, i128); 4] =
-            [(PrincipalKind::Root, iam, "root", 4), (PrincipalKind::User, iam, "user/", 5), (PrincipalKind::Role, iam, "role/", 5), (PrincipalKind::FederatedUser, sts, "federated-user/", 15)];
-        for (k, svc, prefix, min_len) in shapes {
-            let is_k = self.p_kind_is(k);
-            if self.t.as_bool(is_k) == Some(false) {
-                continue;
-            }
-            let svc_eq = self.t.eq(sp.svc, svc);
-            let shape = if k == PrincipalKind::Root {
-                let root = self.t.str("root");
-                self.t.eq(sp.res, root)
-            } else {
-                let pre = self.t.str(prefix);
-                let p = self.t.prefix(pre, sp.res);
-                let len = self.t.str_len(sp.res);
-                let min = self.t.int(min_len);
-                let long = self.t.gt(len, min);
-                self.t.and([p, long])
-            };
-            let both = self.t.and([svc_eq, shape]);
-            ax.push(self.t.implies(is_k, both));
-        }
-        // Role sessions: arn:P:sts::A:assumed-role/NAME/SESSION, the role ARN without a path.
-        // SOUNDNESS: a session's role has no path (the session ARN cannot say); roles with a
-        // path appear only as role principals without a session (under-approximation).
+        // Users, roles and federated users have a name without '/'; users and roles a path
+        // that is empty or ends with '/' (the ARN drops the path's leading '/').
+        let slash = self.t.str("/");
+        let named = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
+        let pn_slash = self.t.contains(sp.pname, slash);
+        let pn_ok = self.t.not(pn_slash);
+        let pn_nonempty = self.t.ne(sp.pname, empty);
+        let name_ok = self.t.and([pn_ok, pn_nonempty]);
+        ax.push(self.t.implies(named, name_ok));
+        let pathed = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role]);
+        let path_empty = self.t.eq(sp.path, empty);
+        let ends = self.t.suffix(slash, sp.path);
+        let starts = self.t.prefix(slash, sp.path);
+        let no_start = self.t.not(starts);
+        let dbl = self.t.str("//");
+        let has_dbl = self.t.contains(sp.path, dbl);
+        let no_dbl = self.t.not(has_dbl);
+        let path_form = self.t.and([ends, no_start, no_dbl]);
+        let path_ok = self.t.or([path_empty, path_form]);
+        ax.push(self.t.implies(pathed, path_ok));
+        // SOUNDNESS: none — a role session's ARN names the role without its path, which the
+        // role principal still has (aws:PrincipalArn keeps it).
         let is_role = self.p_kind_is(PrincipalKind::Role);
         ax.push(self.t.implies(sp.has_sess, is_role));
-        let slash = self.t.str("/");
-        let role_pre = self.t.str("role/");
-        let role_res = self.t.concat([role_pre, sp.rn]);
-        let res_is = self.t.eq(sp.res, role_res);
-        let rn_slash = self.t.contains(sp.rn, slash);
-        let rn_ok = self.t.not(rn_slash);
-        let sn_slash = self.t.contains(sp.sn, slash);
+        let sn_slash = self.t.contains(sp.sname, slash);
         let sn_ok = self.t.not(sn_slash);
-        let sn_nonempty = self.t.ne(sp.sn, empty);
-        let sess_shape = self.t.and([res_is, rn_ok, sn_ok, sn_nonempty]);
+        let sn_nonempty = self.t.ne(sp.sname, empty);
+        let sess_shape = self.t.and([sn_ok, sn_nonempty]);
         ax.push(self.t.implies(sp.has_sess, sess_shape));
         // Principals outside accounts have a name; service principals look like svc.amazonaws.com.
         let outside = self.p_kind_in(&[PrincipalKind::Service, PrincipalKind::WebIdentity, PrincipalKind::CanonicalUser]);
@@ -448,6 +463,7 @@ impl Encoder {
             let has_dot = self.t.contains(sp.name, dot);
             let c = self.t.contains(sp.name, colon);
             let no_c = self.t.not(c);
+            let slash = self.t.str("/");
             let s = self.t.contains(sp.name, slash);
             let no_s = self.t.not(s);
             let sp_ = self.t.str(" ");
@@ -641,7 +657,12 @@ impl Encoder {
     // ------------------------------------------------------------------ context keys
 
     fn usage_of(&self, key: &ContextKey) -> KeyUsage {
-        self.usage.get(key.canonical()).cloned().unwrap_or(KeyUsage { string: true, ..KeyUsage::default() })
+        let mut u = self.usage.get(key.canonical()).cloned().unwrap_or(KeyUsage { string: true, ..KeyUsage::default() });
+        if let Some(s) = self.min_scale.get(key.canonical()) {
+            // `scale + 1` is the view's scale; make it cover the pinned value's digits.
+            u.scale = u.scale.max(s.saturating_sub(1));
+        }
+        u
     }
 
     /// The representation of `key` in request `req` (created on first use).
@@ -876,24 +897,13 @@ impl Encoder {
             }
             keys::USERNAME => {
                 let is_user = self.p_kind_is(PrincipalKind::User);
-                // The user name: the part of the ARN after its last '/'.
+                // The user's name: the part of the ARN after its last '/'.
                 let name = match self.principal.clone() {
                     PrincipalRep::Const(p) => {
                         let n = p.arn.rsplit('/').next().unwrap_or("").to_string();
                         self.t.str(&n)
                     }
-                    PrincipalRep::Sym(sp) => {
-                        let v = self.t.var("p.user_name", Sort::Str);
-                        let slash = self.t.str("/");
-                        let slash_v = self.t.concat([slash, v]);
-                        let ends = self.t.suffix(slash_v, sp.res);
-                        let c = self.t.contains(v, slash);
-                        let nc = self.t.not(c);
-                        let both = self.t.and([ends, nc]);
-                        let ax = self.t.implies(is_user, both);
-                        self.axioms.push(ax);
-                        v
-                    }
+                    PrincipalRep::Sym(sp) => sp.pname,
                 };
                 single(&mut self.t, is_user, name)
             }

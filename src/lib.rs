@@ -8,7 +8,9 @@
 //! in scope; `report` renders results; `cli` is the thin command-line layer.
 
 pub mod cli;
+pub mod controls;
 pub mod eval;
+pub mod inputs;
 pub mod model;
 pub mod policy;
 pub mod properties;

@@ -153,11 +153,12 @@ mod random {
     }
 
     fn policy_set() -> impl Strategy<Value = Vec<(String, Value)>> {
-        (prop::collection::vec(policy(false), 0..3), prop::option::weighted(0.8, policy(true)), prop::option::weighted(0.2, policy(false)), prop::option::weighted(0.2, policy(false))).prop_map(|(ids, key, boundary, scp)| {
+        (prop::collection::vec(policy(false), 0..3), prop::option::weighted(0.8, policy(true)), prop::option::weighted(0.2, policy(false)), prop::option::weighted(0.2, policy(false)), prop::option::weighted(0.15, policy(true))).prop_map(|(ids, key, boundary, scp, grants)| {
             let mut out: Vec<(String, Value)> = ids.into_iter().map(|p| ("identity".to_string(), p)).collect();
             out.extend(key.map(|p| ("key".to_string(), p)));
             out.extend(boundary.map(|p| ("boundary".to_string(), p)));
             out.extend(scp.map(|p| ("scp".to_string(), p)));
+            out.extend(grants.map(|p| ("grant".to_string(), p)));
             out
         })
     }
@@ -214,13 +215,14 @@ mod random {
     }
 
     fn build(set: &[(String, Value)]) -> PolicySet {
-        let mut ps = PolicySet::default();
+        let mut ps = PolicySet { external_identity_unknown: set.len() % 2 == 1, ..PolicySet::default() };
         for (i, (role, doc)) in set.iter().enumerate() {
             let p = parse_policy(Source::new(format!("{role}-{i}.json"), doc.to_string())).unwrap_or_else(|e| panic!("generated policy does not parse: {e}\n{doc}"));
             match role.as_str() {
                 "identity" => ps.identity.push(p),
                 "key" => ps.key_policy = Some(p),
                 "boundary" => ps.boundaries.push(p),
+                "grant" => ps.grants.push(p),
                 _ => ps.scps.push(p),
             }
         }

@@ -37,7 +37,7 @@ fn goldens() -> Vec<Golden> {
                 key_policy: Some(policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#)),
                 ..PolicySet::default()
             },
-            who: PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![] },
+            who: PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] },
             req: RequestSpec { action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()), context: vec![] },
             sat: false,
         },

@@ -77,7 +77,7 @@ fn a_deny_overrides_and_impossible_conditions_grant_nothing() {
 fn principal_star_restricted_by_caller_account_is_not_public() {
     let p = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
         "Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#);
-    let outsider = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![] };
+    let outsider = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] };
     let on_key = RequestSpec { action: ActionSpec::Any { named: vec!["kms:Decrypt".into()] }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()), context: vec![] };
     assert!(matches!(verdict(&p, &outsider, &on_key), Verdict::Holds));
     let open = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#);

@@ -9,3 +9,4 @@ mod semantics;
 mod differential;
 mod properties;
 mod golden;
+mod controls;

@@ -56,6 +56,8 @@ pub fn run(args: &EvalArgs) -> i32 {
         boundaries: args.boundary.iter().filter_map(&mut load).collect(),
         scps: args.scp.iter().filter_map(&mut load).collect(),
         session: args.session.iter().filter_map(&mut load).collect(),
+        grants: Vec::new(),
+        external_identity_unknown: false,
     };
     if let Some(batch) = &args.requests {
         if !errors.is_empty() {

@@ -2,6 +2,7 @@
 //! the outcome to the exit codes users' scripts rely on: 0 success (all hold / command done),
 //! 1 a violation or an added permission, 2 usage or input error, 3 an unknown verdict.
 
+mod check;
 mod diff;
 mod eval_cmd;
 mod inputs;
@@ -35,6 +36,14 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Does NEW grant anything OLD did not? Counterexamples both ways.
     Diff(diff::DiffArgs),
+    /// Prove the controls (KMS.1–4, CIS, IAM-KMS-1..8, best practices) on policy files,
+    /// folders and account snapshots.
+    Check(check::CheckArgs),
+    /// List the controls, their severity and parameters.
+    Controls {
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
 }
 
 /// Solver options shared by the commands that prove.
@@ -89,5 +98,7 @@ pub fn main() -> i32 {
         Command::Eval(args) => eval_cmd::run(&args),
         Command::Prove(args) => prove::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Controls { format } => check::list(format == Format::Json),
     }
 }

@@ -48,6 +48,8 @@ pub enum PolicyRole {
     Boundary,
     Scp,
     Session,
+    /// KMS grants on the key (from ListGrants), as allow statements naming their grantee.
+    Grant,
 }
 
 /// The policies in scope for one principal and one key.
@@ -63,6 +65,14 @@ pub struct PolicySet {
     pub scps: Vec<Policy>,
     /// Session policies of a role session or federated user.
     pub session: Vec<Policy>,
+    /// The key's grants, each an Allow statement for its grantee, operations and constraints.
+    /// A grant authorizes its grantee by itself (no key policy or IAM policy needed), still
+    /// under explicit denies and SCPs (KMS Developer Guide, "Grants in AWS KMS").
+    pub grants: Vec<Policy>,
+    /// Key-policy analysis without the other accounts' IAM policies: a principal of another
+    /// account counts as allowed by its own identity policies (its account may grant it
+    /// anything), so the key policy alone decides what is exposed.
+    pub external_identity_unknown: bool,
 }
 
 impl PolicySet {
@@ -74,6 +84,7 @@ impl PolicySet {
             .chain(self.boundaries.iter().map(|p| (PolicyRole::Boundary, p)))
             .chain(self.scps.iter().map(|p| (PolicyRole::Scp, p)))
             .chain(self.session.iter().map(|p| (PolicyRole::Session, p)))
+            .chain(self.grants.iter().map(|p| (PolicyRole::Grant, p)))
     }
 }
 
@@ -244,6 +255,11 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
     if !limits_ok {
         reasons.push("the permissions boundary or session policy does not allow the request".into());
     }
+    let granted = req.resource != "*" && matched.iter().any(|t| t.role == PolicyRole::Grant && t.effect == Effect::Allow && matches!(t.principal, PrincipalMatch::Exact | PrincipalMatch::Role));
+    if granted && scp_ok {
+        reasons.push("a grant on the key allows the request".into());
+        return true;
+    }
     let key_allows = |m: PrincipalMatch| matched.iter().any(|t| t.role == PolicyRole::KeyPolicy && t.effect == Effect::Allow && t.principal == m);
     match &set.key_policy {
         // A key policy governs requests on its key; resource-less actions (`*`) are IAM-only.
@@ -280,7 +296,7 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
                     if key_side { "allows" } else { "does not allow" },
                     if identity_ok { "allow" } else { "do not allow" }
                 ));
-                key_side && identity_ok && scp_ok && limits_ok
+                key_side && (identity_ok || set.external_identity_unknown) && scp_ok && limits_ok
             }
         }
         _ => {
@@ -295,7 +311,7 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
 /// belong to IAM users and roles; SCPs to every principal of a member account, root included.
 pub fn role_applies(role: PolicyRole, p: &Principal) -> bool {
     match role {
-        PolicyRole::KeyPolicy => true,
+        PolicyRole::KeyPolicy | PolicyRole::Grant => true,
         PolicyRole::Identity => p.kind.in_account() && p.kind != PrincipalKind::Root,
         PolicyRole::Boundary => matches!(p.kind, PrincipalKind::User | PrincipalKind::Role),
         PolicyRole::Session => matches!(p.kind, PrincipalKind::Role | PrincipalKind::FederatedUser),

@@ -8,7 +8,7 @@
 
 use crate::eval::PolicySet;
 use crate::properties::named::Named;
-use crate::properties::template::{action, action_constraint, context, principal, resource, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::properties::{run, CheckStats, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::Encoder;
 use crate::smt::solver::SolverOptions;
@@ -44,6 +44,7 @@ pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestS
     let a = action(&mut enc, "q0.", &req.action);
     let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
     goals.extend(rc);
+    goals.extend(same_partition(&mut enc, &r));
     let i = enc.add_request(a, r);
     goals.extend(action_constraint(&mut enc, i, &req.action));
     goals.extend(context(&mut enc, i, &req.context));
@@ -63,6 +64,7 @@ pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &Request
     let a0 = action(&mut enc, "q0.", &first.action);
     let (r0, c0) = resource(&mut enc, "q0.", &first.resource, &named);
     goals.extend(c0);
+    goals.extend(same_partition(&mut enc, &r0));
     let i0 = enc.add_request(a0, r0.clone());
     let a1 = action(&mut enc, "q1.", &second.action);
     let r1 = if same_resource {
@@ -70,6 +72,7 @@ pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &Request
     } else {
         let (r1, c1) = resource(&mut enc, "q1.", &second.resource, &named);
         goals.extend(c1);
+        goals.extend(same_partition(&mut enc, &r1));
         r1
     };
     let i1 = enc.add_request(a1, r1);
@@ -94,6 +97,7 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
     let a = action(&mut enc, "q0.", &req.action);
     let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
     goals.extend(rc);
+    goals.extend(same_partition(&mut enc, &r));
     let i = enc.add_request(a, r);
     goals.extend(action_constraint(&mut enc, i, &req.action));
     goals.extend(context(&mut enc, i, &req.context));

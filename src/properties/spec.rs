@@ -141,7 +141,7 @@ impl PropertyFile {
         if kinds.is_empty() {
             kinds = PrincipalKind::ALL.to_vec();
         }
-        Ok(PrincipalSpec::Any { kinds, fresh: p.fresh, accounts: p.accounts.clone(), not_accounts: p.not_accounts.clone(), not_matching: p.not_matching.clone() })
+        Ok(PrincipalSpec::Any { kinds, fresh: p.fresh, accounts: p.accounts.clone(), not_accounts: p.not_accounts.clone(), not_matching: p.not_matching.clone(), matching: vec![] })
     }
 
     pub fn resource_spec(&self) -> ResourceSpec {

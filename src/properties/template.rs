@@ -26,12 +26,14 @@ pub enum PrincipalSpec {
         not_accounts: Vec<String>,
         /// It matches none of these ARN patterns (authorized principals).
         not_matching: Vec<String>,
+        /// When non-empty, it matches one of these patterns.
+        matching: Vec<String>,
     },
 }
 
 impl PrincipalSpec {
     pub fn any(kinds: &[PrincipalKind]) -> PrincipalSpec {
-        PrincipalSpec::Any { kinds: kinds.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: vec![] }
+        PrincipalSpec::Any { kinds: kinds.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] }
     }
 
     /// Every kind of principal, anonymous and services included.
@@ -47,7 +49,7 @@ pub fn principal(enc: &mut Encoder, spec: &PrincipalSpec, named: &Named) -> Vec<
             enc.set_principal_const(p.clone());
             vec![]
         }
-        PrincipalSpec::Any { kinds, fresh, accounts, not_accounts, not_matching } => {
+        PrincipalSpec::Any { kinds, fresh, accounts, not_accounts, not_matching, matching } => {
             let extra: Vec<String> = named.accounts().filter(|a| a.len() != 12).cloned().collect();
             enc.set_principal_sym(kinds, extra);
             let mut out = Vec::new();
@@ -96,6 +98,10 @@ pub fn principal(enc: &mut Encoder, spec: &PrincipalSpec, named: &Named) -> Vec<
                 let m = principal_matches_pattern(enc, pat);
                 out.push(enc.t.not(m));
             }
+            if !matching.is_empty() {
+                let ms: Vec<T> = matching.iter().map(|pat| principal_matches_pattern(enc, pat)).collect();
+                out.push(enc.t.or(ms));
+            }
             out
         }
     }
@@ -122,9 +128,39 @@ pub fn principal_matches_pattern(enc: &mut Encoder, pattern: &str) -> T {
         let (has, sess) = enc.p_session();
         let Ok(t) = Template::parse(pattern, syntax) else { return by_arn };
         let r = enc.resolve(0, &t);
-        let m = enc.glob(&r, sess);
+        // Only a pattern whose service segment can be `sts` can name a session ARN; deciding
+        // that here keeps a false word equation away from the solver (z3 4.8.12 is slow on
+        // `"arn:" ++ p ++ ":sts::" … = "arn:aws:iam::…"`).
+        let sts_ok = crate::model::value::arn_segments(pattern).is_some_and(|segs| segs[2] == "sts" || segs[2].contains(['*', '?']));
+        let m = if sts_ok { enc.glob(&r, sess) } else { enc.t.ff() };
         let by_session = enc.t.and([has, m]);
-        return enc.t.or([by_arn, by_session]);
+        // A literal user or role ARN names that user or role whatever its path, as a policy's
+        // Principal does (`model::principal::same_iam_name`).
+        let by_name = match (crate::model::principal::iam_name(pattern), enc.principal.clone()) {
+            (Some((part, acct, kind, name)), PrincipalRep::Sym(sp)) if !pattern.contains(['*', '?']) => {
+                let k = enc.p_kind_is(if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role });
+                let (lp, la, ln) = (enc.t.str(part), enc.t.str(acct), enc.t.str(name));
+                let e1 = enc.t.eq(sp.part, lp);
+                let e2 = enc.t.eq(sp.account, la);
+                let e3 = enc.t.eq(sp.pname, ln);
+                enc.t.and([k, e1, e2, e3])
+            }
+            // A pattern with wildcards also matches the user's or role's ARN without its path
+            // (`user/admin-*` covers admin-alice whatever path the search gives her).
+            (None, PrincipalRep::Sym(sp)) if pattern.contains(['*', '?']) => {
+                let mut alts = Vec::new();
+                for (kind, word) in [(PrincipalKind::User, "user/"), (PrincipalKind::Role, "role/")] {
+                    let k = enc.p_kind_is(kind);
+                    let pieces = [enc.t.str("arn:"), sp.part, enc.t.str(":iam::"), sp.account, enc.t.str(&format!(":{word}")), sp.pname];
+                    let pathless = enc.t.concat(pieces);
+                    let m = enc.glob(&r, pathless);
+                    alts.push(enc.t.and([k, m]));
+                }
+                enc.t.or(alts)
+            }
+            _ => enc.t.ff(),
+        };
+        return enc.t.or([by_arn, by_session, by_name]);
     }
     match Template::parse(pattern, syntax) {
         Ok(t) => {
@@ -215,6 +251,26 @@ pub fn resource(enc: &mut Encoder, prefix: &str, spec: &ResourceSpec, named: &Na
     }
 }
 
+/// Principals in an account and the ARN resource they address share a partition (IAM
+/// principals cannot reach resources of another partition — aws, aws-cn, aws-us-gov).
+pub fn same_partition(enc: &mut Encoder, r: &ResourceRep) -> Vec<T> {
+    let res_part = match r {
+        ResourceRep::Lit(s) => match crate::model::value::arn_segments(s) {
+            Some(segs) if segs[0] == "arn" => enc.t.str(segs[1]),
+            _ => return vec![],
+        },
+        ResourceRep::Sym { segs, whole, .. } if enc.t.as_str(*whole) == Some("") => segs[1],
+        _ => return vec![],
+    };
+    if !principal_is_symbolic(enc) {
+        return vec![];
+    }
+    let part = enc.p_arn_segs()[1];
+    let in_acct = enc.p_in_account();
+    let eq = enc.t.eq(part, res_part);
+    vec![enc.t.implies(in_acct, eq)]
+}
+
 /// Which actions a request may have.
 #[derive(Debug, Clone)]
 pub enum ActionSpec {
@@ -222,6 +278,8 @@ pub enum ActionSpec {
     /// One of these (display names), and optionally an unlisted action of `service` that is
     /// none of them.
     AnyOf { actions: Vec<String>, unlisted: Option<String> },
+    /// Exactly an action of `service` that is none of `named` (an action AWS may add later).
+    Unlisted { service: String, named: Vec<String> },
     /// Any action at all: every named one and a free one of any service.
     Any { named: Vec<String> },
     /// An action matching one of these patterns (case-insensitive globs such as `kms:Re*`):
@@ -261,6 +319,15 @@ pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
             None => enc.sym_action(prefix, actions, None, false),
         },
         ActionSpec::Any { named } => enc.sym_action(prefix, named, Some(None), false),
+        ActionSpec::Unlisted { service, named } => {
+            let rep = enc.sym_action(prefix, named, Some(Some(service.clone())), true);
+            if let ActionRep::Sym { idx, named, .. } = &rep {
+                let n = enc.t.int(named.len() as i128);
+                let is_free = enc.t.eq(*idx, n);
+                enc.axioms.push(is_free);
+            }
+            rep
+        }
         ActionSpec::Patterns(patterns) => {
             let named = ActionSpec::expand(patterns);
             let wild = patterns.iter().any(|p| p.contains(['*', '?']));
@@ -290,6 +357,9 @@ pub fn principal_is_symbolic(enc: &Encoder) -> bool {
 #[derive(Debug, Clone)]
 pub enum ContextSpec {
     Absent(String),
+    /// Absent, or present with exactly this value (a boolean key that is not `true`: absent
+    /// or `false`, the only values AWS sets).
+    AbsentOr(String, String),
     NotEqual(String, String),
     Equal(String, String),
 }
@@ -301,6 +371,17 @@ pub fn context(enc: &mut Encoder, req: usize, specs: &[ContextSpec]) -> Vec<T> {
             ContextSpec::Absent(k) => {
                 let rep = enc.key(req, &ContextKey::new(k));
                 out.push(enc.t.not(rep.present));
+            }
+            ContextSpec::AbsentOr(k, v) => {
+                let rep = enc.key(req, &ContextKey::new(k));
+                let absent = enc.t.not(rep.present);
+                let Some(sv) = rep.slots[0].s else {
+                    out.push(absent);
+                    continue;
+                };
+                let l = enc.t.str(v);
+                let e = enc.t.eq(sv, l);
+                out.push(enc.t.or([absent, e]));
             }
             ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
                 let rep = enc.key(req, &ContextKey::new(k));

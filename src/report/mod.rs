@@ -3,6 +3,8 @@
 //! decision with their file and line. Format-specific renderers of `keyward check` live in
 //! submodules.
 
+pub mod findings;
+
 use crate::eval::{evaluate, Decision, PolicySet, StatementTrace};
 use crate::model::request::Request;
 use crate::model::request_file::request_to_json;
@@ -47,4 +49,10 @@ fn locate(set: &PolicySet, t: &StatementTrace) -> Option<StatementRef> {
 /// One line of JSON for a request.
 pub fn request_line(req: &Request) -> String {
     serde_json::to_string(&request_to_json(req)).unwrap_or_default()
+}
+
+/// A statement of `policy`, located in its file.
+pub fn statement_ref(policy: &crate::model::Policy, role: crate::eval::PolicyRole, st: &crate::model::Statement) -> StatementRef {
+    let (line, column) = policy.source.line_col(st.span.start);
+    StatementRef { file: policy.name().to_string(), role, index: st.index, sid: st.sid.clone(), effect: st.effect, line, column }
 }

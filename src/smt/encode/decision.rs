@@ -30,7 +30,7 @@ impl Encoder {
     pub fn role_applies(&mut self, role: PolicyRole) -> T {
         use PrincipalKind::*;
         match role {
-            PolicyRole::KeyPolicy => self.t.tt(),
+            PolicyRole::KeyPolicy | PolicyRole::Grant => self.t.tt(),
             PolicyRole::Identity => self.p_kind_in(&[User, Role, FederatedUser]),
             PolicyRole::Boundary => self.p_kind_in(&[User, Role]),
             PolicyRole::Session => self.p_kind_in(&[Role, FederatedUser]),
@@ -305,6 +305,7 @@ impl Encoder {
         let mut key_exact = Vec::new();
         let mut key_role = Vec::new();
         let mut key_account = Vec::new();
+        let mut granted = Vec::new();
         for (role, policy) in set.policies() {
             let applies_role = self.role_applies(role);
             if self.t.as_bool(applies_role) == Some(false) {
@@ -318,7 +319,7 @@ impl Encoder {
                 let cover = match &s.principal {
                     Some(el) => Some(self.principal_cover(el, s.effect, has_boundaries)),
                     // A key-policy statement without a principal grants and denies nobody.
-                    None if role == PolicyRole::KeyPolicy => continue,
+                    None if matches!(role, PolicyRole::KeyPolicy | PolicyRole::Grant) => continue,
                     None => None,
                 };
                 let cover_any = match cover {
@@ -332,6 +333,10 @@ impl Encoder {
                             key_exact.push(self.t.and([c.exact, body]));
                             key_role.push(self.t.and([c.role, body]));
                             key_account.push(self.t.and([c.account, body]));
+                        }
+                        (PolicyRole::Grant, Some(c)) => {
+                            let named = self.t.or([c.exact, c.role]);
+                            granted.push(self.t.and([named, body]));
                         }
                         _ => {
                             let a = self.t.and([cover_any, body]);
@@ -379,12 +384,26 @@ impl Encoder {
             let exact_or = self.t.or([exact, limited]);
             let same_branch = self.t.and([scp_ok, exact_or]);
             let key_side = self.t.or([exact, role, account]);
-            let cross_branch = self.t.and([key_side, identity_ok, scp_ok, limits_ok]);
+            // Another account's IAM policies are unknown in key-policy analysis: assume they allow.
+            let cross_identity = if set.external_identity_unknown { self.t.tt() } else { identity_ok };
+            let cross_branch = self.t.and([key_side, cross_identity, scp_ok, limits_ok]);
             let in_acct_branch = self.t.ite(same, same_branch, cross_branch);
             let key_branch = self.t.ite(in_acct, in_acct_branch, exact);
             self.t.ite(is_star, identity_branch, key_branch)
         } else {
             identity_branch
+        };
+        // A grant allows its grantee on the key by itself, under SCPs (eval::decide).
+        let allowed_branch = if granted.is_empty() {
+            allowed_branch
+        } else {
+            let g = self.t.or(granted);
+            let res = self.resource_term(req);
+            let star = self.t.str("*");
+            let is_star = self.t.eq(res, star);
+            let on_key = self.t.not(is_star);
+            let by_grant = self.t.and([on_key, g, scp_ok]);
+            self.t.or([allowed_branch, by_grant])
         };
         let nd = self.t.not(denied);
         let allowed = self.t.and([nd, allowed_branch]);
@@ -403,7 +422,7 @@ fn push_allow(role: PolicyRole, t: T, identity: &mut Vec<T>, boundary: &mut Vec<
         PolicyRole::Boundary => boundary.push(t),
         PolicyRole::Scp => scp.push(t),
         PolicyRole::Session => session.push(t),
-        PolicyRole::KeyPolicy => {}
+        PolicyRole::KeyPolicy | PolicyRole::Grant => {}
     }
 }
 

@@ -1,0 +1,132 @@
+//! `keyward check [--control ID]… [--kind identity|key] [--key-arn ARN] [--param K=V]…
+//! [--config keyward.toml] [--format text|json|sarif] PATH…` — the contract CI pipelines rely
+//! on. Exit codes: 2 when an input or usage error occurred (the other inputs are still
+//! checked and reported), else 1 when a control is violated, else 3 when a verdict is unknown,
+//! else 0. Suppressed findings (ignores in keyward.toml) do not count.
+//!
+//! `keyward controls` lists the catalog.
+
+use super::{SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
+use crate::controls::{run_subject, Ctx, Finding, Params, Status, CONTROLS};
+use crate::inputs::{load, Kind, LoadOptions};
+use crate::policy::Diagnostic;
+use crate::report::findings::{json_report, sarif_report, text_report};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Policy files, folders of policy files, or account snapshot folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Run only these controls (repeatable; `CIS-KMS-EXPOSED` selects both parts).
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    /// Read policy files as identity or key policies (default: a policy with Principal
+    /// elements is a key policy).
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// The key a key-policy file belongs to (default: a placeholder key of --account).
+    #[arg(long = "key-arn")]
+    pub key_arn: Option<String>,
+    /// The owner account of key-policy files given without --key-arn.
+    #[arg(long, default_value = "111122223333")]
+    pub account: String,
+    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
+    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Configuration file (default: ./keyward.toml when it exists).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Text format: show passing controls' messages too.
+    #[arg(long, short)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub solver: SolverArgs,
+}
+
+pub fn run(args: &CheckArgs) -> i32 {
+    let mut params = Params::default();
+    for p in &args.params {
+        if let Err(e) = params.set_cli(p) {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    }
+    let config = args.config.clone().or_else(|| Some(PathBuf::from("keyward.toml")).filter(|p| p.is_file()));
+    if let Some(c) = &config {
+        let loaded = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display())).and_then(|t| params.load_config(&c.display().to_string(), &t));
+        if let Err(e) = loaded {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
+    }
+    for c in &args.controls {
+        if !CONTROLS.iter().any(|k| crate::controls::selects(c, k.id)) {
+            eprintln!("error: unknown control {c:?}; `keyward controls` lists them");
+            return EXIT_INPUT;
+        }
+    }
+    let selected: Vec<String> = if args.controls.is_empty() { params.enabled.clone().unwrap_or_default() } else { args.controls.clone() };
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut skipped = Vec::new();
+    let opts = LoadOptions { kind: args.kind, key_arn: args.key_arn.clone(), account: args.account.clone() };
+    let subjects = load(&args.paths, &opts, &mut errors, &mut skipped);
+    for s in &skipped {
+        eprintln!("note: {s}: not a policy document (no Statement), skipped");
+    }
+    let solver = args.solver.options();
+    let ctx = Ctx { params: &params, opts: &solver };
+    let findings: Vec<Finding> = subjects.iter().flat_map(|s| run_subject(s, &selected, &ctx)).collect();
+    for f in findings.iter().filter(|f| f.message.starts_with("INTERNAL ERROR")) {
+        eprintln!("keyward: {} on {}: {}", f.control, f.resource, f.message);
+    }
+    let out = match args.format {
+        CheckFormat::Json => serde_json::to_string_pretty(&json_report(&findings, &errors)).unwrap_or_default(),
+        CheckFormat::Sarif => serde_json::to_string_pretty(&sarif_report(&findings, &errors)).unwrap_or_default(),
+        CheckFormat::Text => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            text_report(&findings, &errors, args.verbose)
+        }
+    };
+    println!("{out}");
+    exit_code(&findings, &errors)
+}
+
+pub fn exit_code(findings: &[Finding], errors: &[Diagnostic]) -> i32 {
+    let live = |s: Status| findings.iter().any(|f| f.status == s && f.suppressed.is_none());
+    if !errors.is_empty() {
+        EXIT_INPUT
+    } else if live(Status::Violated) {
+        EXIT_VIOLATED
+    } else if live(Status::Unknown) {
+        EXIT_UNKNOWN
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `keyward controls`: the catalog with parameters.
+pub fn list(json: bool) -> i32 {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&CONTROLS.to_vec()).unwrap_or_default());
+        return EXIT_OK;
+    }
+    for c in CONTROLS.iter() {
+        println!("{:<26} {:<8} {}  [{}]", c.id, format!("{:?}", c.severity).to_lowercase(), c.title, c.target.describe());
+        for p in c.params {
+            println!("    {}.{} (default {}): {}", c.id, p.name, p.default, p.help);
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,137 @@
+//! Controls over identity policies: KMS.1 / KMS.2 (no blocked action on an arbitrary key),
+//! CIS-KMS-STAR (not every cataloged KMS action; its `:unlisted` part: no future KMS action),
+//! IAM-KMS-8 identity form (administration and usage not both), BP-DENY-NOTPRINCIPAL. The
+//! policy is analysed alone, as the only identity policy of a user or role it is attached to.
+
+use super::{from_checked, key::deny_not_principal, Ctx, Finding, Status};
+use crate::eval::PolicySet;
+use crate::inputs::IdentitySubject;
+use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
+use crate::model::principal::PrincipalKind;
+use crate::model::Policy;
+use crate::properties::queries::{exists_allowed, exists_allowed_pair, RequestSpec};
+use crate::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use crate::properties::Verdict;
+use crate::report::request_line;
+
+/// The principals an identity policy can be attached to.
+fn holder() -> PrincipalSpec {
+    PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role])
+}
+
+fn set_of(policy: &Policy) -> PolicySet {
+    PolicySet { identity: vec![policy.clone()], ..PolicySet::default() }
+}
+
+pub fn run(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
+    let base = |control: &str| Finding::new(&s.file, &s.resource, control, Status::Unknown, "");
+    match id {
+        "KMS.1" | "KMS.2" => vec![blocked_on_arbitrary_key(id, s, ctx, base(id))],
+        "CIS-KMS-STAR" => vec![full_kms(s, ctx, base(id))],
+        "CIS-KMS-STAR:unlisted" => vec![unlisted(s, ctx, base(id))],
+        "IAM-KMS-8" => vec![separation(s, ctx, base(id))],
+        "BP-DENY-NOTPRINCIPAL" => vec![deny_not_principal(&s.policy, base(id))],
+        _ => vec![],
+    }
+}
+
+fn blocked_on_arbitrary_key(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    if id == "KMS.1" && ctx.params.bool(id, "exclude_permission_boundaries") == Some(true) && s.origin == (crate::inputs::IdentityOrigin::Managed { boundary: true }) {
+        f.status = Status::NotApplicable;
+        f.message = "the policy is used as a permissions boundary (exclude_permission_boundaries)".into();
+        return f;
+    }
+    let blocked = ctx.params.list(id, "blocked_actions").unwrap_or_else(|| vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()]);
+    if blocked.is_empty() {
+        f.status = Status::Holds;
+        f.message = "no blocked actions".into();
+        return f;
+    }
+    let ignore = ctx.params.word(id, "conditions").as_deref() == Some("ignore");
+    let mut policy = s.policy.clone();
+    if ignore {
+        // The AWS rule: every condition counts as satisfiable.
+        for st in &mut policy.statements {
+            st.conditions.clear();
+        }
+    }
+    let set = set_of(&policy);
+    let req = RequestSpec { action: ActionSpec::Patterns(blocked.clone()), resource: ResourceSpec::Key { account: None, region: None, arbitrary: true }, context: vec![] };
+    let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("{id}-{}", s.resource));
+    let holds = format!("no action of {} is allowed on a key the policy does not name", blocked.join(", "));
+    from_checked(f, checked, &set, &holds, |rs| match rs.first() {
+        Some(r) => format!("{} is allowed on {}, a key the policy does not name{}", r.action, r.resource, if ignore { " (conditions ignored)" } else { "" }),
+        None => "violated".into(),
+    })
+}
+
+/// CIS-KMS-STAR: violated iff every cataloged KMS action is allowed on some resource. Actions
+/// are tried rarest-first, so a policy that does not grant everything stops at the first action
+/// it never allows (the holds evidence).
+fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let set = set_of(&s.policy);
+    let mut order: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+    // Actions that policies rarely grant first: those outside the usage and read families.
+    order.sort_by_key(|a| (crate::model::catalog::usage_actions().contains(a) || a.contains(":Describe") || a.contains(":Get") || a.contains(":List"), a.clone()));
+    let mut witnesses = Vec::new();
+    for a in &order {
+        // Resource-less actions are requested against `*` (CONTROLS.md).
+        let unscoped = crate::model::catalog::lookup(a).is_some_and(|k| k.resource == crate::model::catalog::ResourceKind::Unscoped);
+        let resource = if unscoped { ResourceSpec::Fixed("*".into()) } else { ResourceSpec::Key { account: None, region: None, arbitrary: false } };
+        let req = RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] };
+        match exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-{a}")) {
+            Ok((v, stats)) => {
+                f.timing.add(&stats);
+                match v {
+                    Verdict::Holds => {
+                        f.status = Status::Holds;
+                        f.message = format!("{a} is never allowed, so the policy does not grant full KMS privileges");
+                        return f;
+                    }
+                    Verdict::Violated(cx) => witnesses.extend(cx.requests),
+                    Verdict::Unknown(r) => {
+                        f.status = Status::Unknown;
+                        f.message = format!("unknown: {a}: {r}");
+                        return f;
+                    }
+                }
+            }
+            Err(e) => {
+                f.status = Status::Unknown;
+                f.message = format!("INTERNAL ERROR (please report): {e}");
+                return f;
+            }
+        }
+    }
+    f.status = Status::Violated;
+    f.message = format!("every one of the {} cataloged KMS actions is allowed (one witness request each)", order.len());
+    f.statements = super::statements_for(&set, &witnesses);
+    f.counterexample = witnesses;
+    f
+}
+
+/// CIS-KMS-STAR:unlisted — an action AWS may add to KMS later is allowed.
+fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    let set = set_of(&s.policy);
+    let req = RequestSpec { action: ActionSpec::Unlisted { service: "kms".into(), named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Any, context: vec![] };
+    let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-unlisted-{}", s.resource));
+    from_checked(f, checked, &set, "no KMS action outside the catalog is allowed", |rs| match rs.first() {
+        Some(r) => format!("{} — an action that is not in the KMS catalog, such as one AWS adds later — is allowed: the policy grants future KMS actions", r.action),
+        None => "violated".into(),
+    })
+}
+
+fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    let set = set_of(&s.policy);
+    let same_key = ctx.params.bool("IAM-KMS-8", "same_key").unwrap_or(true);
+    let admin = ctx.params.list("IAM-KMS-8", "admin_actions").unwrap_or_else(admin_actions);
+    let usage = ctx.params.list("IAM-KMS-8", "usage_actions").unwrap_or_else(usage_actions);
+    let key = ResourceSpec::Key { account: None, region: None, arbitrary: false };
+    let first = RequestSpec { action: ActionSpec::Patterns(admin), resource: key.clone(), context: vec![] };
+    let second = RequestSpec { action: ActionSpec::Patterns(usage), resource: key, context: vec![] };
+    let checked = exists_allowed_pair(&set, &holder(), &first, &second, same_key, ctx.opts, &format!("IAM-KMS-8-{}", s.resource));
+    from_checked(f, checked, &set, if same_key { "no key gets both an administration and a usage action" } else { "the policy does not grant both administration and usage actions" }, |rs| {
+        let lines: Vec<String> = rs.iter().map(request_line).collect();
+        format!("the holder can both administer and use {}: {}", if same_key { "the same key" } else { "keys" }, lines.join(" and "))
+    })
+}

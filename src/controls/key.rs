@@ -1,0 +1,331 @@
+//! Controls over a key policy (with the key's grants): IAM-KMS-1 (and its lockout check),
+//! IAM-KMS-2..5 and -7 (only authorized principals do destructive things), IAM-KMS-6 (grant
+//! actions only through services), IAM-KMS-8 key form (separation of duties),
+//! CIS-KMS-EXPOSED public/external, and the lints BP-DENY-NOTPRINCIPAL and
+//! BP-KMS-STAR-KEYPOLICY.
+//!
+//! Key-policy-only analysis uses the key policy and grants alone: a statement naming the owner
+//! account stands for "the account, delegated to IAM", whose only principal without identity
+//! policies is the account root. With an account snapshot, the searches over principals are
+//! repeated for each IAM principal of the owner account with its identity policies and
+//! boundary, so delegation is resolved to the principals whose IAM policies also allow.
+
+use super::catalog::destructive_action;
+use super::params::glob;
+use super::{from_checked, Ctx, Finding, Status};
+use crate::eval::{PolicyRole, PolicySet};
+use crate::inputs::KeySubject;
+use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
+use crate::model::principal::{same_iam_name, Principal, PrincipalKind};
+use crate::model::{Effect, Policy, PrincipalPattern, Request};
+use crate::properties::queries::{exists_allowed, exists_allowed_pair, Checked, RequestSpec};
+use crate::properties::template::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::properties::Verdict;
+use crate::report::statement_ref;
+
+pub fn run(id: &str, k: &KeySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
+    let base = Finding::new(&k.file, &k.key_arn, id, Status::Unknown, "");
+    let f = match id {
+        "IAM-KMS-1" => root_can_manage(k, ctx, base),
+        "IAM-KMS-1:lockout" => lockout(k, ctx, base),
+        "IAM-KMS-6" => via_service(k, ctx, base),
+        "IAM-KMS-8" => separation(k, ctx, base),
+        "CIS-KMS-EXPOSED:public" => public(k, ctx, base),
+        "CIS-KMS-EXPOSED:external" => external(k, ctx, base),
+        "BP-DENY-NOTPRINCIPAL" => match &k.policy {
+            Some(p) => deny_not_principal(p, base),
+            None => return vec![],
+        },
+        "BP-KMS-STAR-KEYPOLICY" => star_in_key_policy(k, base),
+        _ => match destructive_action(id) {
+            Some(action) => only_authorized(id, action, k, ctx, base),
+            None => return vec![],
+        },
+    };
+    vec![f]
+}
+
+fn owner_root(k: &KeySubject) -> Principal {
+    let partition = crate::model::value::arn_segments(&k.key_arn).map(|s| s[1].to_string()).unwrap_or_else(|| "aws".into());
+    Principal::root(&partition, &k.owner)
+}
+
+/// A concrete principal matches an authorized-principal pattern (the concrete twin of
+/// `properties::template::principal_matches_pattern`).
+pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
+    if crate::model::principal::is_account_like(pat) {
+        return p.kind.in_account() && p.account == pat;
+    }
+    if pat.starts_with("arn:") {
+        let pathless = crate::model::principal::iam_name(&p.arn).map(|(part, acct, kind, name)| format!("arn:{part}:iam::{acct}:{kind}/{name}"));
+        return p.kind.in_account() && (glob(pat, &p.arn) || p.session.as_deref().is_some_and(|s| glob(pat, s)) || same_iam_name(pat, &p.arn) || pathless.is_some_and(|a| glob(pat, &a)));
+    }
+    !p.kind.in_account() && p.kind != PrincipalKind::Anonymous && glob(pat, &p.arn)
+}
+
+/// A search for an allowed request: over the key-only set with a symbolic principal, then, in
+/// snapshot mode, once per IAM principal of the owner account that `keep` accepts. Returns the
+/// first violation (with the set it was found under) or the combined holds/unknown answer.
+fn search<'a>(k: &'a KeySubject, who: &PrincipalSpec, keep: &dyn Fn(&Principal) -> bool, f: &mut Finding, query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked) -> (Option<Checked>, PolicySet) {
+    let key_set = k.key_set();
+    let first = query(&key_set, who);
+    if let Ok((Verdict::Violated(_), _)) | Err(_) = &first {
+        return (Some(first), key_set);
+    }
+    let mut unknown: Option<Checked> = None;
+    if let Ok((Verdict::Unknown(_), _)) = &first {
+        unknown = Some(first.clone());
+    } else if let Ok((_, stats)) = &first {
+        f.timing.add(stats);
+    }
+    for ap in k.principals.iter().flatten() {
+        if !keep(&ap.principal) {
+            continue;
+        }
+        let set = PolicySet { identity: ap.identity.clone(), boundaries: ap.boundary.iter().cloned().collect(), ..k.key_set() };
+        let r = query(&set, &PrincipalSpec::Fixed(ap.principal.clone()));
+        match &r {
+            Ok((Verdict::Violated(_), _)) | Err(_) => return (Some(r), set),
+            Ok((Verdict::Unknown(_), _)) => unknown = Some(r),
+            Ok((_, stats)) => f.timing.add(stats),
+        }
+    }
+    (unknown.or(Some(first)), key_set)
+}
+
+fn principal_of(who: &[Request]) -> String {
+    who.first().map(|r| r.principal.render()).unwrap_or_default()
+}
+
+fn only_authorized(id: &str, action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let authorized = ctx.params.list(id, "authorized_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
+    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: authorized.clone(), matching: vec![] };
+    let req = RequestSpec { action: ActionSpec::One(action.into()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+    let keep = |p: &Principal| !authorized.iter().any(|a| matches_pattern(p, a));
+    let label = format!("{id}-{}", k.key_arn);
+    let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
+    let holds = if authorized.is_empty() { format!("no principal can {action}") } else { format!("only {} can {action}", authorized.join(", ")) };
+    finish(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
+}
+
+fn finish(f: Finding, checked: Option<Checked>, set: &PolicySet, holds: &str, violated: impl FnOnce(&[Request]) -> String) -> Finding {
+    match checked {
+        Some(c) => from_checked(f, c, set, holds, violated),
+        None => f,
+    }
+}
+
+fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let actions = ctx.params.list("IAM-KMS-1", "root_actions").unwrap_or_else(|| vec!["kms:PutKeyPolicy".into()]);
+    let root = owner_root(k);
+    let set = k.key_set();
+    for a in &actions {
+        let req = RequestSpec { action: ActionSpec::One(a.clone()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+        match exists_allowed(&set, &PrincipalSpec::Fixed(root.clone()), &req, ctx.opts, &format!("IAM-KMS-1-{a}")) {
+            Ok((v, stats)) => {
+                f.timing.add(&stats);
+                match v {
+                    Verdict::Violated(_) => {}
+                    Verdict::Holds => {
+                        // No context lets the root do it: the evidence is the plain request and
+                        // the statements that decide it (a deny, or none that allows).
+                        let r = Request { principal: root.clone(), action: a.clone(), resource: k.key_arn.clone(), context: Default::default() };
+                        f.status = Status::Violated;
+                        f.statements = super::statements_for(&set, std::slice::from_ref(&r));
+                        f.message = if f.statements.iter().any(|s| s.effect == Effect::Deny) {
+                            format!("the owner account root {} can never perform {a}: a Deny applies", root.arn)
+                        } else {
+                            format!("the owner account root {} can never perform {a}: no statement allows it", root.arn)
+                        };
+                        f.counterexample = vec![r];
+                        return f;
+                    }
+                    Verdict::Unknown(r) => {
+                        f.status = Status::Unknown;
+                        f.message = format!("unknown: {a}: {r}");
+                        return f;
+                    }
+                }
+            }
+            Err(e) => {
+                f.status = Status::Unknown;
+                f.message = format!("INTERNAL ERROR (please report): {e}");
+                return f;
+            }
+        }
+    }
+    f.status = Status::Holds;
+    f.message = format!("the owner account root can perform {}", actions.join(", "));
+    f
+}
+
+fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let req = RequestSpec { action: ActionSpec::One("kms:PutKeyPolicy".into()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+    let label = format!("IAM-KMS-1-lockout-{}", k.key_arn);
+    let (checked, _) = search(k, &PrincipalSpec::anyone(), &|_| true, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
+    match checked {
+        Some(Ok((Verdict::Violated(cx), stats))) => {
+            f.timing.add(&stats);
+            f.status = Status::Holds;
+            f.message = format!("{} can change the key policy", principal_of(&cx.requests));
+        }
+        Some(Ok((Verdict::Holds, _))) => {
+            f.status = Status::Violated;
+            f.message = "lockout: no principal at all can kms:PutKeyPolicy, so the key policy can never be changed".into();
+        }
+        Some(Ok((Verdict::Unknown(r), _))) => {
+            f.status = Status::Unknown;
+            f.message = format!("unknown: {r}");
+        }
+        Some(Err(e)) => {
+            f.status = Status::Unknown;
+            f.message = format!("INTERNAL ERROR (please report): {e}");
+        }
+        None => {}
+    }
+    f
+}
+
+fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let actions = ctx.params.list("IAM-KMS-6", "service_actions").unwrap_or_else(|| vec!["kms:CreateGrant".into(), "kms:ListGrants".into(), "kms:RevokeGrant".into()]);
+    let exempt = ctx.params.list("IAM-KMS-6", "exempt_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
+    let scope = ctx.params.list("IAM-KMS-6", "service_principals").unwrap_or_default();
+    if actions.is_empty() {
+        f.status = Status::Holds;
+        f.message = "no service actions".into();
+        return f;
+    }
+    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: exempt.clone(), matching: scope.clone() };
+    let req = RequestSpec {
+        action: ActionSpec::Patterns(actions.clone()),
+        resource: ResourceSpec::Fixed(k.key_arn.clone()),
+        context: vec![ContextSpec::Absent("kms:ViaService".into()), ContextSpec::AbsentOr("kms:GrantIsForAWSResource".into(), "false".into())],
+    };
+    let keep = |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a)) && (scope.is_empty() || scope.iter().any(|a| matches_pattern(p, a)));
+    let label = format!("IAM-KMS-6-{}", k.key_arn);
+    let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
+    finish(f, checked, &set, &format!("{} are only allowed through an AWS service (kms:ViaService or kms:GrantIsForAWSResource)", actions.join(", ")), |rs| {
+        format!("{} can call {} directly, not through an AWS service", principal_of(rs), rs.first().map(|r| r.action.as_str()).unwrap_or(""))
+    })
+}
+
+fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let exempt = ctx.params.list("IAM-KMS-8", "exempt_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
+    let admin = ctx.params.list("IAM-KMS-8", "admin_actions").unwrap_or_else(admin_actions);
+    let usage = ctx.params.list("IAM-KMS-8", "usage_actions").unwrap_or_else(usage_actions);
+    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: exempt.clone(), matching: vec![] };
+    let key = ResourceSpec::Fixed(k.key_arn.clone());
+    let first = RequestSpec { action: ActionSpec::Patterns(admin), resource: key.clone(), context: vec![] };
+    let second = RequestSpec { action: ActionSpec::Patterns(usage), resource: key, context: vec![] };
+    let keep = |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a));
+    let label = format!("IAM-KMS-8-{}", k.key_arn);
+    let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed_pair(set, who, &first, &second, true, ctx.opts, &label));
+    finish(f, checked, &set, "no principal outside the exempt ones can both administer and use the key", |rs| {
+        let acts: Vec<&str> = rs.iter().map(|r| r.action.as_str()).collect();
+        format!("{} can both administer and use the key ({})", principal_of(rs), acts.join(" and "))
+    })
+}
+
+fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    let set = k.key_set();
+    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] };
+    let req = RequestSpec { action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+    let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-public-{}", k.key_arn));
+    from_checked(f, checked, &set, "no arbitrary principal (or anonymous caller) is allowed any action on the key", |rs| {
+        let r = rs.first();
+        format!("an arbitrary principal ({}) is allowed {} on the key", r.map(|r| r.principal.render()).unwrap_or_default(), r.map(|r| r.action.as_str()).unwrap_or(""))
+    })
+}
+
+/// Up to this many external accounts are listed as evidence.
+const MAX_EXTERNAL: usize = 5;
+
+fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let set = k.key_set();
+    let trusted = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_accounts").unwrap_or_else(|| vec![k.owner.clone()]);
+    let orgs = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_orgs").unwrap_or_default();
+    let mut excluded = trusted.clone();
+    let mut found: Vec<Request> = Vec::new();
+    let req_ctx: Vec<ContextSpec> = orgs.iter().map(|o| ContextSpec::NotEqual("aws:PrincipalOrgID".into(), o.clone())).collect();
+    let req = RequestSpec { action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed(k.key_arn.clone()), context: req_ctx };
+    loop {
+        let who = PrincipalSpec::Any { kinds: vec![PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser], fresh: false, accounts: None, not_accounts: excluded.clone(), matching: vec![], not_matching: vec![] };
+        let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-external-{}", k.key_arn));
+        match checked {
+            Ok((Verdict::Violated(cx), stats)) if found.len() < MAX_EXTERNAL => {
+                f.timing.add(&stats);
+                let Some(r) = cx.requests.into_iter().next() else { break };
+                excluded.push(r.principal.account.clone());
+                found.push(r);
+            }
+            Ok((Verdict::Violated(_), _)) => break,
+            Ok((Verdict::Holds, stats)) => {
+                f.timing.add(&stats);
+                break;
+            }
+            Ok((Verdict::Unknown(reason), _)) => {
+                f.status = Status::Unknown;
+                f.message = format!("unknown: {reason}");
+                return f;
+            }
+            Err(e) => {
+                f.status = Status::Unknown;
+                f.message = format!("INTERNAL ERROR (please report): {e}");
+                return f;
+            }
+        }
+    }
+    if found.is_empty() {
+        f.status = Status::Holds;
+        f.message = format!("only principals of trusted accounts ({}){} have access", trusted.join(", "), if orgs.is_empty() { String::new() } else { format!(" or organizations ({})", orgs.join(", ")) });
+        return f;
+    }
+    f.status = Status::Violated;
+    let accts: Vec<String> = found.iter().map(|r| format!("{} ({} as {})", r.principal.account, r.action, r.principal.render())).collect();
+    f.message = format!("principals of untrusted accounts have access: {}", accts.join("; "));
+    f.statements = super::statements_for(&set, &found);
+    f.counterexample = found;
+    f
+}
+
+/// BP-DENY-NOTPRINCIPAL: Deny with NotPrincipal (syntactic).
+pub fn deny_not_principal(p: &Policy, mut f: Finding) -> Finding {
+    let role = if p.has_principals() { PolicyRole::KeyPolicy } else { PolicyRole::Identity };
+    let bad: Vec<_> = p.statements.iter().filter(|s| s.effect == Effect::Deny && s.principal.as_ref().is_some_and(|e| e.negated)).collect();
+    if bad.is_empty() {
+        f.status = Status::Holds;
+        f.message = "no Deny statement uses NotPrincipal".into();
+    } else {
+        f.status = Status::Violated;
+        f.message = format!("Deny with NotPrincipal in statement {}", bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "));
+        f.statements = bad.iter().map(|s| statement_ref(p, role, s)).collect();
+    }
+    f
+}
+
+/// BP-KMS-STAR-KEYPOLICY: a statement allows `kms:*` (or `*`) to a principal other than the
+/// owner root (syntactic).
+fn star_in_key_policy(k: &KeySubject, mut f: Finding) -> Finding {
+    let Some(p) = &k.policy else { return f };
+    let root_arn = owner_root(k).arn;
+    let is_owner_root = |pat: &PrincipalPattern| match pat {
+        PrincipalPattern::Account(a) => *a == k.owner,
+        PrincipalPattern::Arn(a) => *a == root_arn,
+        _ => false,
+    };
+    let bad: Vec<_> = p
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && !s.action.negated && s.action.patterns.iter().any(|t| matches!(t.raw().to_ascii_lowercase().as_str(), "*" | "kms:*")))
+        .filter(|s| s.principal.as_ref().is_some_and(|e| e.negated || e.patterns.iter().any(|pat| !is_owner_root(pat))))
+        .collect();
+    if bad.is_empty() {
+        f.status = Status::Holds;
+        f.message = "kms:* is granted to the owner account root only".into();
+    } else {
+        f.status = Status::Violated;
+        f.message = format!("kms:* is granted to principals other than the owner root in statement {}", bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "));
+        f.statements = bad.iter().map(|s| statement_ref(p, PolicyRole::KeyPolicy, s)).collect();
+    }
+    f
+}

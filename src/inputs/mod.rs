@@ -1,0 +1,219 @@
+//! What `keyward check` and `keyward corpus` look at: *subjects* — an identity policy or a key
+//! (its key policy, grants, metadata and, from an account snapshot, the IAM principals of its
+//! account with their policies). Subjects come from single policy files (kind from `--kind` or
+//! detected from `Principal`), folders of policy files, and account snapshots (`snapshot.rs`).
+//! Problems are collected as diagnostics so one bad input never hides the others.
+
+pub mod grants;
+pub mod snapshot;
+
+use crate::model::principal::Principal;
+use crate::model::Policy;
+use crate::policy::{load_policy, Diagnostic};
+use std::path::{Path, PathBuf};
+
+/// Where an identity policy comes from (KMS.1 covers managed policies, KMS.2 inline ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityOrigin {
+    /// A standalone file: treated as a customer managed policy (KMS.2 only when asked for).
+    File,
+    /// A customer managed policy (its default version); `boundary` when some principal uses it
+    /// as its permissions boundary.
+    Managed { boundary: bool },
+    /// An inline policy of a user, group or role.
+    Inline { holder: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentitySubject {
+    pub file: String,
+    /// The policy ARN, `holder/policy-name`, or the file.
+    pub resource: String,
+    pub policy: Policy,
+    pub origin: IdentityOrigin,
+}
+
+/// An IAM principal of the key's account with the policies that govern it (snapshot mode).
+#[derive(Debug, Clone)]
+pub struct AccountPrincipal {
+    pub principal: Principal,
+    pub identity: Vec<Policy>,
+    pub boundary: Option<Policy>,
+}
+
+/// `describe-key`'s KeyMetadata, the fields the controls read.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadata {
+    #[serde(default)]
+    pub key_id: String,
+    #[serde(default)]
+    pub arn: String,
+    #[serde(rename = "AWSAccountId", default)]
+    pub aws_account_id: String,
+    #[serde(default)]
+    pub key_state: String,
+    #[serde(default)]
+    pub key_manager: String,
+    #[serde(default)]
+    pub key_spec: Option<String>,
+    #[serde(default)]
+    pub customer_master_key_spec: Option<String>,
+    #[serde(default)]
+    pub origin: String,
+    #[serde(default)]
+    pub deletion_date: Option<serde_json::Value>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl KeyMetadata {
+    pub fn spec(&self) -> &str {
+        self.key_spec.as_deref().or(self.customer_master_key_spec.as_deref()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct KeySubject {
+    pub file: String,
+    pub key_arn: String,
+    /// The key's account (owner O).
+    pub owner: String,
+    pub policy: Option<Policy>,
+    pub grants: Option<Policy>,
+    pub metadata: Option<KeyMetadata>,
+    /// `get-key-rotation-status`: `Some(enabled)`; `None` when not collected.
+    pub rotation: Option<bool>,
+    pub aliases: Vec<String>,
+    /// Snapshot mode: the IAM principals of the owner account; `None` for key-policy-only
+    /// analysis, where a statement naming the account stands for "the account, delegated".
+    pub principals: Option<Vec<AccountPrincipal>>,
+    pub scps: Vec<Policy>,
+}
+
+impl KeySubject {
+    /// The key policy set (key policy and grants, SCPs) without identity policies.
+    pub fn key_set(&self) -> crate::eval::PolicySet {
+        crate::eval::PolicySet { key_policy: self.policy.clone(), grants: self.grants.iter().cloned().collect(), scps: self.scps.clone(), external_identity_unknown: true, ..Default::default() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Identity(IdentitySubject),
+    Key(KeySubject),
+}
+
+/// How a policy file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Identity,
+    Key,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub kind: Option<Kind>,
+    pub key_arn: Option<String>,
+    pub account: String,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { kind: None, key_arn: None, account: "111122223333".into() }
+    }
+}
+
+/// The placeholder key of `account` for key policies given without `--key-arn`.
+pub fn placeholder_key(account: &str) -> String {
+    format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000")
+}
+
+/// Load every subject below `paths`. Folders are searched for `*.json` policy files (JSON files
+/// that are not policy documents — no top-level `Statement` — are skipped and listed in
+/// `skipped`); a folder holding `snapshot.json` or `iam/get-account-authorization-details.json`
+/// is an account snapshot.
+pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>, skipped: &mut Vec<String>) -> Vec<Subject> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            if snapshot::is_snapshot(p) {
+                out.extend(snapshot::load(p, errors));
+            } else {
+                let mut files = Vec::new();
+                collect_json(p, &mut files, errors);
+                files.sort();
+                for f in files {
+                    if is_policy_document(&f) {
+                        out.extend(load_file(&f, opts, errors));
+                    } else {
+                        skipped.push(f.display().to_string());
+                    }
+                }
+            }
+        } else if p.exists() {
+            out.extend(load_file(p, opts, errors));
+        } else {
+            errors.push(Diagnostic::file(&p.display().to_string(), "no such file or folder"));
+        }
+    }
+    out
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(Diagnostic::file(&dir.display().to_string(), format!("cannot read the folder: {e}")));
+            return;
+        }
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            if snapshot::is_snapshot(&path) {
+                // A snapshot inside a folder of policies is not a set of policy files.
+                continue;
+            }
+            collect_json(&path, out, errors);
+        } else if path.extension().is_some_and(|x| x == "json") {
+            out.push(path);
+        }
+    }
+}
+
+/// A cheap test: does the file parse as JSON with a top-level `Statement`? Files that do not
+/// parse at all are treated as policies, so their error is reported.
+fn is_policy_document(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(o)) => o.contains_key("Statement"),
+        Ok(_) => false,
+        Err(_) => true,
+    }
+}
+
+/// One policy file as a subject.
+pub fn load_file(path: &Path, opts: &LoadOptions, errors: &mut Vec<Diagnostic>) -> Option<Subject> {
+    let policy = match load_policy(path) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.extend(e.0);
+            return None;
+        }
+    };
+    Some(subject_of(policy, path.display().to_string(), opts))
+}
+
+/// A parsed policy as a subject of the given (or detected) kind.
+pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
+    let kind = opts.kind.unwrap_or(if policy.has_principals() { Kind::Key } else { Kind::Identity });
+    match kind {
+        Kind::Identity => Subject::Identity(IdentitySubject { resource: file.clone(), file, policy, origin: IdentityOrigin::File }),
+        Kind::Key => {
+            let key_arn = opts.key_arn.clone().unwrap_or_else(|| placeholder_key(&opts.account));
+            let owner = crate::model::value::arn_segments(&key_arn).map(|s| s[4].to_string()).unwrap_or_else(|| opts.account.clone());
+            Subject::Key(KeySubject { file, key_arn, owner, policy: Some(policy), grants: None, metadata: None, rotation: None, aliases: vec![], principals: None, scps: vec![] })
+        }
+    }
+}

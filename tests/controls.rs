@@ -1,0 +1,100 @@
+//! The labelled control corpus (`corpus/controls/<CONTROL>/*.json`): each case gives a policy
+//! (or key metadata), the control, its parameters and the expected verdict; every case must
+//! get that verdict, every violation of a semantic control must carry a counterexample (which
+//! `properties::run` has already replayed through the evaluator), and every control must have
+//! at least 8 cases. An unknown verdict (solver timeout) is never counted as the expected one;
+//! up to 1% of the cases may be unknown before the test fails (a solver-speed regression).
+//!
+//! ```json
+//! {"description": "…", "control": "KMS.1", "kind": "identity" | "key",
+//!  "key_arn": "arn:aws:kms:…:key/…", "params": {"blocked_actions": ["kms:Decrypt"]},
+//!  "policy": POLICY, "grants": [GRANT…], "describe_key": {"KeyMetadata": {…}},
+//!  "rotation": {"KeyRotationEnabled": false}, "expect": "holds" | "violated" | "not_applicable"}
+//! ```
+
+use keyward::controls::{run_subject, Ctx, Params, Status, CONTROLS};
+use keyward::inputs::{grants, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};
+use keyward::policy::{parse_policy, Source};
+use keyward::smt::solver::SolverOptions;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+}
+
+fn subject(file: &str, case: &Value) -> Subject {
+    let control = case["control"].as_str().unwrap();
+    let kind = case["kind"].as_str().unwrap_or("identity");
+    let policy = case.get("policy").map(|p| parse_policy(Source::new(format!("{file}#policy"), serde_json::to_string_pretty(p).unwrap())).unwrap_or_else(|e| panic!("{file}: {e}")));
+    if kind == "key" {
+        let key_arn = case["key_arn"].as_str().unwrap_or("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").to_string();
+        let owner = keyward::model::value::arn_segments(&key_arn).unwrap()[4].to_string();
+        let grants = case.get("grants").map(|g| grants::grants_policy(file, &grants::parse_grants(file, g).unwrap()).unwrap()).flatten();
+        let metadata: Option<KeyMetadata> = case.get("describe_key").map(|d| serde_json::from_value(d["KeyMetadata"].clone()).unwrap());
+        let rotation = case.get("rotation").and_then(|r| r["KeyRotationEnabled"].as_bool());
+        let key_arn = metadata.as_ref().map(|m| m.arn.clone()).filter(|a| !a.is_empty()).unwrap_or(key_arn);
+        Subject::Key(KeySubject { file: file.into(), key_arn, owner, policy, grants, metadata, rotation, aliases: vec![], principals: None, scps: vec![] })
+    } else {
+        let origin = if control == "KMS.2" { IdentityOrigin::Inline { holder: "arn:aws:iam::111122223333:role/Holder".into() } } else { IdentityOrigin::File };
+        Subject::Identity(IdentitySubject { file: file.into(), resource: file.into(), policy: policy.unwrap_or_else(|| panic!("{file}: no policy")), origin })
+    }
+}
+
+#[test]
+fn every_control_case_gets_its_verdict() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/controls");
+    let mut paths = Vec::new();
+    files(&root, &mut paths);
+    paths.sort();
+    let opts = SolverOptions { timeout: std::time::Duration::from_secs(5), ..SolverOptions::default() };
+    let mut failures = Vec::new();
+    let mut unknowns = Vec::new();
+    let mut per_control: BTreeMap<String, usize> = BTreeMap::new();
+    for path in &paths {
+        let file = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).display().to_string();
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let control = case["control"].as_str().unwrap().to_string();
+        let mut params = Params::default();
+        for (k, v) in case.get("params").and_then(|p| p.as_object()).into_iter().flatten() {
+            params.set_json(&control, k, v).unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+        let ctx = Ctx { params: &params, opts: &opts };
+        let findings = run_subject(&subject(&file, &case), &[control.clone()], &ctx);
+        let Some(f) = findings.iter().find(|f| f.control == control) else {
+            failures.push(format!("{file}: no result for {control}"));
+            continue;
+        };
+        *per_control.entry(control.clone()).or_default() += 1;
+        let want = case["expect"].as_str().unwrap();
+        if f.status == Status::Unknown {
+            // Never a wrong answer, but a solver-speed problem: bounded below.
+            unknowns.push(format!("{file}: {control}: {}", f.message));
+        } else if f.status.name() != want {
+            failures.push(format!("{file}: {control} expected {want}, got {} — {}", f.status.name(), f.message));
+        }
+        let semantic = !control.starts_with("BP-") && !matches!(control.as_str(), "KMS.3" | "KMS.4" | "IAM-KMS-1");
+        if f.status == Status::Violated && semantic && f.counterexample.is_empty() {
+            failures.push(format!("{file}: {control} violated without a counterexample"));
+        }
+    }
+    for c in CONTROLS.iter().filter(|c| !c.id.contains(":unlisted") && !c.id.contains(":lockout")) {
+        let n = per_control.get(c.id).copied().unwrap_or(0);
+        if n < 8 {
+            failures.push(format!("{}: only {n} cases", c.id));
+        }
+    }
+    eprintln!("control corpus: {} cases, {} unknown:\n{}", paths.len(), unknowns.len(), unknowns.join("\n"));
+    if unknowns.len() * 100 > paths.len() {
+        failures.push(format!("{} unknown verdicts (more than 1%):\n{}", unknowns.len(), unknowns.join("\n")));
+    }
+    assert!(failures.is_empty(), "{} of {} control cases fail:\n{}", failures.len(), paths.len(), failures.join("\n"));
+}

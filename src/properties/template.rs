@@ -147,7 +147,7 @@ pub fn principal_matches_pattern(enc: &mut Encoder, pattern: &str) -> T {
             }
             // A pattern with wildcards also matches the user's or role's ARN without its path
             // (`user/admin-*` covers admin-alice whatever path the search gives her).
-            (None, PrincipalRep::Sym(sp)) if pattern.contains(['*', '?']) => {
+            (_, PrincipalRep::Sym(sp)) if pattern.contains(['*', '?']) => {
                 let mut alts = Vec::new();
                 for (kind, word) in [(PrincipalKind::User, "user/"), (PrincipalKind::Role, "role/")] {
                     let k = enc.p_kind_is(kind);

@@ -3,7 +3,7 @@
 //! IAM-KMS-8 identity form (administration and usage not both), BP-DENY-NOTPRINCIPAL. The
 //! policy is analysed alone, as the only identity policy of a user or role it is attached to.
 
-use super::{from_checked, key::deny_not_principal, Ctx, Finding, Status};
+use super::{from_checked, key::deny_not_principal, verdict_of, Ctx, Finding, Status};
 use crate::eval::PolicySet;
 use crate::inputs::IdentitySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
@@ -79,28 +79,14 @@ fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
         let unscoped = crate::model::catalog::lookup(a).is_some_and(|k| k.resource == crate::model::catalog::ResourceKind::Unscoped);
         let resource = if unscoped { ResourceSpec::Fixed("*".into()) } else { ResourceSpec::Key { account: None, region: None, arbitrary: false } };
         let req = RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] };
-        match exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-{a}")) {
-            Ok((v, stats)) => {
-                f.timing.add(&stats);
-                match v {
-                    Verdict::Holds => {
-                        f.status = Status::Holds;
-                        f.message = format!("{a} is never allowed, so the policy does not grant full KMS privileges");
-                        return f;
-                    }
-                    Verdict::Violated(cx) => witnesses.extend(cx.requests),
-                    Verdict::Unknown(r) => {
-                        f.status = Status::Unknown;
-                        f.message = format!("unknown: {a}: {r}");
-                        return f;
-                    }
-                }
-            }
-            Err(e) => {
-                f.status = Status::Unknown;
-                f.message = format!("INTERNAL ERROR (please report): {e}");
+        match verdict_of(&mut f, exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-{a}")), Some(a)) {
+            Some(Verdict::Holds) => {
+                f.status = Status::Holds;
+                f.message = format!("{a} is never allowed, so the policy does not grant full KMS privileges");
                 return f;
             }
+            Some(Verdict::Violated(cx)) => witnesses.extend(cx.requests),
+            Some(Verdict::Unknown(_)) | None => return f,
         }
     }
     f.status = Status::Violated;

@@ -12,7 +12,7 @@
 
 use super::catalog::destructive_action;
 use super::params::glob;
-use super::{from_checked, Ctx, Finding, Status};
+use super::{from_checked, verdict_of, Ctx, Finding, Status};
 use crate::eval::{PolicyRole, PolicySet};
 use crate::inputs::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
@@ -65,32 +65,34 @@ pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
 
 /// A search for an allowed request: over the key-only set with a symbolic principal, then, in
 /// snapshot mode, once per IAM principal of the owner account that `keep` accepts. Returns the
-/// first violation (with the set it was found under) or the combined holds/unknown answer.
-fn search<'a>(k: &'a KeySubject, who: &PrincipalSpec, keep: &dyn Fn(&Principal) -> bool, f: &mut Finding, query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked) -> (Option<Checked>, PolicySet) {
+/// first violation (or internal error) with the set it was found under, else the last unknown,
+/// else the key-only answer. The figures of the queries whose answer is not returned are added
+/// to `f`; the returned answer's are added where it is turned into the finding.
+fn search(k: &KeySubject, who: &PrincipalSpec, keep: &dyn Fn(&Principal) -> bool, f: &mut Finding, query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked) -> (Checked, PolicySet) {
+    let settled = |c: &Checked| matches!(c, Ok((Verdict::Violated(_), _)) | Err(_));
     let key_set = k.key_set();
-    let first = query(&key_set, who);
-    if let Ok((Verdict::Violated(_), _)) | Err(_) = &first {
-        return (Some(first), key_set);
+    let mut answer = query(&key_set, who);
+    let mut answer_set = key_set;
+    if settled(&answer) {
+        return (answer, answer_set);
     }
-    let mut unknown: Option<Checked> = None;
-    if let Ok((Verdict::Unknown(_), _)) = &first {
-        unknown = Some(first.clone());
-    } else if let Ok((_, stats)) = &first {
-        f.timing.add(stats);
-    }
-    for ap in k.principals.iter().flatten() {
-        if !keep(&ap.principal) {
-            continue;
-        }
+    for ap in k.principals.iter().flatten().filter(|ap| keep(&ap.principal)) {
         let set = PolicySet { identity: ap.identity.clone(), boundaries: ap.boundary.iter().cloned().collect(), ..k.key_set() };
         let r = query(&set, &PrincipalSpec::Fixed(ap.principal.clone()));
-        match &r {
-            Ok((Verdict::Violated(_), _)) | Err(_) => return (Some(r), set),
-            Ok((Verdict::Unknown(_), _)) => unknown = Some(r),
-            Ok((_, stats)) => f.timing.add(stats),
+        let dropped = if settled(&r) || matches!(r, Ok((Verdict::Unknown(_), _))) {
+            answer_set = set;
+            std::mem::replace(&mut answer, r)
+        } else {
+            r
+        };
+        if let Ok((_, stats)) = &dropped {
+            f.timing.add(stats);
+        }
+        if settled(&answer) {
+            break;
         }
     }
-    (unknown.or(Some(first)), key_set)
+    (answer, answer_set)
 }
 
 fn principal_of(who: &[Request]) -> String {
@@ -105,14 +107,7 @@ fn only_authorized(id: &str, action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f:
     let label = format!("{id}-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
     let holds = if authorized.is_empty() { format!("no principal can {action}") } else { format!("only {} can {action}", authorized.join(", ")) };
-    finish(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
-}
-
-fn finish(f: Finding, checked: Option<Checked>, set: &PolicySet, holds: &str, violated: impl FnOnce(&[Request]) -> String) -> Finding {
-    match checked {
-        Some(c) => from_checked(f, c, set, holds, violated),
-        None => f,
-    }
+    from_checked(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
 }
 
 fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
@@ -121,37 +116,23 @@ fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = k.key_set();
     for a in &actions {
         let req = RequestSpec { action: ActionSpec::One(a.clone()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
-        match exists_allowed(&set, &PrincipalSpec::Fixed(root.clone()), &req, ctx.opts, &format!("IAM-KMS-1-{a}")) {
-            Ok((v, stats)) => {
-                f.timing.add(&stats);
-                match v {
-                    Verdict::Violated(_) => {}
-                    Verdict::Holds => {
-                        // No context lets the root do it: the evidence is the plain request and
-                        // the statements that decide it (a deny, or none that allows).
-                        let r = Request { principal: root.clone(), action: a.clone(), resource: k.key_arn.clone(), context: Default::default() };
-                        f.status = Status::Violated;
-                        f.statements = super::statements_for(&set, std::slice::from_ref(&r));
-                        f.message = if f.statements.iter().any(|s| s.effect == Effect::Deny) {
-                            format!("the owner account root {} can never perform {a}: a Deny applies", root.arn)
-                        } else {
-                            format!("the owner account root {} can never perform {a}: no statement allows it", root.arn)
-                        };
-                        f.counterexample = vec![r];
-                        return f;
-                    }
-                    Verdict::Unknown(r) => {
-                        f.status = Status::Unknown;
-                        f.message = format!("unknown: {a}: {r}");
-                        return f;
-                    }
-                }
-            }
-            Err(e) => {
-                f.status = Status::Unknown;
-                f.message = format!("INTERNAL ERROR (please report): {e}");
+        match verdict_of(&mut f, exists_allowed(&set, &PrincipalSpec::Fixed(root.clone()), &req, ctx.opts, &format!("IAM-KMS-1-{a}")), Some(a)) {
+            Some(Verdict::Violated(_)) => {}
+            Some(Verdict::Holds) => {
+                // No context lets the root do it: the evidence is the plain request and the
+                // statements that decide it (a deny, or none that allows).
+                let r = Request { principal: root.clone(), action: a.clone(), resource: k.key_arn.clone(), context: Default::default() };
+                f.status = Status::Violated;
+                f.statements = super::statements_for(&set, std::slice::from_ref(&r));
+                f.message = if f.statements.iter().any(|s| s.effect == Effect::Deny) {
+                    format!("the owner account root {} can never perform {a}: a Deny applies", root.arn)
+                } else {
+                    format!("the owner account root {} can never perform {a}: no statement allows it", root.arn)
+                };
+                f.counterexample = vec![r];
                 return f;
             }
+            Some(Verdict::Unknown(_)) | None => return f,
         }
     }
     f.status = Status::Holds;
@@ -163,25 +144,16 @@ fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let req = RequestSpec { action: ActionSpec::One("kms:PutKeyPolicy".into()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
     let label = format!("IAM-KMS-1-lockout-{}", k.key_arn);
     let (checked, _) = search(k, &PrincipalSpec::anyone(), &|_| true, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
-    match checked {
-        Some(Ok((Verdict::Violated(cx), stats))) => {
-            f.timing.add(&stats);
+    match verdict_of(&mut f, checked, None) {
+        Some(Verdict::Violated(cx)) => {
             f.status = Status::Holds;
             f.message = format!("{} can change the key policy", principal_of(&cx.requests));
         }
-        Some(Ok((Verdict::Holds, _))) => {
+        Some(Verdict::Holds) => {
             f.status = Status::Violated;
             f.message = "lockout: no principal at all can kms:PutKeyPolicy, so the key policy can never be changed".into();
         }
-        Some(Ok((Verdict::Unknown(r), _))) => {
-            f.status = Status::Unknown;
-            f.message = format!("unknown: {r}");
-        }
-        Some(Err(e)) => {
-            f.status = Status::Unknown;
-            f.message = format!("INTERNAL ERROR (please report): {e}");
-        }
-        None => {}
+        Some(Verdict::Unknown(_)) | None => {}
     }
     f
 }
@@ -204,7 +176,7 @@ fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let keep = |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a)) && (scope.is_empty() || scope.iter().any(|a| matches_pattern(p, a)));
     let label = format!("IAM-KMS-6-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
-    finish(f, checked, &set, &format!("{} are only allowed through an AWS service (kms:ViaService or kms:GrantIsForAWSResource)", actions.join(", ")), |rs| {
+    from_checked(f, checked, &set, &format!("{} are only allowed through an AWS service (kms:ViaService or kms:GrantIsForAWSResource)", actions.join(", ")), |rs| {
         format!("{} can call {} directly, not through an AWS service", principal_of(rs), rs.first().map(|r| r.action.as_str()).unwrap_or(""))
     })
 }
@@ -220,7 +192,7 @@ fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let keep = |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a));
     let label = format!("IAM-KMS-8-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed_pair(set, who, &first, &second, true, ctx.opts, &label));
-    finish(f, checked, &set, "no principal outside the exempt ones can both administer and use the key", |rs| {
+    from_checked(f, checked, &set, "no principal outside the exempt ones can both administer and use the key", |rs| {
         let acts: Vec<&str> = rs.iter().map(|r| r.action.as_str()).collect();
         format!("{} can both administer and use the key ({})", principal_of(rs), acts.join(" and "))
     })
@@ -251,28 +223,17 @@ fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     loop {
         let who = PrincipalSpec::Any { kinds: vec![PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser], fresh: false, accounts: None, not_accounts: excluded.clone(), matching: vec![], not_matching: vec![] };
         let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-external-{}", k.key_arn));
-        match checked {
-            Ok((Verdict::Violated(cx), stats)) if found.len() < MAX_EXTERNAL => {
-                f.timing.add(&stats);
+        match verdict_of(&mut f, checked, None) {
+            Some(Verdict::Violated(cx)) => {
                 let Some(r) = cx.requests.into_iter().next() else { break };
                 excluded.push(r.principal.account.clone());
                 found.push(r);
+                if found.len() >= MAX_EXTERNAL {
+                    break;
+                }
             }
-            Ok((Verdict::Violated(_), _)) => break,
-            Ok((Verdict::Holds, stats)) => {
-                f.timing.add(&stats);
-                break;
-            }
-            Ok((Verdict::Unknown(reason), _)) => {
-                f.status = Status::Unknown;
-                f.message = format!("unknown: {reason}");
-                return f;
-            }
-            Err(e) => {
-                f.status = Status::Unknown;
-                f.message = format!("INTERNAL ERROR (please report): {e}");
-                return f;
-            }
+            Some(Verdict::Holds) => break,
+            Some(Verdict::Unknown(_)) | None => return f,
         }
     }
     if found.is_empty() {

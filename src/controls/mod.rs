@@ -112,32 +112,42 @@ pub fn statements_for(set: &PolicySet, reqs: &[Request]) -> Vec<StatementRef> {
     out
 }
 
-/// Turn a query answer into a finding. `violated` names the message of a counterexample.
-pub fn from_checked(mut f: Finding, checked: Checked, set: &PolicySet, holds: &str, violated: impl FnOnce(&[Request]) -> String) -> Finding {
+/// The verdict of one query with its figures added to `f`. An unknown answer or an internal
+/// error is written into `f` (`what` names the query, e.g. the action) and gives `None`.
+pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Option<Verdict> {
+    let at = what.map(|w| format!("{w}: ")).unwrap_or_default();
     match checked {
         Ok((v, stats)) => {
             f.timing.add(&stats);
-            match v {
-                Verdict::Holds => {
-                    f.status = Status::Holds;
-                    f.message = holds.to_string();
-                }
-                Verdict::Violated(cx) => {
-                    f.status = Status::Violated;
-                    f.message = violated(&cx.requests);
-                    f.statements = statements_for(set, &cx.requests);
-                    f.counterexample = cx.requests;
-                }
-                Verdict::Unknown(reason) => {
-                    f.status = Status::Unknown;
-                    f.message = format!("unknown: {reason}");
-                }
+            if let Verdict::Unknown(reason) = &v {
+                f.status = Status::Unknown;
+                f.message = format!("unknown: {at}{reason}");
+                return None;
             }
+            Some(v)
         }
         Err(e) => {
             f.status = Status::Unknown;
-            f.message = format!("INTERNAL ERROR (please report): {e}");
+            f.message = format!("INTERNAL ERROR (please report): {at}{e}");
+            None
         }
+    }
+}
+
+/// Turn a query answer into a finding. `violated` names the message of a counterexample.
+pub fn from_checked(mut f: Finding, checked: Checked, set: &PolicySet, holds: &str, violated: impl FnOnce(&[Request]) -> String) -> Finding {
+    match verdict_of(&mut f, checked, None) {
+        Some(Verdict::Holds) => {
+            f.status = Status::Holds;
+            f.message = holds.to_string();
+        }
+        Some(Verdict::Violated(cx)) => {
+            f.status = Status::Violated;
+            f.message = violated(&cx.requests);
+            f.statements = statements_for(set, &cx.requests);
+            f.counterexample = cx.requests;
+        }
+        Some(Verdict::Unknown(_)) | None => {}
     }
     f
 }

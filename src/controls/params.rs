@@ -197,8 +197,8 @@ impl Params {
             .iter()
             .find(|ig| {
                 super::selects(&ig.control, control)
-                    && ig.resource.as_deref().is_none_or(|r| glob(r, resource))
-                    && ig.file.as_deref().is_none_or(|f| glob(f, file))
+                    && ig.resource.as_deref().map_or(true, |r| glob(r, resource))
+                    && ig.file.as_deref().map_or(true, |f| glob(f, file))
             })
             .map(|ig| ig.reason.clone())
     }

@@ -10,7 +10,8 @@ use crate::eval::PolicySet;
 use crate::properties::named::Named;
 use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::properties::{run, CheckStats, Expect, InternalError, Replay, Verdict};
-use crate::smt::encode::Encoder;
+use crate::smt::encode::{Encoder, ResourceRep};
+use crate::smt::term::T;
 use crate::smt::solver::SolverOptions;
 use std::time::Instant;
 
@@ -28,6 +29,35 @@ fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a crate::model::Policy> {
     sets.iter().flat_map(|s| s.policies().map(|(_, p)| p)).collect()
 }
 
+/// An encoder over the policies of `sets`, their named values, and the principal of `who`
+/// with its constraints (the first goals).
+fn setup(sets: &[&PolicySet], who: &PrincipalSpec) -> (Encoder, Named, Vec<T>) {
+    let policies = policies_of(sets);
+    let named = Named::of(policies.iter().copied());
+    let mut enc = Encoder::new(policies.iter().copied());
+    let goals = principal(&mut enc, who, &named);
+    (enc, named, goals)
+}
+
+/// Add request `prefix` of template `req` — on `shared`'s resource when given — with its
+/// constraints pushed onto `goals`; returns its index and resource.
+fn add_request(enc: &mut Encoder, prefix: &str, req: &RequestSpec, named: &Named, shared: Option<ResourceRep>, goals: &mut Vec<T>) -> (usize, ResourceRep) {
+    let a = action(enc, prefix, &req.action);
+    let r = match shared {
+        Some(r) => r,
+        None => {
+            let (r, rc) = resource(enc, prefix, &req.resource, named);
+            goals.extend(rc);
+            goals.extend(same_partition(enc, &r));
+            r
+        }
+    };
+    let i = enc.add_request(a, r.clone());
+    goals.extend(action_constraint(enc, i, &req.action));
+    goals.extend(context(enc, i, &req.context));
+    (i, r)
+}
+
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
@@ -36,18 +66,9 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
 }
 
 /// The encoder, goals and request index of `exists_allowed` (golden SMT files print these).
-pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> (Encoder, Vec<crate::smt::term::T>, usize) {
-    let policies = policies_of(&[set]);
-    let named = Named::of(policies.iter().copied());
-    let mut enc = Encoder::new(policies.iter().copied());
-    let mut goals = principal(&mut enc, who, &named);
-    let a = action(&mut enc, "q0.", &req.action);
-    let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
-    goals.extend(rc);
-    goals.extend(same_partition(&mut enc, &r));
-    let i = enc.add_request(a, r);
-    goals.extend(action_constraint(&mut enc, i, &req.action));
-    goals.extend(context(&mut enc, i, &req.context));
+pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> (Encoder, Vec<T>, usize) {
+    let (mut enc, named, mut goals) = setup(&[set], who);
+    let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
     let d = enc.decision(set, i);
     goals.push(d.allowed);
     (enc, goals, i)
@@ -57,50 +78,21 @@ pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestS
 /// two requests address the same resource.
 pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &RequestSpec, second: &RequestSpec, same_resource: bool, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
-    let policies = policies_of(&[set]);
-    let named = Named::of(policies.iter().copied());
-    let mut enc = Encoder::new(policies.iter().copied());
-    let mut goals = principal(&mut enc, who, &named);
-    let a0 = action(&mut enc, "q0.", &first.action);
-    let (r0, c0) = resource(&mut enc, "q0.", &first.resource, &named);
-    goals.extend(c0);
-    goals.extend(same_partition(&mut enc, &r0));
-    let i0 = enc.add_request(a0, r0.clone());
-    let a1 = action(&mut enc, "q1.", &second.action);
-    let r1 = if same_resource {
-        r0
-    } else {
-        let (r1, c1) = resource(&mut enc, "q1.", &second.resource, &named);
-        goals.extend(c1);
-        goals.extend(same_partition(&mut enc, &r1));
-        r1
-    };
-    let i1 = enc.add_request(a1, r1);
-    goals.extend(action_constraint(&mut enc, i0, &first.action));
-    goals.extend(action_constraint(&mut enc, i1, &second.action));
-    goals.extend(context(&mut enc, i0, &first.context));
-    goals.extend(context(&mut enc, i1, &second.context));
-    let d0 = enc.decision(set, i0);
-    let d1 = enc.decision(set, i1);
-    goals.push(d0.allowed);
-    goals.push(d1.allowed);
+    let (mut enc, named, mut goals) = setup(&[set], who);
+    let (i0, r0) = add_request(&mut enc, "q0.", first, &named, None, &mut goals);
+    let (i1, _) = add_request(&mut enc, "q1.", second, &named, same_resource.then_some(r0), &mut goals);
+    for i in [i0, i1] {
+        let d = enc.decision(set, i);
+        goals.push(d.allowed);
+    }
     run(enc, &goals, &[Replay { req: i0, set, expect: Expect::Allowed }, Replay { req: i1, set, expect: Expect::Allowed }], opts, label, started)
 }
 
 /// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
 pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
-    let policies = policies_of(&[old, new]);
-    let named = Named::of(policies.iter().copied());
-    let mut enc = Encoder::new(policies.iter().copied());
-    let mut goals = principal(&mut enc, who, &named);
-    let a = action(&mut enc, "q0.", &req.action);
-    let (r, rc) = resource(&mut enc, "q0.", &req.resource, &named);
-    goals.extend(rc);
-    goals.extend(same_partition(&mut enc, &r));
-    let i = enc.add_request(a, r);
-    goals.extend(action_constraint(&mut enc, i, &req.action));
-    goals.extend(context(&mut enc, i, &req.context));
+    let (mut enc, named, mut goals) = setup(&[old, new], who);
+    let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
     let dn = enc.decision(new, i);
     let dold = enc.decision(old, i);
     goals.push(dn.allowed);

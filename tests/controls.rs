@@ -68,7 +68,11 @@ fn every_control_case_gets_its_verdict() {
             params.set_json(&control, k, v).unwrap_or_else(|e| panic!("{file}: {e}"));
         }
         let ctx = Ctx { params: &params, opts: &opts };
+        let t0 = std::time::Instant::now();
         let findings = run_subject(&subject(&file, &case), &[control.clone()], &ctx);
+        if t0.elapsed().as_secs_f64() > 2.0 {
+            eprintln!("slow: {file}: {control}: {:.1} s", t0.elapsed().as_secs_f64());
+        }
         let Some(f) = findings.iter().find(|f| f.control == control) else {
             failures.push(format!("{file}: no result for {control}"));
             continue;

@@ -148,12 +148,15 @@ pub fn principal_matches_pattern(enc: &mut Encoder, pattern: &str) -> T {
             // A pattern with wildcards also matches the user's or role's ARN without its path
             // (`user/admin-*` covers admin-alice whatever path the search gives her).
             (_, PrincipalRep::Sym(sp)) if pattern.contains(['*', '?']) => {
+                // Segment-wise, like `by_arn`, with `user/NAME` as the resource part: a glob
+                // over the concatenated ARN is a word problem z3 4.8.12 times out on.
                 let mut alts = Vec::new();
                 for (kind, word) in [(PrincipalKind::User, "user/"), (PrincipalKind::Role, "role/")] {
                     let k = enc.p_kind_is(kind);
-                    let pieces = [enc.t.str("arn:"), sp.part, enc.t.str(":iam::"), sp.account, enc.t.str(&format!(":{word}")), sp.pname];
-                    let pathless = enc.t.concat(pieces);
-                    let m = enc.glob(&r, pathless);
+                    let mut segs = enc.p_arn_segs();
+                    let w = enc.t.str(word);
+                    segs[5] = enc.t.concat([w, sp.pname]);
+                    let m = enc.arn_pattern(0, &arn, &segs);
                     alts.push(enc.t.and([k, m]));
                 }
                 enc.t.or(alts)

@@ -155,25 +155,42 @@ mod z3_backend {
     /// long-lived incremental solver accumulates (3x after a few hundred queries, with
     /// multi-second outliers): 4.8 s total, p50 7 ms, max 0.35 s versus 15 s / 3.8 ms / 7.6 s for
     /// one reused solver and 6.3 s / 13 ms / 0.37 s for fresh unpushed solvers.
+    ///
+    /// Each query also gets a fresh z3 context: the thread's default context keeps state across
+    /// queries, and a query solved after others on the same context answered sat in 3.4 s, then
+    /// timed out, then sat in 4.8 s, where a fresh context answered sat in 3.3–4.1 s every time
+    /// (the criterion benches' finding).
     pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Outcome {
         let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
-        let solver = Solver::new();
-        let mut params = Params::new();
-        params.set_u32("timeout", ms);
-        solver.set_params(&params);
-        solver.push();
-        check_in(&solver, terms, text, want, stats)
+        let vars: Vec<(String, Sort)> = want
+            .iter()
+            .filter_map(|&v| match terms.node(v) {
+                Node::Var(name, sort) => Some((name.clone(), sort.clone())),
+                _ => None,
+            })
+            .collect();
+        let (outcome, z3_stats) = z3::with_z3_config(&z3::Config::new(), || {
+            let solver = Solver::new();
+            let mut params = Params::new();
+            params.set_u32("timeout", ms);
+            solver.set_params(&params);
+            solver.push();
+            check_in(&solver, text, &vars)
+        });
+        stats.z3.extend(z3_stats);
+        outcome
     }
 
-    fn check_in(solver: &Solver, terms: &Terms, text: &str, want: &[T], stats: &mut SolveStats) -> Outcome {
+    fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Outcome, BTreeMap<String, f64>) {
         let ctx = Context::thread_local();
+        let mut stats = BTreeMap::new();
         // z3 reports parse errors only through the context's error code.
         unsafe { z3_sys::Z3_set_error(ctx.get_z3_context(), z3_sys::ErrorCode::Ok) };
         solver.from_string(text);
         let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
         if code != z3_sys::ErrorCode::Ok {
             let msg = unsafe { std::ffi::CStr::from_ptr(z3_sys::Z3_get_error_msg(ctx.get_z3_context(), code)) };
-            return Outcome::Unknown(format!("internal error: z3 rejected the query text: {}", msg.to_string_lossy()));
+            return (Outcome::Unknown(format!("internal error: z3 rejected the query text: {}", msg.to_string_lossy())), stats);
         }
         let result = solver.check();
         for e in solver.get_statistics().entries() {
@@ -181,30 +198,32 @@ mod z3_backend {
                 z3::StatisticsValue::UInt(u) => u as f64,
                 z3::StatisticsValue::Double(d) => d,
             };
-            stats.z3.insert(e.key.clone(), v);
+            stats.insert(e.key.clone(), v);
         }
-        match result {
+        let outcome = match result {
             SatResult::Unsat => Outcome::Unsat,
             SatResult::Unknown => Outcome::Unknown(solver.get_reason_unknown().unwrap_or_else(|| "unknown".into())),
-            SatResult::Sat => {
-                let Some(model) = solver.get_model() else { return Outcome::Unknown("z3 reported sat without a model".into()) };
-                let mut values = HashMap::new();
-                for &v in want {
-                    let Node::Var(name, sort) = terms.node(v) else { continue };
-                    let value = match sort {
-                        Sort::Bool => model.eval(&Bool::new_const(name.as_str()), true).and_then(|b| b.as_bool()).map(Value::Bool),
-                        Sort::Int => model.eval(&Int::new_const(name.as_str()), true).and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok()).map(Value::Int),
-                        Sort::Str => model.eval(&ZString::new_const(name.as_str()), true).and_then(|s| s.as_string()).map(Value::Str),
-                        Sort::Bv(w) => model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv),
-                        Sort::Re => None,
-                    };
-                    if let Some(val) = value {
-                        values.insert(name.clone(), val);
+            SatResult::Sat => match solver.get_model() {
+                None => Outcome::Unknown("z3 reported sat without a model".into()),
+                Some(model) => {
+                    let mut values = HashMap::new();
+                    for (name, sort) in vars {
+                        let value = match sort {
+                            Sort::Bool => model.eval(&Bool::new_const(name.as_str()), true).and_then(|b| b.as_bool()).map(Value::Bool),
+                            Sort::Int => model.eval(&Int::new_const(name.as_str()), true).and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok()).map(Value::Int),
+                            Sort::Str => model.eval(&ZString::new_const(name.as_str()), true).and_then(|s| s.as_string()).map(Value::Str),
+                            Sort::Bv(w) => model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv),
+                            Sort::Re => None,
+                        };
+                        if let Some(val) = value {
+                            values.insert(name.clone(), val);
+                        }
                     }
+                    Outcome::Sat(Model { values })
                 }
-                Outcome::Sat(Model { values })
-            }
-        }
+            },
+        };
+        (outcome, stats)
     }
 
     /// `#x00ff…` or `#b0101…`.

@@ -38,7 +38,7 @@ fn subject(file: &str, case: &Value) -> Subject {
     if kind == "key" {
         let key_arn = case["key_arn"].as_str().unwrap_or("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").to_string();
         let owner = keyward::model::value::arn_segments(&key_arn).unwrap()[4].to_string();
-        let grants = case.get("grants").map(|g| grants::grants_policy(file, &grants::parse_grants(file, g).unwrap()).unwrap()).flatten();
+        let grants = case.get("grants").and_then(|g| grants::grants_policy(file, &grants::parse_grants(file, g).unwrap()).unwrap());
         let metadata: Option<KeyMetadata> = case.get("describe_key").map(|d| serde_json::from_value(d["KeyMetadata"].clone()).unwrap());
         let rotation = case.get("rotation").and_then(|r| r["KeyRotationEnabled"].as_bool());
         let key_arn = metadata.as_ref().map(|m| m.arn.clone()).filter(|a| !a.is_empty()).unwrap_or(key_arn);
@@ -69,7 +69,7 @@ fn every_control_case_gets_its_verdict() {
         }
         let ctx = Ctx { params: &params, opts: &opts };
         let t0 = std::time::Instant::now();
-        let findings = run_subject(&subject(&file, &case), &[control.clone()], &ctx);
+        let findings = run_subject(&subject(&file, &case), std::slice::from_ref(&control), &ctx);
         if t0.elapsed().as_secs_f64() > 2.0 {
             eprintln!("slow: {file}: {control}: {:.1} s", t0.elapsed().as_secs_f64());
         }

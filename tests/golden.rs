@@ -58,7 +58,7 @@ fn golden_smt_files_match_and_solve() {
     for g in goldens() {
         let (mut enc, goals, _) = build_exists_allowed(&g.set, &g.who, &g.req);
         enc.finish();
-        let mut assertions = enc.axioms.clone();
+        let mut assertions = enc.all_axioms();
         assertions.extend(goals);
         let text = script(&enc.t, &assertions, true);
         let path = dir.join(format!("{}.smt2", g.name));

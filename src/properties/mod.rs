@@ -15,6 +15,7 @@ use crate::model::request::Request;
 use crate::smt::decode::decode_request;
 use crate::smt::encode::Encoder;
 use crate::smt::ground::Ground;
+use crate::smt::lazy::solve_lazy;
 use crate::smt::solver::{solve, Model, Outcome, SolveStats, SolverOptions, Value};
 use crate::smt::term::{Node, T};
 use std::time::Instant;
@@ -78,11 +79,18 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
         stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
         return Ok((Verdict::Unknown(format!("not encodable exactly: {}", enc.unsupported.join("; "))), stats));
     }
-    let mut assertions = enc.axioms.clone();
-    assertions.extend_from_slice(goals);
+    // The shape axioms go to the solver lazily (`crate::smt::lazy`); every model is checked
+    // against all assertions below all the same.
+    let mut eager = enc.axioms.clone();
+    eager.extend_from_slice(goals);
+    let mut assertions = eager.clone();
+    assertions.extend_from_slice(&enc.shapes);
     let want: Vec<T> = enc.t.vars(&assertions);
     stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
-    let (outcome, solve_stats) = solve(&enc.t, &assertions, &want, opts, label);
+    let (outcome, solve_stats) = match opts.backend {
+        crate::smt::solver::Backend::Z3 => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
+        crate::smt::solver::Backend::External(_) => solve(&enc.t, &assertions, &want, opts, label),
+    };
     stats.solve = solve_stats;
     let model = match outcome {
         Outcome::Unsat => return Ok((Verdict::Holds, stats)),
@@ -92,7 +100,7 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
     // An external solver gives no model: ask z3 in process for one.
     let model = if stats.solve.solver_called && model.values.is_empty() && !want.is_empty() && opts.backend != crate::smt::solver::Backend::Z3 {
         let local = SolverOptions { backend: crate::smt::solver::Backend::Z3, dump_dir: None, ..opts.clone() };
-        match solve(&enc.t, &assertions, &want, &local, label).0 {
+        match solve_lazy(&enc.t, &eager, &enc.shapes, &want, &local, label).0 {
             Outcome::Sat(m) => m,
             Outcome::Unsat => return Err(InternalError(format!("{label}: the external solver answered sat, z3 answers unsat"))),
             Outcome::Unknown(why) => return Ok((Verdict::Unknown(format!("sat, but no counterexample: z3 answered unknown ({why})")), stats)),
@@ -157,9 +165,7 @@ fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<
             if candidate == current {
                 break;
             }
-            let mut trial = model.clone();
-            trial.values.insert(name.clone(), Value::Str(candidate));
-            if accepts(enc, assertions, &trial, replay) {
+            if let Some(trial) = crate::smt::lazy::replacements(&model, name, &current, &candidate).into_iter().find(|t| accepts(enc, assertions, t, replay)) {
                 model = trial;
                 break;
             }

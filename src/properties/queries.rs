@@ -3,6 +3,7 @@
 //! - `exists_allowed_pair`: are two requests of one principal both allowed (separation of
 //!   duties), optionally on the same resource?
 //! - `added_access`: does policy set NEW allow a request that OLD does not?
+//!
 //! Each returns a `Verdict` where *violated* means such requests exist (with them as the
 //! counterexample, confirmed by the evaluator).
 

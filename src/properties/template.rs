@@ -213,26 +213,29 @@ pub fn resource(enc: &mut Encoder, prefix: &str, spec: &ResourceSpec, named: &Na
             let colon = enc.t.str(":");
             let slash = enc.t.str("/");
             let empty = enc.t.str("");
+            // The segments' shapes are axioms the solver gets lazily (`Encoder::shapes`).
+            let mut shapes = Vec::new();
             for v in [part, reg, acct] {
                 if enc.t.as_str(v).is_none() {
                     let c = enc.t.contains(v, colon);
-                    out.push(enc.t.not(c));
-                    out.push(enc.t.ne(v, empty));
+                    shapes.push(enc.t.not(c));
+                    shapes.push(enc.t.ne(v, empty));
                 }
             }
             let c = enc.t.contains(id, colon);
-            out.push(enc.t.not(c));
+            shapes.push(enc.t.not(c));
             let s = enc.t.contains(id, slash);
-            out.push(enc.t.not(s));
-            out.push(enc.t.ne(id, empty));
+            shapes.push(enc.t.not(s));
+            shapes.push(enc.t.ne(id, empty));
             if account.is_none() {
                 let digit = enc.t.re_range('0', '9');
                 let digits = enc.t.re_star(digit);
-                out.push(enc.t.in_re(acct, digits));
+                shapes.push(enc.t.in_re(acct, digits));
                 let len = enc.t.str_len(acct);
                 let twelve = enc.t.int(12);
-                out.push(enc.t.eq(len, twelve));
+                shapes.push(enc.t.eq(len, twelve));
             }
+            enc.shapes.extend(shapes);
             let segs = [arn, part, kms, reg, acct, res];
             if *arbitrary {
                 for named_arn in named.arns().collect::<Vec<_>>() {

@@ -1,6 +1,6 @@
 //! The SMT layer, the only part of keyward that touches z3: the term language and its folding
 //! (`term`), the SMT-LIB2 printer (`smtlib`), the policy encoding (`encode`), the solver
-//! backends (`solver`) and the decoding of models into concrete requests (`decode`).
+//! backends (`solver`, with the lazy shape axioms of `lazy`) and the decoding of models into concrete requests (`decode`).
 
 pub mod regex;
 pub mod smtlib;
@@ -9,4 +9,5 @@ pub mod term;
 pub mod decode;
 pub mod encode;
 pub mod ground;
+pub mod lazy;
 pub mod pin;

@@ -71,7 +71,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     if !enc.unsupported.is_empty() {
         return Err(format!("unsupported: {}", enc.unsupported.join("; ")));
     }
-    let mut base = enc.axioms.clone();
+    let mut base = enc.all_axioms();
     base.extend(pins);
     let check = |enc: &Encoder, goal: T, label: &str| -> Result<bool, String> {
         let mut asserts = base.clone();

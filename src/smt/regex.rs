@@ -18,16 +18,13 @@ fn ends(terms: &Terms, re: T, text: &[char], start: usize) -> BTreeSet<usize> {
                 out.insert(start + chars.len());
             }
         }
-        Node::ReAllChar => {
-            if start < text.len() {
-                out.insert(start + 1);
-            }
+        Node::ReAllChar if start < text.len() => {
+            out.insert(start + 1);
         }
-        Node::ReRange(lo, hi) => {
-            if start < text.len() && *lo <= text[start] && text[start] <= *hi {
-                out.insert(start + 1);
-            }
+        Node::ReRange(lo, hi) if start < text.len() && *lo <= text[start] && text[start] <= *hi => {
+            out.insert(start + 1);
         }
+        Node::ReAllChar | Node::ReRange(..) => {}
         Node::ReAll => {
             out.extend(start..=text.len());
         }
@@ -83,7 +80,7 @@ fn closure(terms: &Terms, inner: T, text: &[char], start: BTreeSet<usize>, lo: u
         if count >= lo {
             next.retain(|p| !result.contains(p));
         }
-        if seen_at_count.iter().any(|s| *s == next) && count >= lo {
+        if seen_at_count.contains(&next) && count >= lo {
             break;
         }
         seen_at_count.push(next.clone());

@@ -65,6 +65,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SolveStats {
     pub solver_called: bool,
+    /// Solver calls the query took (the lazy shape axioms may need more than one).
+    pub rounds: u32,
     pub solve_ms: f64,
     /// Distinct terms in the query.
     pub smt_nodes: usize,
@@ -89,13 +91,10 @@ pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, 
     stats.smt_bytes = text.len();
     let in_process = || script(terms, &conj, false);
     if let Some(dir) = &opts.dump_dir {
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let safe: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
-        let _ = std::fs::create_dir_all(dir);
-        let _ = std::fs::write(dir.join(format!("{n:05}-{safe}.smt2")), &text);
+        write_dump(&text, dir, label);
     }
     stats.solver_called = true;
+    stats.rounds = 1;
     let start = Instant::now();
     let outcome = match &opts.backend {
         Backend::Z3 => z3_backend::check(terms, &in_process(), want, opts.timeout, &mut stats),
@@ -104,6 +103,22 @@ pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, 
     stats.solve_ms = start.elapsed().as_secs_f64() * 1000.0;
     counters::add(start.elapsed().as_micros() as u64);
     (outcome, stats)
+}
+
+/// Write the SMT-LIB2 of `assertions` to `dir` (named after `label`); returns its size.
+pub fn dump(terms: &Terms, assertions: &[T], dir: &std::path::Path, label: &str) -> usize {
+    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
+    let text = script(terms, &conj, true);
+    write_dump(&text, dir, label);
+    text.len()
+}
+
+fn write_dump(text: &str, dir: &std::path::Path, label: &str) {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let safe: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let _ = std::fs::create_dir_all(dir);
+    let _ = std::fs::write(dir.join(format!("{n:05}-{safe}.smt2")), text);
 }
 
 /// Run an external solver on the script; only the verdict is read.

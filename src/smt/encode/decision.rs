@@ -223,7 +223,10 @@ impl Encoder {
                             ors.push(self.t.eq(idx, ii));
                         }
                     }
-                    if let Some((name, _)) = free {
+                    // A free action of a known service only meets patterns that can start with
+                    // `service:` (most patterns of a policy name other services: folded here).
+                    let reachable = |svc: &Option<String>| svc.as_ref().map_or(true, |svc| literal_prefix_compatible(&r.parts, &format!("{}:", svc.to_ascii_lowercase())));
+                    if let Some((name, _)) = free.filter(|(_, svc)| reachable(svc)) {
                         let n = self.t.int(named.len() as i128);
                         let is_free = self.t.eq(idx, n);
                         let g = self.glob_ignore_case(&r.parts, name);
@@ -439,4 +442,21 @@ fn parse_session_arn(x: &str) -> Option<(String, String, String, String)> {
         return None;
     }
     Some((segs[1].to_string(), segs[4].to_string(), rn.to_string(), sn.to_string()))
+}
+
+/// Can a string that starts with `prefix` (lower case) match the pattern, judging by the
+/// pattern's leading literal text (compared case-insensitively)?
+fn literal_prefix_compatible(parts: &[crate::smt::encode::pattern::TPart], prefix: &str) -> bool {
+    let mut lead = String::new();
+    for p in parts {
+        match p {
+            crate::smt::encode::pattern::TPart::Lit(s) => lead.push_str(&s.to_ascii_lowercase()),
+            _ => break,
+        }
+        if lead.len() >= prefix.len() {
+            break;
+        }
+    }
+    let n = lead.len().min(prefix.len());
+    lead.as_bytes()[..n] == prefix.as_bytes()[..n]
 }

@@ -12,6 +12,7 @@
 //! - context: per referenced key, a presence flag and typed views of its value (string, number
 //!   scaled to an integer, date in epoch ms, IP as a 128-bit vector, ARN segments), with one
 //!   witness slot per clause for multivalued keys.
+//!
 //! Keys fixed by the request (aws:PrincipalArn, kms:CallerAccount, aws:ResourceAccount, …) are
 //! views of the principal/resource, not free variables: that is the context-consistency axioms
 //! of CONTROLS.md. Every choice here mirrors `crate::eval` and `crate::model::request`.
@@ -137,6 +138,11 @@ pub struct RequestRep {
 pub struct Encoder {
     pub t: Terms,
     pub axioms: Vec<T>,
+    /// Shape axioms of string values (a segment has no colon, an account is 12 digits, a name
+    /// is not empty, …). They are as much part of the query as `axioms`, but the solver gets
+    /// them lazily (`crate::properties::run`): z3's string solver spends seconds on them, and
+    /// a model of the query without them usually satisfies them or is repaired to.
+    pub shapes: Vec<T>,
     /// Constructs the encoding cannot express exactly; a query with any is `Unknown`.
     pub unsupported: Vec<String>,
     pub principal: PrincipalRep,
@@ -151,6 +157,8 @@ pub struct Encoder {
     /// any policy constant).
     pub min_scale: HashMap<String, u32>,
     principal_axioms_done: bool,
+    /// The Boolean of each glob encoded by a word equation (`pattern::glob_split`).
+    pub(crate) glob_defs: HashMap<(Vec<pattern::TPart>, T), T>,
 }
 
 impl Encoder {
@@ -210,6 +218,7 @@ impl Encoder {
         Encoder {
             t,
             axioms: Vec::new(),
+            shapes: Vec::new(),
             unsupported: Vec::new(),
             principal: PrincipalRep::Const(Principal::anonymous()),
             requests: Vec::new(),
@@ -219,6 +228,7 @@ impl Encoder {
             const_context: None,
             min_scale: HashMap::new(),
             principal_axioms_done: false,
+            glob_defs: HashMap::new(),
         }
     }
 
@@ -416,14 +426,16 @@ impl Encoder {
         let acct_ok = self.t.or(acct_forms);
         let empty = self.t.str("");
         let acct_empty = self.t.eq(sp.account, empty);
-        ax.push(self.t.ite(in_acct, acct_ok, acct_empty));
+        let not_in_acct = self.t.not(in_acct);
+        ax.push(self.t.implies(not_in_acct, acct_empty));
+        let mut shapes = vec![self.t.implies(in_acct, acct_ok)];
         // Partition: a non-empty segment.
         let colon = self.t.str(":");
         let part_colon = self.t.contains(sp.part, colon);
         let no_colon_part = self.t.not(part_colon);
         let part_nonempty = self.t.ne(sp.part, empty);
         let part_ok = self.t.and([no_colon_part, part_nonempty]);
-        ax.push(self.t.implies(in_acct, part_ok));
+        shapes.push(self.t.implies(in_acct, part_ok));
         // Users, roles and federated users have a name without '/'; users and roles a path
         // that is empty or ends with '/' (the ARN drops the path's leading '/').
         let slash = self.t.str("/");
@@ -432,7 +444,7 @@ impl Encoder {
         let pn_ok = self.t.not(pn_slash);
         let pn_nonempty = self.t.ne(sp.pname, empty);
         let name_ok = self.t.and([pn_ok, pn_nonempty]);
-        ax.push(self.t.implies(named, name_ok));
+        shapes.push(self.t.implies(named, name_ok));
         let pathed = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role]);
         let path_empty = self.t.eq(sp.path, empty);
         let ends = self.t.suffix(slash, sp.path);
@@ -443,7 +455,7 @@ impl Encoder {
         let no_dbl = self.t.not(has_dbl);
         let path_form = self.t.and([ends, no_start, no_dbl]);
         let path_ok = self.t.or([path_empty, path_form]);
-        ax.push(self.t.implies(pathed, path_ok));
+        shapes.push(self.t.implies(pathed, path_ok));
         // SOUNDNESS: none — a role session's ARN names the role without its path, which the
         // role principal still has (aws:PrincipalArn keeps it).
         let is_role = self.p_kind_is(PrincipalKind::Role);
@@ -452,11 +464,11 @@ impl Encoder {
         let sn_ok = self.t.not(sn_slash);
         let sn_nonempty = self.t.ne(sp.sname, empty);
         let sess_shape = self.t.and([sn_ok, sn_nonempty]);
-        ax.push(self.t.implies(sp.has_sess, sess_shape));
+        shapes.push(self.t.implies(sp.has_sess, sess_shape));
         // Principals outside accounts have a name; service principals look like svc.amazonaws.com.
         let outside = self.p_kind_in(&[PrincipalKind::Service, PrincipalKind::WebIdentity, PrincipalKind::CanonicalUser]);
         let name_nonempty = self.t.ne(sp.name, empty);
-        ax.push(self.t.implies(outside, name_nonempty));
+        shapes.push(self.t.implies(outside, name_nonempty));
         let is_service = self.p_kind_is(PrincipalKind::Service);
         if self.t.as_bool(is_service) != Some(false) {
             // `[^:/ ]* . [^:/ ]*` as a positive regular expression: z3 4.8.12 times out on the
@@ -469,9 +481,10 @@ impl Encoder {
             let dot = self.t.re_lit(".");
             let shape = self.t.re_concat([run, dot, run]);
             let ok = self.t.in_re(sp.name, shape);
-            ax.push(self.t.implies(is_service, ok));
+            shapes.push(self.t.implies(is_service, ok));
         }
         self.axioms.extend(ax);
+        self.shapes.extend(shapes);
     }
 
     // ------------------------------------------------------------------ requests
@@ -555,8 +568,8 @@ impl Encoder {
         let a = self.t.implies(split, split_ok);
         let ns = self.t.not(split);
         let b = self.t.implies(ns, whole_ok);
-        self.axioms.push(a);
-        self.axioms.push(b);
+        self.shapes.push(a);
+        self.shapes.push(b);
         ResourceRep::Sym { split, segs, whole }
     }
 
@@ -786,8 +799,8 @@ impl Encoder {
                 let a = self.t.implies(split, split_ok);
                 let ns = self.t.not(split);
                 let b = self.t.implies(ns, whole_ok);
-                self.axioms.push(a);
-                self.axioms.push(b);
+                self.shapes.push(a);
+                self.shapes.push(b);
                 let joined = self.join_arn(&segs);
                 slot.s = Some(self.t.ite(split, joined, whole));
                 slot.arn = Some((split, segs));
@@ -971,6 +984,11 @@ impl Encoder {
     /// Finish the query: the principal's structural axioms.
     pub fn finish(&mut self) {
         self.principal_axioms();
+    }
+
+    /// Every axiom of the query: the structural ones and the string shapes.
+    pub fn all_axioms(&self) -> Vec<T> {
+        self.axioms.iter().chain(self.shapes.iter()).copied().collect()
     }
 
     /// The scaled integer of a decimal constant for a key's numeric view.

@@ -1,16 +1,17 @@
 //! Patterns as constraints: globs (`*`, `?`) with policy variables over string terms.
-//! Literal patterns over literal strings fold to true/false here. Otherwise the cheapest exact
-//! form is chosen: equality; `str.prefixof`/`str.suffixof`/`str.contains` for a pattern with
-//! wildcards only at the ends; a regular expression for other wildcard patterns; and for
-//! patterns with variables between wildcards, the leftmost-match chain of `str.indexof` (exact
-//! for `*`-separated segments; it needs no quantifier, so it is exact under negation too).
+//! Literal patterns over literal strings fold to true/false here. Otherwise: equality for a
+//! pattern without wildcards; for a wildcard pattern a word equation with a lazily asserted
+//! exact form (`glob_split`): `str.prefixof`/`str.suffixof`/`str.contains` for wildcards only
+//! at the ends, a regular expression for other literal patterns, and for patterns with
+//! variables the leftmost-match chain of `str.indexof` (exact for `*`-separated segments; it
+//! needs no quantifier, so it is exact under negation too).
 
 use crate::model::template::{Part, Template};
 use crate::smt::encode::Encoder;
-use crate::smt::term::T;
+use crate::smt::term::{Sort, T};
 
 /// A template part after variable resolution: literal text, a wildcard, or a string term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TPart {
     Lit(String),
     Star,
@@ -192,10 +193,64 @@ impl Encoder {
         if parts == [TPart::Star] {
             return self.t.tt();
         }
-        if !has_term {
-            return self.glob_literal(parts, x);
+        self.glob_split(parts, x)
+    }
+
+    /// A glob that needs a regular expression or an `str.indexof` chain, as a Boolean `m` with
+    /// two definitions:
+    /// - `m ⇒ x = L0 ++ s1 ++ L1 ++ … ` (fresh strings for the wildcards, `?` of length 1),
+    ///   asserted: a word equation z3 solves in milliseconds;
+    /// - `¬m ⇒ ¬(exact form)` (the regular expression or leftmost-match chain), a lazy axiom
+    ///   (`Encoder::shapes`): asserted only when a model has `m` false on a matching `x`.
+    ///
+    /// Together `m ⇔ x matches`, exactly; z3 4.8.12 needs seconds, or times out, on the
+    /// regular expression of a pattern like `arn:*:secretsmanager:*:*:secret:Name-*` that the
+    /// word equation solves in 4 ms.
+    fn glob_split(&mut self, parts: &[TPart], x: T) -> T {
+        let key = (parts.to_vec(), x);
+        if let Some(m) = self.glob_defs.get(&key) {
+            return *m;
         }
-        self.glob_with_terms(parts, x)
+        let exact = if parts.iter().any(|p| matches!(p, TPart::Term(_))) {
+            self.glob_with_terms(parts, x)
+        } else {
+            match self.glob_simple(parts, x) {
+                Some(simple) => simple,
+                None => self.glob_regex(parts, x),
+            }
+        };
+        if self.t.as_bool(exact).is_some() || !self.unsupported.is_empty() {
+            return exact;
+        }
+        let n = self.glob_defs.len();
+        let m = self.t.var(&format!("glob.{n}"), Sort::Bool);
+        let mut pieces = Vec::new();
+        let mut conj = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            match p {
+                TPart::Lit(s) => pieces.push(self.t.str(s)),
+                TPart::Term(t) => pieces.push(*t),
+                TPart::Star => pieces.push(self.t.var(&format!("glob.{n}.{i}"), Sort::Str)),
+                TPart::Qmark => {
+                    let v = self.t.var(&format!("glob.{n}.{i}"), Sort::Str);
+                    let len = self.t.str_len(v);
+                    let one = self.t.int(1);
+                    conj.push(self.t.eq(len, one));
+                    pieces.push(v);
+                }
+            }
+        }
+        let split = self.t.concat(pieces);
+        conj.push(self.t.eq(x, split));
+        let split_ok = self.t.and(conj);
+        let pos = self.t.implies(m, split_ok);
+        self.axioms.push(pos);
+        let nm = self.t.not(m);
+        let no = self.t.not(exact);
+        let neg = self.t.implies(nm, no);
+        self.shapes.push(neg);
+        self.glob_defs.insert(key, m);
+        m
     }
 
     fn part_term(&mut self, p: &TPart) -> T {
@@ -207,25 +262,22 @@ impl Encoder {
         }
     }
 
-    /// Wildcard pattern of literal text only.
-    fn glob_literal(&mut self, parts: &[TPart], x: T) -> T {
-        let lit = |p: &TPart| match p {
-            TPart::Lit(s) => Some(s.clone()),
-            _ => None,
-        };
+    /// Wildcard pattern of literal text with wildcards only at its ends: prefix, suffix,
+    /// substring.
+    fn glob_simple(&mut self, parts: &[TPart], x: T) -> Option<T> {
         if !parts.contains(&TPart::Qmark) {
             match parts {
                 [TPart::Lit(p), TPart::Star] => {
                     let pt = self.t.str(p);
-                    return self.t.prefix(pt, x);
+                    return Some(self.t.prefix(pt, x));
                 }
                 [TPart::Star, TPart::Lit(s)] => {
                     let st = self.t.str(s);
-                    return self.t.suffix(st, x);
+                    return Some(self.t.suffix(st, x));
                 }
                 [TPart::Star, TPart::Lit(m), TPart::Star] => {
                     let mt = self.t.str(m);
-                    return self.t.contains(x, mt);
+                    return Some(self.t.contains(x, mt));
                 }
                 [TPart::Lit(p), TPart::Star, TPart::Lit(s)] => {
                     let pt = self.t.str(p);
@@ -235,12 +287,16 @@ impl Encoder {
                     let len = self.t.str_len(x);
                     let min = self.t.int((p.chars().count() + s.chars().count()) as i128);
                     let c = self.t.le(min, len);
-                    return self.t.and([a, b, c]);
+                    return Some(self.t.and([a, b, c]));
                 }
                 _ => {}
             }
         }
-        let _ = lit;
+        None
+    }
+
+    /// Wildcard pattern of literal text as a regular expression.
+    fn glob_regex(&mut self, parts: &[TPart], x: T) -> T {
         let mut res = Vec::new();
         for p in parts {
             res.push(match p {

@@ -59,11 +59,15 @@ pub struct SolverArgs {
     /// counterexamples still come from the in-process z3).
     #[arg(long, default_value = "z3", value_parser = parse_solver)]
     pub solver: crate::smt::solver::Backend,
+    /// `default`, or `baseline`: the textbook encoding (whole strings, a regular expression
+    /// per wildcard, no pre-solver simplification), for measuring what the default one gains.
+    #[arg(long, value_enum, default_value = "default")]
+    pub encoding: crate::smt::solver::Encoding,
 }
 
 impl SolverArgs {
     pub fn options(&self) -> crate::smt::solver::SolverOptions {
-        crate::smt::solver::SolverOptions { timeout: std::time::Duration::from_millis(self.timeout_ms), backend: self.solver.clone(), dump_dir: self.dump_smt.clone() }
+        crate::smt::solver::SolverOptions { timeout: std::time::Duration::from_millis(self.timeout_ms), backend: self.solver.clone(), dump_dir: self.dump_smt.clone(), encoding: self.encoding }
     }
 }
 

@@ -206,6 +206,19 @@ impl Resolved {
 
 /// Iterative wildcard matching with single-star backtracking: O(len(pattern) * len(text)).
 fn glob_match(parts: &[Part], text: &str, fold_case: bool) -> bool {
+    // Fast paths without allocation: most patterns a policy holds fail on their first
+    // characters (another service's actions), and many have no wildcard at all.
+    let same = |a: &str, b: &str| if fold_case { a.eq_ignore_ascii_case(b) } else { a == b };
+    match parts {
+        [] => return text.is_empty(),
+        [Part::Lit(s)] => return same(s, text),
+        [Part::Lit(s), ..] => {
+            if text.len() < s.len() || !text.is_char_boundary(s.len()) || !same(s, &text[..s.len()]) {
+                return false;
+            }
+        }
+        _ => {}
+    }
     // Flatten to per-character tokens so `?` and literals advance one character each.
     enum Tok {
         Ch(char),

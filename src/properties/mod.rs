@@ -86,9 +86,15 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
     let mut assertions = eager.clone();
     assertions.extend_from_slice(&enc.shapes);
     let want: Vec<T> = enc.t.vars(&assertions);
+    // Same models, often folded to `false` without a solver call (`crate::smt::simplify`).
+    let eager = match opts.encoding {
+        crate::smt::solver::Encoding::Default => crate::smt::simplify::propagate(&mut enc.t, &eager),
+        crate::smt::solver::Encoding::Baseline => eager,
+    };
     stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
     let (outcome, solve_stats) = match opts.backend {
-        crate::smt::solver::Backend::Z3 => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
+        crate::smt::solver::Backend::Z3 if opts.encoding == crate::smt::solver::Encoding::Default => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
+        crate::smt::solver::Backend::Z3 => solve(&enc.t, &assertions, &want, opts, label),
         crate::smt::solver::Backend::External(_) => solve(&enc.t, &assertions, &want, opts, label),
     };
     stats.solve = solve_stats;
@@ -142,6 +148,7 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
 /// every assertion still holds and the replay still confirms the counterexample.
 fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<'_>]) -> Model {
     let vars = enc.t.vars(assertions);
+    let links = crate::smt::lazy::Links::of(&enc.t, assertions);
     // A symbolic account principal reads best as a role (CONTROLS.md: "a fresh principal is a
     // role ARN"): try that first.
     if let crate::smt::encode::PrincipalRep::Sym(_) = &enc.principal {
@@ -165,7 +172,7 @@ fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<
             if candidate == current {
                 break;
             }
-            if let Some(trial) = crate::smt::lazy::replacements(&model, name, &current, &candidate).into_iter().find(|t| accepts(enc, assertions, t, replay)) {
+            if let Some(trial) = crate::smt::lazy::replacements(&enc.t, &model, name, &current, &candidate, &links).into_iter().find(|t| accepts(enc, assertions, t, replay)) {
                 model = trial;
                 break;
             }
@@ -205,8 +212,9 @@ fn candidates(name: &str, current: &str) -> Vec<String> {
         "free" => vec![],
         _ => vec![],
     };
-    // Strings the solver filled with control characters read badly; offer a plain word.
-    if current.chars().any(|c| !c.is_ascii_graphic()) || current.is_empty() {
+    // Strings the solver filled with control characters or its `!0!` placeholders read
+    // badly; offer a plain word.
+    if current.chars().any(|c| !c.is_ascii_graphic() || c == '!') || current.is_empty() {
         out.push("example".into());
     }
     out

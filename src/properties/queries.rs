@@ -10,10 +10,11 @@
 use crate::eval::PolicySet;
 use crate::properties::named::Named;
 use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
-use crate::properties::{run, CheckStats, Expect, InternalError, Replay, Verdict};
+use crate::eval::Decision;
+use crate::properties::{run, CheckStats, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::{Encoder, ResourceRep};
 use crate::smt::term::T;
-use crate::smt::solver::SolverOptions;
+use crate::smt::solver::{Encoding, SolverOptions};
 use std::time::Instant;
 
 /// One request of a template.
@@ -62,6 +63,12 @@ fn add_request(enc: &mut Encoder, prefix: &str, req: &RequestSpec, named: &Named
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
+    if opts.encoding == Encoding::Default {
+        if let Some(found) = witness_first(set, who, req) {
+            let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
+            return Ok((Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }), stats));
+        }
+    }
     let (enc, goals, i) = build_exists_allowed(set, who, req);
     run(enc, &goals, &[Replay { req: i, set, expect: Expect::Allowed }], opts, label, started)
 }
@@ -99,4 +106,56 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
     goals.push(dn.allowed);
     goals.push(enc.t.not(dold.allowed));
     run(enc, &goals, &[Replay { req: i, set: new, expect: Expect::Allowed }, Replay { req: i, set: old, expect: Expect::NotAllowed }], opts, label, started)
+}
+
+/// The readable values a guessed witness uses (those `crate::smt::lazy::well_shaped` offers).
+const WITNESS_ACCOUNT: &str = "210987654321";
+const WITNESS_REGION: &str = "us-east-1";
+const WITNESS_KEY_IDS: [&str; 2] = ["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "1234abcd-12ab-34cd-56ef-1234567890ab"];
+
+/// A concrete request of the template that the evaluator allows, found without the solver:
+/// a role of an unnamed account, each literal action of the template, the template's key
+/// (or a key the policies do not name) and no context beyond what the request implies. Only
+/// templates whose every constraint such a request visibly meets are tried; any other
+/// template, or a guess the evaluator does not allow, goes to the solver. A found request
+/// *is* the proof of *violated* (the evaluator is the reference semantics), so this is exact;
+/// it saves the solver call for policies that grant a request outright, e.g. the 56 queries
+/// of CIS-KMS-STAR on `"Action": "*"`.
+fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Option<crate::model::Request> {
+    let PrincipalSpec::Any { kinds, accounts, not_accounts, not_matching, matching, .. } = who else { return None };
+    if !kinds.contains(&crate::model::principal::PrincipalKind::Role) || !not_matching.is_empty() || !matching.is_empty() || !req.context.is_empty() {
+        return None;
+    }
+    let named = Named::of(set.policies().map(|(_, p)| p));
+    let account = match accounts {
+        Some(list) => list.first()?.clone(),
+        None => WITNESS_ACCOUNT.to_string(),
+    };
+    if not_accounts.contains(&account) || (accounts.is_none() && named.values.contains(&account)) {
+        return None;
+    }
+    let principal = crate::model::principal::Principal::parse(&format!("arn:aws:iam::{account}:role/ExampleRole")).ok()?;
+    let actions: Vec<String> = match &req.action {
+        ActionSpec::One(a) => vec![a.clone()],
+        ActionSpec::AnyOf { actions, .. } => actions.clone(),
+        ActionSpec::Patterns(p) => p.iter().filter(|a| !a.contains(['*', '?'])).cloned().collect(),
+        ActionSpec::Unlisted { .. } | ActionSpec::Any { .. } => return None,
+    };
+    let resource = match &req.resource {
+        ResourceSpec::Fixed(r) => r.clone(),
+        ResourceSpec::Key { account: key_account, region, arbitrary } => {
+            // An arbitrary key is one the policies do not name: neither its ARN nor its id.
+            let id = WITNESS_KEY_IDS.iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
+            let arn = format!("arn:aws:kms:{}:{}:key/{id}", region.as_deref().unwrap_or(WITNESS_REGION), key_account.as_deref().unwrap_or(&account));
+            if *arbitrary && named.values.contains(&arn) {
+                return None;
+            }
+            arn
+        }
+        ResourceSpec::Any => return None,
+    };
+    actions.into_iter().find_map(|action| {
+        let r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
+        (crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
+    })
 }

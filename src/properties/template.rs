@@ -299,11 +299,10 @@ impl ActionSpec {
     /// wildcard-free patterns themselves.
     pub fn expand(patterns: &[String]) -> Vec<String> {
         let mut out = Vec::new();
+        let parsed: Vec<_> = patterns.iter().filter_map(|p| Template::parse(p, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None))).collect();
         for a in crate::model::catalog::KMS_ACTIONS.iter() {
             let full = a.full_name();
-            let hit = patterns.iter().any(|p| {
-                Template::parse(p, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None)).is_some_and(|r| r.matches(&full, true))
-            });
+            let hit = parsed.iter().any(|r| r.matches(&full, true));
             if hit {
                 out.push(full);
             }

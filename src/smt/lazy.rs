@@ -17,6 +17,7 @@
 use crate::smt::ground::Ground;
 use crate::smt::solver::{dump, solve, Model, Outcome, SolveStats, SolverOptions, Value};
 use crate::smt::term::{Node, Terms, T};
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// At most this many solver rounds; the last one has every shape axiom asserted.
@@ -87,6 +88,7 @@ fn repair(terms: &Terms, asserted: &[T], pending: &[T], failing: &[T], mut model
         pending.iter().filter(|s| !g.bool(**s)).count()
     };
     let mut bad = failing.len();
+    let links = Links::of(terms, asserted);
     for v in terms.vars(failing) {
         let Node::Var(name, _) = terms.node(v) else { continue };
         let Some(Value::Str(current)) = model.get(name).cloned() else { continue };
@@ -94,7 +96,7 @@ fn repair(terms: &Terms, asserted: &[T], pending: &[T], failing: &[T], mut model
             if candidate == current {
                 continue;
             }
-            let accepted = replacements(&model, name, &current, &candidate).into_iter().find_map(|trial| {
+            let accepted = replacements(terms, &model, name, &current, &candidate, &links).into_iter().find_map(|trial| {
                 let holds = {
                     let mut g = Ground::new(terms, &trial);
                     asserted.iter().all(|a| g.bool(*a))
@@ -117,9 +119,11 @@ fn repair(terms: &Terms, asserted: &[T], pending: &[T], failing: &[T], mut model
 
 /// The models to try when replacing `name`'s value `current` by `candidate`, best first.
 /// Variables the query equates share their value: first the value is replaced in every
-/// variable that has it (`p.partition = q0.resource.partition`), then in `name` alone. (The
-/// empty string is every unset variable's value: never replaced together.)
-pub fn replacements(model: &Model, name: &str, current: &str, candidate: &str) -> Vec<Model> {
+/// variable that has it (`p.partition = q0.resource.partition`), then also where it occurs
+/// inside other values, then in `name` alone with the strings defined from it recomputed, then
+/// in `name` alone. The empty string is every unset variable's value: it is replaced alone
+/// first, then together with the empty variables linked to it.
+pub fn replacements(terms: &Terms, model: &Model, name: &str, current: &str, candidate: &str, links: &Links) -> Vec<Model> {
     let mut trials = Vec::new();
     if !current.is_empty() {
         let mut together = model.clone();
@@ -129,11 +133,105 @@ pub fn replacements(model: &Model, name: &str, current: &str, candidate: &str) -
             }
         }
         trials.push(together);
+        // The value also occurs inside other strings built from it (an account inside an
+        // ARN-valued context key): replace it there too. Every trial is checked by `Ground`.
+        let mut within = model.clone();
+        let mut inside = false;
+        for value in within.values.values_mut() {
+            if let Value::Str(v) = value {
+                if v != current && v.contains(current) {
+                    *v = v.replace(current, candidate);
+                    inside = true;
+                } else if v == current {
+                    *v = candidate.to_string();
+                }
+            }
+        }
+        if inside {
+            trials.push(within);
+        }
     }
     let mut alone = model.clone();
     alone.values.insert(name.to_string(), Value::Str(candidate.to_string()));
     trials.push(alone);
+    // Strings defined as a concatenation over `name` (`x = "bedrock." ++ glob.0.1 ++ …`)
+    // follow it.
+    let dependents: Vec<&(String, T, Vec<String>)> = links.defs.iter().filter(|(_, _, reads)| reads.iter().any(|r| r == name)).collect();
+    if !dependents.is_empty() {
+        let mut derived = model.clone();
+        derived.values.insert(name.to_string(), Value::Str(candidate.to_string()));
+        let values: Vec<(String, String)> = {
+            let mut g = Ground::new(terms, &derived);
+            dependents.iter().map(|(x, rhs, _)| (x.clone(), g.str(*rhs))).collect()
+        };
+        for (x, v) in values {
+            derived.values.insert(x, Value::Str(v));
+        }
+        trials.push(derived);
+    }
+    if current.is_empty() {
+        // An empty value the query equates with another (a key id equal to a principal tag):
+        // the variables linked to `name` by an equation that are empty too get the candidate.
+        let mut together = model.clone();
+        let mut any = false;
+        for other in links.linked.get(name).into_iter().flatten() {
+            if let Some(value) = together.values.get_mut(other) {
+                if *value == Value::Str(String::new()) {
+                    *value = Value::Str(candidate.to_string());
+                    any = true;
+                }
+            }
+        }
+        if any {
+            together.values.insert(name.to_string(), Value::Str(candidate.to_string()));
+            trials.push(together);
+        }
+    }
     trials
+}
+
+/// How the variables of a query are tied together by its equations: the candidates for a
+/// replacement together.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Variables on the two sides of one equation, by name.
+    pub linked: HashMap<String, Vec<String>>,
+    /// `x = concatenation` equations (the word equations of wildcards): `x`, the
+    /// concatenation, and the variables it reads.
+    pub defs: Vec<(String, T, Vec<String>)>,
+}
+
+impl Links {
+    pub fn of(terms: &Terms, roots: &[T]) -> Links {
+        let mut out = Links::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<T> = roots.to_vec();
+        let name = |v: T| match terms.node(v) {
+            Node::Var(n, _) => Some(n.clone()),
+            _ => None,
+        };
+        while let Some(t) = stack.pop() {
+            if !seen.insert(t) {
+                continue;
+            }
+            if let Node::Eq(a, b) = terms.node(t) {
+                let (va, vb): (Vec<String>, Vec<String>) = (terms.vars(&[*a]).into_iter().filter_map(name).collect(), terms.vars(&[*b]).into_iter().filter_map(name).collect());
+                for x in &va {
+                    for y in &vb {
+                        out.linked.entry(x.clone()).or_default().push(y.clone());
+                        out.linked.entry(y.clone()).or_default().push(x.clone());
+                    }
+                }
+                for (x, rhs, reads) in [(*a, *b, &vb), (*b, *a, &va)] {
+                    if let (Node::Var(n, crate::smt::term::Sort::Str), Node::Concat(_)) = (terms.node(x), terms.node(rhs)) {
+                        out.defs.push((n.clone(), rhs, reads.clone()));
+                    }
+                }
+            }
+            stack.extend(terms.children(t));
+        }
+        out
+    }
 }
 
 /// Well-shaped values for a string variable of the encoding, by its role (the last part of its

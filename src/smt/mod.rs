@@ -10,4 +10,5 @@ pub mod decode;
 pub mod encode;
 pub mod ground;
 pub mod lazy;
+pub mod simplify;
 pub mod pin;

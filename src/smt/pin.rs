@@ -73,19 +73,21 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     }
     let mut base = enc.all_axioms();
     base.extend(pins);
-    let check = |enc: &Encoder, goal: T, label: &str| -> Result<bool, String> {
+    let check = |enc: &mut Encoder, goal: T, label: &str| -> Result<bool, String> {
         let mut asserts = base.clone();
         asserts.push(goal);
+        // The pipeline of `crate::properties::run`: unit propagation, then the solver.
+        let asserts = crate::smt::simplify::propagate(&mut enc.t, &asserts);
         match solve(&enc.t, &asserts, &[], opts, label).0 {
             Outcome::Sat(_) => Ok(true),
             Outcome::Unsat => Ok(false),
             Outcome::Unknown(why) => Err(format!("solver: {why}")),
         }
     };
-    if check(&enc, d.denied, "denied")? {
+    if check(&mut enc, d.denied, "denied")? {
         return Ok(Decision::ExplicitlyDenied);
     }
-    if check(&enc, d.allowed, "allowed")? {
+    if check(&mut enc, d.allowed, "allowed")? {
         return Ok(Decision::Allowed);
     }
     // Neither: the pinned request must still be consistent with the axioms (else the pins,
@@ -93,7 +95,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     let nd = enc.t.not(d.denied);
     let na = enc.t.not(d.allowed);
     let neither = enc.t.and([nd, na]);
-    if !check(&enc, neither, "implicit")? {
+    if !check(&mut enc, neither, "implicit")? {
         return Err("the pinned request contradicts the encoding's axioms".into());
     }
     Ok(Decision::ImplicitlyDenied)
@@ -200,6 +202,12 @@ fn pin_values(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: 
         if let Some(s) = slot.s {
             let l = t.str(v);
             pins.push(t.eq(s, l));
+        }
+        if let Some((split, _)) = slot.arn {
+            // Whether the value splits into six segments is known: say so, rather than leave
+            // z3 to refute the other branch through the "fewer than five colons" regex.
+            let splits = t.bool(crate::model::value::arn_segments(v).is_some());
+            pins.push(t.eq(split, splits));
         }
         if let Some((ok, val, scale)) = slot.num {
             match Decimal::parse(v) {

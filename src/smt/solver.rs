@@ -25,11 +25,25 @@ pub struct SolverOptions {
     pub backend: Backend,
     /// Write every query's SMT-LIB2 to this folder.
     pub dump_dir: Option<PathBuf>,
+    /// How queries are encoded and simplified (a research switch; verdicts are the same).
+    pub encoding: Encoding,
+}
+
+/// The encoding of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Encoding {
+    /// Finite action domain, ARN segments, folding, unit propagation, concrete witnesses
+    /// tried before the solver, lazy shape axioms.
+    #[default]
+    Default,
+    /// The textbook encoding, for ablation: actions and resources as whole strings with a
+    /// regular expression for every wildcard, no pre-solver simplification or witnesses.
+    Baseline,
 }
 
 impl Default for SolverOptions {
     fn default() -> Self {
-        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None }
+        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None, encoding: Encoding::Default }
     }
 }
 
@@ -171,10 +185,12 @@ mod z3_backend {
     /// multi-second outliers): 4.8 s total, p50 7 ms, max 0.35 s versus 15 s / 3.8 ms / 7.6 s for
     /// one reused solver and 6.3 s / 13 ms / 0.37 s for fresh unpushed solvers.
     ///
-    /// Each query also gets a fresh z3 context: the thread's default context keeps state across
-    /// queries, and a query solved after others on the same context answered sat in 3.4 s, then
-    /// timed out, then sat in 4.8 s, where a fresh context answered sat in 3.3–4.1 s every time
-    /// (the criterion benches' finding).
+    /// The solvers of one thread share the thread's z3 context (one per worker thread). A fresh
+    /// context per query costs 2–20 ms to create and as much to drop — more than the check
+    /// itself for most control queries (median under 1 ms) and 1.6 s of system time over the
+    /// managed-policy corpus. (With multi-second queries a shared context was seen to vary
+    /// more — 3.4 s, then a timeout — than fresh ones; the lazy shape axioms and word-equation
+    /// globs removed such queries from the corpora.)
     pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Outcome {
         let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
         let vars: Vec<(String, Sort)> = want
@@ -184,14 +200,12 @@ mod z3_backend {
                 _ => None,
             })
             .collect();
-        let (outcome, z3_stats) = z3::with_z3_config(&z3::Config::new(), || {
-            let solver = Solver::new();
-            let mut params = Params::new();
-            params.set_u32("timeout", ms);
-            solver.set_params(&params);
-            solver.push();
-            check_in(&solver, text, &vars)
-        });
+        let solver = Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", ms);
+        solver.set_params(&params);
+        solver.push();
+        let (outcome, z3_stats) = check_in(&solver, text, &vars);
         stats.z3.extend(z3_stats);
         outcome
     }

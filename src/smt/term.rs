@@ -722,6 +722,57 @@ impl Terms {
         self.intern(Node::BvAnd(a, b), s)
     }
 
+    /// `t` with its children replaced by `ch` (in `children` order), through the folding
+    /// constructors; registered ARN joins and path-name splits carry over to the new term.
+    pub fn rebuild(&mut self, t: T, ch: &[T]) -> T {
+        if ch == self.children(t).as_slice() {
+            return t;
+        }
+        let c = |i: usize| ch.get(i).copied().unwrap_or(t);
+        let out = match self.node(t).clone() {
+            Node::Not(_) => self.not(c(0)),
+            Node::Len(_) => self.str_len(c(0)),
+            Node::ReStar(_) => self.re_star(c(0)),
+            Node::Mul(k, _) => self.mul(k, c(0)),
+            Node::ReLoop(_, lo, hi) => self.re_loop(c(0), lo, hi),
+            Node::And(_) => self.and(ch.to_vec()),
+            Node::Or(_) => self.or(ch.to_vec()),
+            Node::Add(_) => self.add(ch.to_vec()),
+            Node::Concat(_) => self.concat(ch.to_vec()),
+            Node::ReConcat(_) => self.re_concat(ch.to_vec()),
+            Node::ReUnion(_) => self.re_union(ch.to_vec()),
+            Node::Ite(..) => self.ite(c(0), c(1), c(2)),
+            Node::IndexOf(..) => self.indexof(c(0), c(1), c(2)),
+            Node::Substr(..) => self.substr(c(0), c(1), c(2)),
+            Node::Eq(..) => self.eq(c(0), c(1)),
+            Node::Le(..) => self.le(c(0), c(1)),
+            Node::Lt(..) => self.lt(c(0), c(1)),
+            Node::Prefix(..) => self.prefix(c(0), c(1)),
+            Node::Suffix(..) => self.suffix(c(0), c(1)),
+            Node::Contains(..) => self.contains(c(0), c(1)),
+            Node::InRe(..) => self.in_re(c(0), c(1)),
+            Node::BvAnd(..) => self.bv_and(c(0), c(1)),
+            _ => t,
+        };
+        if let Some(segs) = self.joins.get(&t).copied() {
+            // The segments are among the concatenation's parts: map them the same way.
+            let old = self.children(t);
+            let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
+            let new_segs = segs.map(map);
+            if !matches!(self.node(out), Node::Str(_)) {
+                self.joins.insert(out, new_segs);
+            }
+        }
+        if let Some((prefix, path, name)) = self.path_names.get(&t).cloned() {
+            let old = self.children(t);
+            let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
+            if !matches!(self.node(out), Node::Str(_)) {
+                self.path_names.insert(out, (prefix, map(path), map(name)));
+            }
+        }
+        out
+    }
+
     /// Children of a node, for traversals.
     pub fn children(&self, t: T) -> Vec<T> {
         match self.node(t) {

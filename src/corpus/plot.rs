@@ -9,6 +9,7 @@
 
 use super::{control_rank, Record};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// Times below this are drawn at it: the log scale has no zero.
@@ -101,6 +102,32 @@ fn log_range(times: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     lo..hi
 }
 
+/// Width of the legend column right of the plot, so the legend never hides a curve or a point.
+const LEGEND_WIDTH: u32 = 280;
+
+/// How a legend entry is drawn: a line (cactus curves) or a dot (scatter points).
+enum Key {
+    Line(RGBColor),
+    Dot(RGBColor),
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+
+fn legend(area: &Area<'_>, entries: &[(String, Key)]) -> Result<(), String> {
+    let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, (label, key)) in entries.iter().enumerate() {
+        let y = 70 + 22 * i as i32;
+        match key {
+            Key::Line(c) => area.draw(&PathElement::new(vec![(6, y), (32, y)], c.stroke_width(3))),
+            Key::Dot(c) => area.draw(&Circle::new((19, y), 4, c.filled())),
+        }
+        .map_err(err)?;
+        let text: String = label.chars().take(34).collect();
+        area.draw(&Text::new(text, (40, y), style.clone())).map_err(err)?;
+    }
+    Ok(())
+}
+
 /// Draw a cactus plot of `series` to `out`.
 pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), String> {
     let mut sorted: Vec<Series> = series.iter().filter(|s| !s.times.is_empty()).cloned().collect();
@@ -109,9 +136,10 @@ pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), String> 
     }
     let xmax = sorted.iter().map(|s| s.times.len()).max().unwrap_or(0).max(1);
     let yrange = log_range(sorted.iter().flat_map(|s| s.times.iter().copied()));
-    let root = SVGBackend::new(out, (1000, 680)).into_drawing_area();
+    let root = SVGBackend::new(out, (1000 + LEGEND_WIDTH, 680)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot_area, legend_area) = root.split_horizontally(1000);
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(title, ("sans-serif", 22))
         .margin(20)
         .x_label_area_size(50)
@@ -119,19 +147,17 @@ pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), String> 
         .build_cartesian_2d(0usize..xmax + xmax / 50 + 1, yrange.log_scale())
         .map_err(err)?;
     chart.configure_mesh().x_desc("queries solved").y_desc("time per query (ms, log scale)").y_label_formatter(&ms_label).label_style(("sans-serif", 14)).axis_desc_style(("sans-serif", 16)).draw().map_err(err)?;
+    let mut keys = Vec::new();
     for (i, s) in sorted.iter().enumerate() {
         let color = color(i);
         let points = s.times.iter().enumerate().map(|(k, t)| (k + 1, t.max(FLOOR_MS)));
         if s.times.len() < MARK_BELOW {
             chart.draw_series(points.clone().map(|p| Circle::new(p, 3, color.filled()))).map_err(err)?;
         }
-        chart
-            .draw_series(LineSeries::new(points, color.stroke_width(2)))
-            .map_err(err)?
-            .label(format!("{} ({})", s.label, s.times.len()))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+        chart.draw_series(LineSeries::new(points, color.stroke_width(2))).map_err(err)?;
+        keys.push((format!("{} ({})", s.label, s.times.len()), Key::Line(color)));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.9)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(err)?;
+    legend(&legend_area, &keys)?;
     root.present().map_err(err)
 }
 
@@ -142,9 +168,10 @@ pub type ScatterPoint = (f64, f64, String);
 /// diagonal y = x.
 pub fn scatter(points: &[ScatterPoint], name_a: &str, name_b: &str, out: &Path) -> Result<(), String> {
     let range = log_range(points.iter().flat_map(|p| [p.0, p.1]));
-    let root = SVGBackend::new(out, (860, 800)).into_drawing_area();
+    let root = SVGBackend::new(out, (860 + LEGEND_WIDTH, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot_area, legend_area) = root.split_horizontally(860);
+    let mut chart = ChartBuilder::on(&plot_area)
         .caption(format!("time per query: {name_a} vs {name_b}"), ("sans-serif", 20))
         .margin(20)
         .x_label_area_size(50)
@@ -161,19 +188,18 @@ pub fn scatter(points: &[ScatterPoint], name_a: &str, name_b: &str, out: &Path) 
         .axis_desc_style(("sans-serif", 16))
         .draw()
         .map_err(err)?;
-    chart
-        .draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], BLACK.mix(0.5).stroke_width(1)))
-        .map_err(err)?
-        .label("y = x (below: B faster)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.5)));
+    let diagonal = RGBColor(0x60, 0x60, 0x60);
+    chart.draw_series(LineSeries::new([(range.start, range.start), (range.end, range.end)], diagonal.stroke_width(1))).map_err(err)?;
+    let mut keys = vec![("y = x (below: B faster)".to_string(), Key::Line(diagonal))];
     let mut controls: Vec<&str> = points.iter().map(|p| p.2.as_str()).collect();
     controls.sort_by_key(|c| (control_rank(c), *c));
     controls.dedup();
     for (i, control) in controls.iter().enumerate() {
         let color = color(i);
         let pts = points.iter().filter(|p| p.2 == *control).map(|p| Circle::new((p.0.max(FLOOR_MS), p.1.max(FLOOR_MS)), 3, color.mix(0.7).filled()));
-        chart.draw_series(pts).map_err(err)?.label(control.to_string()).legend(move |(x, y)| Circle::new((x + 12, y), 4, color.filled()));
+        chart.draw_series(pts).map_err(err)?;
+        keys.push((control.to_string(), Key::Dot(color)));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.9)).border_style(BLACK).label_font(("sans-serif", 14)).draw().map_err(err)?;
+    legend(&legend_area, &keys)?;
     root.present().map_err(err)
 }

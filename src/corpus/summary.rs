@@ -80,11 +80,11 @@ pub fn fmt_ms(ms: f64) -> String {
 /// The per-control table of `rows`.
 pub fn table(rows: &[ControlSummary]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}", "control", "holds", "violated", "unknown", "n/a", "median", "p90", "p99", "max", "sum", "solver");
+    let _ = writeln!(s, "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}", "control", "holds", "violated", "unknown", "n/a", "median", "p90", "p99", "max", "sum", "solver calls");
     for r in rows {
         let _ = writeln!(
             s,
-            "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>7}",
+            "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
             r.control,
             r.holds,
             r.violated,
@@ -108,7 +108,7 @@ pub fn render(outcome: &RunOutcome) -> String {
     let queries = outcome.records.iter().filter(|r| matches!(r, Record::Result(_))).count();
     let unreadable = outcome.records.iter().filter(|r| matches!(r, Record::Error(_))).count();
     let query_ms: f64 = rows.last().map_or(0.0, |r| r.sum_ms);
-    let mut s = String::from("time per query: total_ms (parse + the control's wall time); solver: solver calls\n");
+    let mut s = String::from("time per query: total_ms (the file's parse time + the control's wall time)\n");
     s.push_str(&table(&rows));
     let shard = outcome.shard.map(|sh| format!(", shard {sh} (0-based)")).unwrap_or_default();
     let _ = writeln!(

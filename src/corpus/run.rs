@@ -79,11 +79,15 @@ pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
         if snapshot::is_snapshot(dir) {
             return Err(format!("{}: an account snapshot; `keyward corpus` reads folders of policy files (use `keyward check` for snapshots)", dir.display()));
         }
-        for f in policy_files(dir, &mut diagnostics, &mut listing.skipped) {
-            if cfg.shard.map_or(true, |s| s.contains(&relative(&f, dir))) {
+        let in_shard = |f: &Path| cfg.shard.map_or(true, |s| s.contains(&relative(f, dir)));
+        let mut skipped = Vec::new();
+        for f in policy_files(dir, &mut diagnostics, &mut skipped) {
+            if in_shard(&f) {
                 files.push((f.display().to_string(), f));
             }
         }
+        // Skipped files are counted by the shard they fall in, so the shards' counts add up.
+        listing.skipped.extend(skipped.into_iter().filter(|f| in_shard(Path::new(f))));
     }
     // Sorted by the path as the records show it, so every run of the same corpus (and every
     // concatenation of its shards, once sorted) lists the files in the same order.

@@ -5,10 +5,12 @@
 //! decides concrete requests (the oracle); `smt` (the only module that touches z3) encodes the
 //! model and queries; `properties` turns questions into queries and replays every
 //! counterexample through `eval`; `controls` are the named checks; `inputs` gathers the policies
-//! in scope; `report` renders results; `cli` is the thin command-line layer.
+//! in scope; `report` renders results; `corpus` runs the controls over large folders of policies
+//! for research (timings, comparisons, plots); `cli` is the thin command-line layer.
 
 pub mod cli;
 pub mod controls;
+pub mod corpus;
 pub mod eval;
 pub mod inputs;
 pub mod model;

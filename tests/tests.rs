@@ -10,3 +10,4 @@ mod differential;
 mod properties;
 mod golden;
 mod controls;
+mod corpus_cmd;

@@ -3,6 +3,7 @@
 //! 1 a violation or an added permission, 2 usage or input error, 3 an unknown verdict.
 
 mod check;
+mod corpus;
 mod diff;
 mod eval_cmd;
 mod inputs;
@@ -44,6 +45,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Research runs: the controls over every policy file below DIR… in parallel, one JSON line
+    /// per (file, control) with verdict and timings; `corpus compare` and `corpus plot` read runs.
+    Corpus(corpus::CorpusArgs),
 }
 
 /// Solver options shared by the commands that prove.
@@ -104,5 +108,6 @@ pub fn main() -> i32 {
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Controls { format } => check::list(format == Format::Json),
+        Command::Corpus(args) => corpus::run(&args),
     }
 }

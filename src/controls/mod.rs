@@ -51,6 +51,9 @@ pub struct Timing {
     pub smt_bytes: usize,
     /// Summed z3 statistics of the calls (conflicts, decisions, memory, …).
     pub z3: std::collections::BTreeMap<String, f64>,
+    /// Wall time of the control on its subject (encoding, solving, replaying counterexamples,
+    /// finding the responsible statements), set by `run_subject`; `keyward corpus` reports it.
+    pub wall_ms: f64,
 }
 
 impl Timing {
@@ -188,12 +191,17 @@ pub fn run_subject(subject: &Subject, selected: &[String], ctx: &Ctx<'_>) -> Vec
             }
             continue;
         }
+        let start = std::time::Instant::now();
         let f = match subject {
             Subject::Identity(s) => identity::run(c.id, s, ctx),
             Subject::Key(k) if c.target == Target::KeyMetadata => metadata::run(c.id, k),
             Subject::Key(k) => key::run(c.id, k, ctx),
         };
-        out.extend(f);
+        let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
+        out.extend(f.into_iter().map(|mut finding| {
+            finding.timing.wall_ms = wall_ms;
+            finding
+        }));
     }
     for f in &mut out {
         f.suppressed = ctx.params.suppression(&f.control, &f.resource, &f.file);

@@ -142,15 +142,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
             if snapshot::is_snapshot(p) {
                 out.extend(snapshot::load(p, errors));
             } else {
-                let mut files = Vec::new();
-                collect_json(p, &mut files, errors);
-                files.sort();
-                for f in files {
-                    if is_policy_document(&f) {
-                        out.extend(load_file(&f, opts, errors));
-                    } else {
-                        skipped.push(f.display().to_string());
-                    }
+                for f in policy_files(p, errors, skipped) {
+                    out.extend(load_file(&f, opts, errors));
                 }
             }
         } else if p.exists() {
@@ -160,6 +153,25 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
         }
     }
     out
+}
+
+/// The policy files below the folder `dir`, sorted: `*.json` files with a top-level `Statement`
+/// (the others are listed in `skipped`), not looking inside account snapshots. `load` reads
+/// them; `keyward corpus` lists them first so it can shard and parallelise per file.
+pub fn policy_files(dir: &Path, errors: &mut Vec<Diagnostic>, skipped: &mut Vec<String>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    collect_json(dir, &mut files, errors);
+    files.sort();
+    files
+        .into_iter()
+        .filter(|f| {
+            let keep = is_policy_document(f);
+            if !keep {
+                skipped.push(f.display().to_string());
+            }
+            keep
+        })
+        .collect()
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {

@@ -1,0 +1,221 @@
+//! `keyward corpus DIR…` (a research run), `keyward corpus compare A B` and `keyward corpus plot
+//! RUN…`: the arguments and exit codes; the work is in `crate::corpus`. `compare` and `plot` are
+//! subcommands that take the place of the first DIR (clap tries a subcommand name before a
+//! positional), so a corpus folder literally named `compare` or `plot` is given as `./compare`.
+//!
+//! Exit codes: a run exits 0 whatever the verdicts (unknown answers and unreadable files are
+//! counted in the summary, not failures of a research run) and 2 on a usage error or when the
+//! output cannot be written; `compare` exits 1 when the runs disagree.
+
+use super::{SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_VIOLATED};
+use crate::controls::{Params, CONTROLS};
+use crate::corpus::run::{list, run as run_corpus, RunConfig};
+use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
+use crate::inputs::{Kind, LoadOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const AFTER_HELP: &str = "\
+Subcommands take the place of DIR: `keyward corpus compare A.jsonl B.jsonl`, `keyward corpus plot RUN.jsonl… --out FILE.svg` (a corpus folder named `compare` or `plot` is given as `./compare`).
+
+Each JSON line of a run is {\"kind\": \"result\", file, resource, control, verdict (holds|violated|unknown|not_applicable), message (unknown only), parse_ms, encode_ms, solve_ms, total_ms, solver_called, solver_calls, z3 {statistic: value}, smt_bytes} or, for a file that cannot be read as a policy, {\"kind\": \"error\", file, message, diagnostics, parse_ms}. Lines are sorted by file, then control order, whatever --jobs; the JSONL files of the shards of a run concatenate into the whole run.
+
+Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written.";
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = AFTER_HELP)]
+pub struct CorpusArgs {
+    #[command(subcommand)]
+    pub command: Option<CorpusCommand>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CorpusCommand {
+    /// Compare two runs: verdict disagreements (exit 1) and per-query speedups.
+    Compare(CompareArgs),
+    /// Cactus plot of runs (one line per control for one run, one per run for several).
+    Plot(PlotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Folders of policy files (searched recursively for *.json policies) or policy files.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Run only these controls (repeatable; default: every control that applies to a file).
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    /// Read every file as an identity or a key policy (default: a policy with Principal
+    /// elements is a key policy).
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// The key the key-policy files belong to (default: a placeholder key of --account).
+    #[arg(long = "key-arn")]
+    pub key_arn: Option<String>,
+    /// The owner account of key-policy files.
+    #[arg(long, default_value = "111122223333")]
+    pub account: String,
+    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
+    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Only the files whose path relative to DIR hashes (FNV-1a, 64 bits) to I modulo N;
+    /// shards are numbered from 0 (0/4 … 3/4).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Write the JSON lines to this file (the summary then goes to stdout); default: JSON lines
+    /// on stdout, summary on stderr.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also draw the run's cactus plot (one line per control) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub solver: SolverArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The reference run (JSONL; shards may be concatenated).
+    pub a: PathBuf,
+    /// The run compared with it.
+    pub b: PathBuf,
+    /// Draw a log-log scatter of A's and B's time per query to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Speedups only count queries that take at least this long in one of the runs (below it,
+    /// timer noise dominates the ratio).
+    #[arg(long = "min-ms", default_value_t = 1.0)]
+    pub min_ms: f64,
+    /// How many slowdowns (and queries missing from a run) to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// Runs (JSONL).
+    #[arg(required = true, value_name = "RUN.jsonl")]
+    pub runs: Vec<PathBuf>,
+    /// The SVG file to write.
+    #[arg(long, value_name = "FILE.svg")]
+    pub out: PathBuf,
+    /// The plot's title.
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+pub fn run(args: &CorpusArgs) -> i32 {
+    match &args.command {
+        Some(CorpusCommand::Compare(c)) => compare_cmd(c),
+        Some(CorpusCommand::Plot(p)) => plot_cmd(p),
+        None => run_cmd(&args.run),
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_INPUT
+}
+
+fn run_cmd(args: &RunArgs) -> i32 {
+    let mut params = Params::default();
+    for p in &args.params {
+        if let Err(e) = params.set_cli(p) {
+            return fail(e);
+        }
+    }
+    if let Some(c) = args.controls.iter().find(|c| !CONTROLS.iter().any(|k| crate::controls::selects(c, k.id))) {
+        return fail(format!("unknown control {c:?}; `keyward controls` lists them"));
+    }
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let cfg = RunConfig {
+        dirs: args.dirs.clone(),
+        selected: args.controls.clone(),
+        load: LoadOptions { kind: args.kind, key_arn: args.key_arn.clone(), account: args.account.clone() },
+        params,
+        solver: args.solver.options(),
+        jobs,
+        shard: args.shard,
+        progress: true,
+    };
+    let listing = match list(&cfg) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let outcome = match &args.out {
+        Some(path) => {
+            let file = match std::fs::File::create(path) {
+                Ok(f) => f,
+                Err(e) => return fail(format!("{}: {e}", path.display())),
+            };
+            run_corpus(&cfg, listing, &mut std::io::BufWriter::new(file))
+        }
+        None => run_corpus(&cfg, listing, &mut std::io::stdout().lock()),
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let text = summary::render(&outcome);
+    if args.out.is_some() {
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+    } else {
+        eprint!("{text}");
+    }
+    if let Some(svg) = &args.plot {
+        let title = format!("cactus plot: {}", args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+        if let Err(e) = plot::cactus(&plot::by_control(&outcome.records), &title, svg) {
+            return fail(e);
+        }
+    }
+    EXIT_OK
+}
+
+/// A run's name in reports and legends: its file name without `.jsonl`.
+fn run_name(path: &Path) -> String {
+    path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+fn compare_cmd(args: &CompareArgs) -> i32 {
+    let (a, b) = match (read_run(&args.a), read_run(&args.b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let c = compare::compare(&a, &b);
+    print!("{}", compare::render(&c, &args.a.display().to_string(), &args.b.display().to_string(), args.min_ms, args.top));
+    if let Some(svg) = &args.plot {
+        let points: Vec<plot::ScatterPoint> = c.pairs.iter().filter(|p| p.a.verdict != "not_applicable" && p.b.verdict != "not_applicable").map(|p| (p.a.total_ms, p.b.total_ms, p.a.control.clone())).collect();
+        if let Err(e) = plot::scatter(&points, &run_name(&args.a), &run_name(&args.b), svg) {
+            return fail(e);
+        }
+    }
+    if c.differs() {
+        EXIT_VIOLATED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plot_cmd(args: &PlotArgs) -> i32 {
+    let mut runs: Vec<(String, Vec<Record>)> = Vec::new();
+    for path in &args.runs {
+        match read_run(path) {
+            Ok(r) => runs.push((run_name(path), r)),
+            Err(e) => return fail(e),
+        }
+    }
+    let (series, default_title) = match runs.as_slice() {
+        [(name, records)] => (plot::by_control(records), format!("cactus plot: {name}, per control")),
+        _ => (plot::by_run(&runs), "cactus plot: runs".to_string()),
+    };
+    match plot::cactus(&series, args.title.as_deref().unwrap_or(&default_title), &args.out) {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(e),
+    }
+}

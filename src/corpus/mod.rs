@@ -1,0 +1,198 @@
+//! `keyward corpus`: research runs of the controls over large folders of policy files. A run
+//! writes one JSON line per (file, control) — the verdict with its cost (parse, encode, solve and
+//! wall time, solver calls, z3 statistics, query size) — and one per file that could not be read
+//! as a policy. The lines are sorted by file, then by control order, whatever the number of
+//! workers, so two runs diff line by line; runs split with `--shard` concatenate into one run.
+//!
+//! This file owns the JSONL record types, reading runs back, shard selection (FNV-1a of the
+//! path relative to the corpus folder) and the percentile used by every table. `run` lists,
+//! shards and runs the files; `summary` is the per-control table; `compare` finds verdict
+//! disagreements and speedups between two runs; `plot` draws the SVG figures.
+
+pub mod compare;
+pub mod plot;
+pub mod run;
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One line of a run's JSONL, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A control's verdict on one file.
+    Result(QueryRecord),
+    /// A file that could not be read as a policy: none of its controls ran.
+    Error(ErrorRecord),
+}
+
+impl Record {
+    pub fn file(&self) -> &str {
+        match self {
+            Record::Result(q) => &q.file,
+            Record::Error(e) => &e.file,
+        }
+    }
+}
+
+/// A control's verdict on one file and what it cost. Times are milliseconds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct QueryRecord {
+    pub file: String,
+    pub resource: String,
+    pub control: String,
+    /// `holds`, `violated`, `unknown` or `not_applicable` (the names of `controls::Status`).
+    pub verdict: String,
+    /// Why the verdict is unknown (a solver timeout, an internal error); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Reading and validating the file; the same on every line of the file.
+    pub parse_ms: f64,
+    /// Building the queries' terms (summed over the control's queries).
+    pub encode_ms: f64,
+    /// Inside the solver (summed over the control's queries).
+    pub solve_ms: f64,
+    /// `parse_ms` plus the control's wall time: encoding, solving, replaying counterexamples
+    /// through the evaluator and finding the responsible statements — the time a user waits.
+    pub total_ms: f64,
+    pub solver_called: bool,
+    pub solver_calls: usize,
+    /// z3's statistics summed over the calls (memory figures: the maximum).
+    #[serde(default)]
+    pub z3: BTreeMap<String, f64>,
+    /// Size of the SMT-LIB2 text of the queries sent to the solver.
+    #[serde(default)]
+    pub smt_bytes: usize,
+}
+
+impl QueryRecord {
+    pub fn decided(&self) -> bool {
+        self.verdict == "holds" || self.verdict == "violated"
+    }
+}
+
+/// A file whose controls did not run because it could not be read as a policy.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorRecord {
+    pub file: String,
+    /// The first diagnostic (`file:line:column: message (at JSON path)`).
+    pub message: String,
+    /// Every diagnostic of the file, in the same form.
+    #[serde(default)]
+    pub diagnostics: Vec<String>,
+    #[serde(default)]
+    pub parse_ms: f64,
+}
+
+/// Read a run (or several shards concatenated) back. Blank lines are ignored; any other line
+/// that is not a record is an error naming the line, since a silently dropped line would bias
+/// every figure computed from the run.
+pub fn read_run(path: &Path) -> Result<Vec<Record>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Record = serde_json::from_str(line).map_err(|e| format!("{}:{}: not a keyward corpus record: {e}", path.display(), i + 1))?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// `--shard I/N`: the files whose path relative to the corpus folder hashes to `index` modulo
+/// `count`. `index` is 0-based. The hash (FNV-1a, 64 bits, of the relative path with `/`
+/// separators) depends on nothing but the path, so every machine of a batch computes the same
+/// partition and the shards of a run are disjoint and cover the corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub fn contains(&self, relative_path: &str) -> bool {
+        fnv1a(relative_path.as_bytes()) % self.count == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("{s:?}: expected I/N with 0 <= I < N, e.g. 0/4 (shards are numbered from 0)");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = i.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (std's `DefaultHasher` may change between Rust releases).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The nearest-rank percentile `p` (0–100) of `sorted` (ascending); 0 for no values. Nearest
+/// rank returns a measured value, never an interpolation between two queries.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Position of a control in the catalog, so tables list controls in catalog order; ids the
+/// catalog does not know (a run of another version) come last.
+pub fn control_rank(id: &str) -> usize {
+    crate::controls::CONTROLS.iter().position(|c| c.id == id).unwrap_or(usize::MAX)
+}
+
+/// Milliseconds rounded to the microsecond, so the JSONL stays readable.
+pub(crate) fn round_ms(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn shards_parse_and_are_zero_based() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        assert!("4/4".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&v, 50.0), 2.0);
+        assert_eq!(percentile(&v, 90.0), 4.0);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+}

@@ -1,0 +1,230 @@
+//! `keyward corpus`, run as the built binary on a small folder: four policies of the project's
+//! corpus (two key policies, an identity policy, one in a subfolder), a file that fails to parse
+//! and a JSON file that is not a policy. A run writes one parseable line per (file, control)
+//! with its timings and one per unreadable file; its verdicts are `keyward check`'s; the output
+//! does not depend on `--jobs`; shards partition the files and concatenate into the whole run;
+//! `compare` fails exactly on disagreements; `plot` writes SVG.
+
+use keyward::controls::CONTROLS;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn keyward(args: &[&str]) -> Output {
+    // A folder without keyward.toml, so `check` reads no configuration.
+    Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(env!("CARGO_TARGET_TMPDIR")).output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus_cmd").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The policy folder, made once per test run.
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = scratch("policies");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for (from, to) in [("prove/key-policy-private.json", "key-private.json"), ("prove/key-policy-shared.json", "key-shared.json"), ("eval/identity.json", "identity.json"), ("eval/key-policy.json", "sub/key-policy.json")] {
+            std::fs::copy(src.join(from), dir.join(to)).unwrap();
+        }
+        std::fs::write(dir.join("sub/broken.json"), r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLikes": {"aws:username": "a"}}}]}"#).unwrap();
+        std::fs::write(dir.join("not-a-policy.json"), r#"{"note": "no Statement"}"#).unwrap();
+        dir
+    })
+}
+
+fn fixture_arg() -> &'static str {
+    fixture().to_str().unwrap()
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}"))).collect()
+}
+
+/// A run with `extra` arguments: its JSONL (stdout) and summary (stderr).
+fn run(extra: &[&str]) -> (String, String) {
+    let mut args = vec!["corpus", fixture_arg()];
+    args.extend_from_slice(extra);
+    let out = keyward(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+/// The whole run with two workers, made once.
+fn whole() -> &'static (String, String) {
+    static RUN: OnceLock<(String, String)> = OnceLock::new();
+    RUN.get_or_init(|| run(&["--jobs", "2"]))
+}
+
+/// A line without what varies between runs: times and z3's statistics.
+fn without_times(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in ["parse_ms", "encode_ms", "solve_ms", "total_ms", "z3"] {
+            o.remove(k);
+        }
+    }
+    v
+}
+
+fn rank(control: &str) -> usize {
+    CONTROLS.iter().position(|c| c.id == control).unwrap()
+}
+
+#[test]
+fn a_run_writes_one_line_per_file_and_control_with_timings_and_a_summary() {
+    let (jsonl, summary) = whole();
+    let recs = lines(jsonl);
+    let results: Vec<&Value> = recs.iter().filter(|r| r["kind"] == "result").collect();
+    let errors: Vec<&Value> = recs.iter().filter(|r| r["kind"] == "error").collect();
+    assert_eq!(results.len() + errors.len(), recs.len(), "only result and error lines");
+    let files: BTreeSet<&str> = results.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(files.iter().all(|f| !f.contains("not-a-policy")));
+    for r in &results {
+        for k in ["file", "resource", "control"] {
+            assert!(r[k].is_string(), "{k} in {r}");
+        }
+        assert!(["holds", "violated", "unknown", "not_applicable"].contains(&r["verdict"].as_str().unwrap()), "{r}");
+        assert_eq!(r.get("message").is_some(), r["verdict"] == "unknown", "a message exactly for unknown verdicts: {r}");
+        for k in ["parse_ms", "encode_ms", "solve_ms", "total_ms"] {
+            assert!(r[k].as_f64().is_some_and(|t| t >= 0.0), "{k} in {r}");
+        }
+        assert!(r["total_ms"].as_f64().unwrap() >= r["parse_ms"].as_f64().unwrap());
+        let calls = r["solver_calls"].as_u64().unwrap();
+        assert_eq!(r["solver_called"].as_bool().unwrap(), calls > 0, "{r}");
+        assert!(r["z3"].is_object() && r["smt_bytes"].is_u64(), "{r}");
+        if calls > 0 {
+            assert!(r["smt_bytes"].as_u64().unwrap() > 0 && !r["z3"].as_object().unwrap().is_empty(), "{r}");
+        }
+    }
+    assert!(results.iter().any(|r| r["solver_called"] == true), "some control reaches the solver");
+    // Sorted by file, then control order.
+    let keys: Vec<(&str, usize)> = recs.iter().map(|r| (r["file"].as_str().unwrap(), r["control"].as_str().map_or(0, rank))).collect();
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = errors[0];
+    assert!(e["file"].as_str().unwrap().ends_with("broken.json"));
+    assert!(e["message"].as_str().unwrap().contains("StringLikes") && e["message"].as_str().unwrap().contains(":1:"), "{e}");
+    // The summary (stderr without --out) has a row per control and the totals.
+    assert!(summary.contains("KMS.1") && summary.contains("IAM-KMS-3") && summary.contains("median") && summary.contains("p99"), "{summary}");
+    assert!(summary.contains("files: 5 (1 unreadable, 1 non-policy JSON skipped)") && summary.contains("jobs 2"), "{summary}");
+}
+
+#[test]
+fn verdicts_are_those_of_check() {
+    let out = keyward(&["check", "--format", "json", fixture_arg()]);
+    assert_eq!(out.status.code(), Some(2), "check reports the unreadable file");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check: BTreeMap<(String, String), String> = report["results"].as_array().unwrap().iter().map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect();
+    let corpus: BTreeMap<(String, String), String> = lines(&whole().0).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect();
+    assert!(!check.is_empty());
+    assert_eq!(corpus, check);
+    assert!(corpus.values().any(|v| v == "violated") && corpus.values().any(|v| v == "holds"));
+}
+
+#[test]
+fn the_output_does_not_depend_on_the_number_of_workers() {
+    let (one, _) = run(&["--jobs", "1"]);
+    let a: Vec<Value> = lines(&one).iter().map(without_times).collect();
+    let b: Vec<Value> = lines(&whole().0).iter().map(without_times).collect();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn shards_partition_the_files_and_concatenate_into_the_run() {
+    let (s0, sum0) = run(&["--shard", "0/2"]);
+    let (s1, _) = run(&["--shard", "1/2"]);
+    assert!(sum0.contains("shard 0/2"), "{sum0}");
+    let files = |t: &str| lines(t).iter().map(|r| r["file"].as_str().unwrap().to_string()).collect::<BTreeSet<_>>();
+    let (f0, f1) = (files(&s0), files(&s1));
+    assert!(f0.is_disjoint(&f1), "{f0:?} {f1:?}");
+    assert!(!f0.is_empty() && !f1.is_empty(), "both shards get files: {f0:?} {f1:?}");
+    let key = |v: &Value| (v["file"].as_str().unwrap().to_string(), v["control"].as_str().unwrap_or("").to_string(), v["verdict"].as_str().unwrap_or("").to_string());
+    let mut union: Vec<_> = lines(&s0).iter().chain(lines(&s1).iter()).map(key).collect();
+    union.sort();
+    let mut all: Vec<_> = lines(&whole().0).iter().map(key).collect();
+    all.sort();
+    assert_eq!(union, all);
+    // The concatenated shards are the run for `compare`.
+    let dir = scratch("shards");
+    std::fs::write(dir.join("whole.jsonl"), &whole().0).unwrap();
+    std::fs::write(dir.join("shards.jsonl"), format!("{s1}{s0}")).unwrap();
+    let out = keyward(&["corpus", "compare", dir.join("whole.jsonl").to_str().unwrap(), dir.join("shards.jsonl").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn compare_fails_exactly_on_disagreements_and_reports_unknowns_apart() {
+    let dir = scratch("compare");
+    let a = dir.join("a.jsonl");
+    std::fs::write(&a, &whole().0).unwrap();
+    let a = a.to_str().unwrap();
+    let out = keyward(&["corpus", "compare", a, a]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("verdict disagreements (both decided): 0") && text.contains("geometric mean 1.000x"), "{text}");
+
+    let recs = lines(&whole().0);
+    let doctor = |index: usize, verdict: &str| -> String {
+        let mut out = String::new();
+        for (i, r) in recs.iter().enumerate() {
+            let mut r = r.clone();
+            if i == index {
+                r["verdict"] = Value::from(verdict);
+            }
+            out.push_str(&format!("{r}\n"));
+        }
+        out
+    };
+    let holds = recs.iter().position(|r| r["verdict"] == "holds").unwrap();
+    let target = format!("{}  {}", recs[holds]["file"].as_str().unwrap(), recs[holds]["control"].as_str().unwrap());
+    for (verdict, section) in [("violated", "verdict disagreements (both decided): 1"), ("unknown", "unknown in one run, decided in the other: 1")] {
+        let b = dir.join(format!("b-{verdict}.jsonl"));
+        std::fs::write(&b, doctor(holds, verdict)).unwrap();
+        let out = keyward(&["corpus", "compare", a, b.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains(section) && text.contains(&target), "{text}");
+    }
+    // A run missing a query does not compare clean either.
+    let b = dir.join("b-missing.jsonl");
+    std::fs::write(&b, whole().0.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();
+    let out = keyward(&["corpus", "compare", a, b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("queries only in A: 1"));
+}
+
+#[test]
+fn plots_are_svg_with_labelled_axes() {
+    let dir = scratch("plot");
+    let run = dir.join("run.jsonl");
+    std::fs::write(&run, &whole().0).unwrap();
+    let run = run.to_str().unwrap();
+    let cactus = dir.join("cactus.svg");
+    let out = keyward(&["corpus", "plot", run, "--out", cactus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(&cactus).unwrap();
+    assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("queries solved") && svg.contains("log scale") && svg.contains("KMS.1"), "axis labels and a legend entry per control");
+    let scatter = dir.join("scatter.svg");
+    let out = keyward(&["corpus", "compare", run, run, "--plot", scatter.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let svg = std::fs::read_to_string(&scatter).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("y = x") && svg.contains("<circle"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [vec!["corpus", fixture_arg(), "--shard", "2/2"], vec!["corpus", fixture_arg(), "--control", "NOPE"], vec!["corpus", "/no/such/folder"], vec!["corpus", fixture_arg(), "--jobs", "0"], vec!["corpus", "compare", "/no/such.jsonl", "/no/such.jsonl"]] {
+        assert_eq!(keyward(&args).status.code(), Some(2), "{args:?}");
+    }
+}

@@ -212,11 +212,7 @@ fn glob_match(parts: &[Part], text: &str, fold_case: bool) -> bool {
     match parts {
         [] => return text.is_empty(),
         [Part::Lit(s)] => return same(s, text),
-        [Part::Lit(s), ..] => {
-            if text.len() < s.len() || !text.is_char_boundary(s.len()) || !same(s, &text[..s.len()]) {
-                return false;
-            }
-        }
+        [Part::Lit(s), ..] if text.len() < s.len() || !text.is_char_boundary(s.len()) || !same(s, &text[..s.len()]) => return false,
         _ => {}
     }
     // Flatten to per-character tokens so `?` and literals advance one character each.

@@ -63,8 +63,8 @@ pub struct SolverArgs {
     /// counterexamples still come from the in-process z3).
     #[arg(long, default_value = "z3", value_parser = parse_solver)]
     pub solver: crate::smt::solver::Backend,
-    /// `default`, or `baseline`: the textbook encoding (whole strings, a regular expression
-    /// per wildcard, no pre-solver simplification), for measuring what the default one gains.
+    /// `default`, or `baseline` (ablation): no unit propagation, no concrete witnesses before
+    /// the solver, every axiom asserted eagerly — to measure what those steps gain.
     #[arg(long, value_enum, default_value = "default")]
     pub encoding: crate::smt::solver::Encoding,
 }

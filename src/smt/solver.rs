@@ -36,8 +36,9 @@ pub enum Encoding {
     /// tried before the solver, lazy shape axioms.
     #[default]
     Default,
-    /// The textbook encoding, for ablation: actions and resources as whole strings with a
-    /// regular expression for every wildcard, no pre-solver simplification or witnesses.
+    /// For ablation: no unit propagation, no concrete witnesses before the solver, every axiom
+    /// asserted eagerly (no lazy shape axioms). The term-level folding, the finite action
+    /// domain and ARN segment splitting stay (the whole-string textbook encoding is not built).
     Baseline,
 }
 
@@ -188,9 +189,10 @@ mod z3_backend {
     /// The solvers of one thread share the thread's z3 context (one per worker thread). A fresh
     /// context per query costs 2–20 ms to create and as much to drop — more than the check
     /// itself for most control queries (median under 1 ms) and 1.6 s of system time over the
-    /// managed-policy corpus. (With multi-second queries a shared context was seen to vary
-    /// more — 3.4 s, then a timeout — than fresh ones; the lazy shape axioms and word-equation
-    /// globs removed such queries from the corpora.)
+    /// managed-policy corpus. The solver stays one per query: the first `push` of a solver
+    /// costs 7–10 ms (kernel setup; `reset` costs it again), but a solver reused with
+    /// push/pop, even for only 64 queries, made a differential query that takes milliseconds
+    /// alone time out after others — state-dependent verdicts are worse than the setup cost.
     pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Outcome {
         let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
         let vars: Vec<(String, Sort)> = want
@@ -319,5 +321,27 @@ pub mod counters {
     }
     pub fn snapshot() -> (u64, u64) {
         (CALLS.load(Ordering::Relaxed), MICROS.load(Ordering::Relaxed))
+    }
+}
+
+/// Development aid: solve the SMT-LIB2 files named in KEYWARD_SMT2 (colon-separated) with the
+/// in-process z3, printing each verdict and time (`cargo test --release --lib time_smt2 --
+/// --ignored --nocapture`), to compare formulations of a query.
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_smt2() {
+        let files = std::env::var("KEYWARD_SMT2").unwrap_or_default();
+        for f in files.split(':').filter(|f| !f.is_empty()) {
+            let text = std::fs::read_to_string(f).unwrap();
+            let terms = super::Terms::new();
+            for _ in 0..3 {
+                let mut stats = super::SolveStats::default();
+                let t0 = std::time::Instant::now();
+                let out = super::z3_backend::check(&terms, &text, &[], std::time::Duration::from_secs(10), &mut stats);
+                println!("{f}: {} in {:.1} ms", match out { super::Outcome::Sat(_) => "sat".to_string(), super::Outcome::Unsat => "unsat".into(), super::Outcome::Unknown(w) => w }, t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
     }
 }

@@ -11,3 +11,4 @@ mod properties;
 mod golden;
 mod controls;
 mod corpus_cmd;
+mod diff_mutations;

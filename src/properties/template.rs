@@ -323,7 +323,9 @@ pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
             Some(svc) => enc.sym_action(prefix, actions, Some(Some(svc.clone())), true),
             None => enc.sym_action(prefix, actions, None, false),
         },
-        ActionSpec::Any { named } => enc.sym_action(prefix, named, Some(None), false),
+        // The free action is distinct from the named ones (they have their own indices): no
+        // request is lost, and literal patterns fold for it.
+        ActionSpec::Any { named } => enc.sym_action(prefix, named, Some(None), true),
         ActionSpec::Unlisted { service, named } => {
             let rep = enc.sym_action(prefix, named, Some(Some(service.clone())), true);
             if let ActionRep::Sym { idx, named, .. } = &rep {

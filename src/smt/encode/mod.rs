@@ -159,6 +159,9 @@ pub struct Encoder {
     principal_axioms_done: bool,
     /// The Boolean of each glob encoded by a word equation (`pattern::glob_split`).
     pub(crate) glob_defs: HashMap<(Vec<pattern::TPart>, T), T>,
+    /// Free action variables constrained to differ from every named action: a literal action
+    /// pattern naming one of those can never match them (folded while encoding).
+    pub(crate) distinct_free: std::collections::HashSet<T>,
 }
 
 impl Encoder {
@@ -229,6 +232,7 @@ impl Encoder {
             min_scale: HashMap::new(),
             principal_axioms_done: false,
             glob_defs: HashMap::new(),
+            distinct_free: std::collections::HashSet::new(),
         }
     }
 
@@ -545,6 +549,7 @@ impl Encoder {
             };
             let mut cons = vec![word];
             if distinct {
+                self.distinct_free.insert(name);
                 for (l, _) in &list {
                     let lit = self.t.str(l);
                     cons.push(self.t.ne(name, lit));

@@ -6,9 +6,9 @@
 //!
 //! `keyward controls` lists the catalog.
 
-use super::{SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
-use crate::controls::{run_subject, Ctx, Finding, Params, Status, CONTROLS};
-use crate::inputs::{load, Kind, LoadOptions};
+use super::{SelectArgs, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
+use crate::controls::{run_subject, Ctx, Finding, Status, CONTROLS};
+use crate::inputs::load;
 use crate::policy::Diagnostic;
 use crate::report::findings::{json_report, sarif_report, text_report};
 use std::path::PathBuf;
@@ -25,22 +25,8 @@ pub struct CheckArgs {
     /// Policy files, folders of policy files, or account snapshot folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Run only these controls (repeatable; `CIS-KMS-EXPOSED` selects both parts).
-    #[arg(long = "control", value_name = "ID")]
-    pub controls: Vec<String>,
-    /// Read policy files as identity or key policies (default: a policy with Principal
-    /// elements is a key policy).
-    #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
-    /// The key a key-policy file belongs to (default: a placeholder key of --account).
-    #[arg(long = "key-arn")]
-    pub key_arn: Option<String>,
-    /// The owner account of key-policy files given without --key-arn.
-    #[arg(long, default_value = "111122223333")]
-    pub account: String,
-    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
-    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
-    pub params: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Configuration file (default: ./keyward.toml when it exists).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -54,13 +40,13 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> i32 {
-    let mut params = Params::default();
-    for p in &args.params {
-        if let Err(e) = params.set_cli(p) {
+    let mut params = match args.select.params() {
+        Ok(p) => p,
+        Err(e) => {
             eprintln!("error: {e}");
             return EXIT_INPUT;
         }
-    }
+    };
     let config = args.config.clone().or_else(|| Some(PathBuf::from("keyward.toml")).filter(|p| p.is_file()));
     if let Some(c) = &config {
         let loaded = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display())).and_then(|t| params.load_config(&c.display().to_string(), &t));
@@ -69,16 +55,15 @@ pub fn run(args: &CheckArgs) -> i32 {
             return EXIT_INPUT;
         }
     }
-    for c in &args.controls {
-        if !CONTROLS.iter().any(|k| crate::controls::selects(c, k.id)) {
-            eprintln!("error: unknown control {c:?}; `keyward controls` lists them");
-            return EXIT_INPUT;
-        }
+    if let Err(e) = args.select.check_controls() {
+        eprintln!("error: {e}");
+        return EXIT_INPUT;
     }
-    let selected: Vec<String> = if args.controls.is_empty() { params.enabled.clone().unwrap_or_default() } else { args.controls.clone() };
+    let controls = &args.select.controls;
+    let selected: Vec<String> = if controls.is_empty() { params.enabled.clone().unwrap_or_default() } else { controls.clone() };
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut skipped = Vec::new();
-    let opts = LoadOptions { kind: args.kind, key_arn: args.key_arn.clone(), account: args.account.clone() };
+    let opts = args.select.load_options();
     let subjects = load(&args.paths, &opts, &mut errors, &mut skipped);
     for s in &skipped {
         eprintln!("note: {s}: not a policy document (no Statement), skipped");

@@ -7,11 +7,9 @@
 //! counted in the summary, not failures of a research run) and 2 on a usage error or when the
 //! output cannot be written; `compare` exits 1 when the runs disagree.
 
-use super::{SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_VIOLATED};
-use crate::controls::{Params, CONTROLS};
+use super::{SelectArgs, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_VIOLATED};
 use crate::corpus::run::{list, run as run_corpus, RunConfig};
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
-use crate::inputs::{Kind, LoadOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -44,22 +42,8 @@ pub struct RunArgs {
     /// Folders of policy files (searched recursively for *.json policies) or policy files.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Run only these controls (repeatable; default: every control that applies to a file).
-    #[arg(long = "control", value_name = "ID")]
-    pub controls: Vec<String>,
-    /// Read every file as an identity or a key policy (default: a policy with Principal
-    /// elements is a key policy).
-    #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
-    /// The key the key-policy files belong to (default: a placeholder key of --account).
-    #[arg(long = "key-arn")]
-    pub key_arn: Option<String>,
-    /// The owner account of key-policy files.
-    #[arg(long, default_value = "111122223333")]
-    pub account: String,
-    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
-    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
-    pub params: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -123,20 +107,18 @@ fn fail(message: impl std::fmt::Display) -> i32 {
 }
 
 fn run_cmd(args: &RunArgs) -> i32 {
-    let mut params = Params::default();
-    for p in &args.params {
-        if let Err(e) = params.set_cli(p) {
-            return fail(e);
-        }
-    }
-    if let Some(c) = args.controls.iter().find(|c| !CONTROLS.iter().any(|k| crate::controls::selects(c, k.id))) {
-        return fail(format!("unknown control {c:?}; `keyward controls` lists them"));
+    let params = match args.select.params() {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = args.select.check_controls() {
+        return fail(e);
     }
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let cfg = RunConfig {
         dirs: args.dirs.clone(),
-        selected: args.controls.clone(),
-        load: LoadOptions { kind: args.kind, key_arn: args.key_arn.clone(), account: args.account.clone() },
+        selected: args.select.controls.clone(),
+        load: args.select.load_options(),
         params,
         solver: args.solver.options(),
         jobs,

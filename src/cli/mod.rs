@@ -50,6 +50,51 @@ pub enum Command {
     Corpus(corpus::CorpusArgs),
 }
 
+/// Which controls run on which reading of the inputs: the options `check` and `corpus` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// Run only these controls (repeatable; `CIS-KMS-EXPOSED` selects both parts; default:
+    /// every control that applies).
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    /// Read policy files as identity or key policies (default: a policy with Principal
+    /// elements is a key policy).
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::inputs::Kind>,
+    /// The key a key-policy file belongs to (default: a placeholder key of --account).
+    #[arg(long = "key-arn")]
+    pub key_arn: Option<String>,
+    /// The owner account of key-policy files given without --key-arn.
+    #[arg(long, default_value = "111122223333")]
+    pub account: String,
+    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
+    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+impl SelectArgs {
+    /// The `--param` values.
+    pub fn params(&self) -> Result<crate::controls::Params, String> {
+        let mut params = crate::controls::Params::default();
+        for p in &self.params {
+            params.set_cli(p)?;
+        }
+        Ok(params)
+    }
+
+    /// Every `--control` names a control of the catalog.
+    pub fn check_controls(&self) -> Result<(), String> {
+        match self.controls.iter().find(|c| !crate::controls::CONTROLS.iter().any(|k| crate::controls::selects(c, k.id))) {
+            Some(c) => Err(format!("unknown control {c:?}; `keyward controls` lists them")),
+            None => Ok(()),
+        }
+    }
+
+    pub fn load_options(&self) -> crate::inputs::LoadOptions {
+        crate::inputs::LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account: self.account.clone() }
+    }
+}
+
 /// Solver options shared by the commands that prove.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SolverArgs {

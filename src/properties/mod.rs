@@ -199,19 +199,7 @@ fn accepts(enc: &Encoder, assertions: &[T], trial: &Model, replay: &[Replay<'_>]
 
 /// Readable replacements for a variable, best first.
 fn candidates(name: &str, current: &str) -> Vec<String> {
-    let suffix = name.rsplit('.').next().unwrap_or(name);
-    let mut out: Vec<String> = match suffix {
-        "partition" => vec!["aws".into()],
-        "region" => vec!["us-east-1".into(), "eu-west-1".into()],
-        "account" => vec!["210987654321".into(), "123456789012".into()],
-        "key_id" => vec!["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d".into(), "1234abcd-12ab-34cd-56ef-1234567890ab".into()],
-        "pname" => vec!["ExampleRole".into(), "example-user".into()],
-        "path" => vec![String::new()],
-        "session_name" => vec!["session".into()],
-        "name" => vec!["example.amazonaws.com".into()],
-        "free" => vec![],
-        _ => vec![],
-    };
+    let mut out: Vec<String> = crate::smt::lazy::readable(name).iter().map(|v| v.to_string()).collect();
     // Strings the solver filled with control characters or its `!0!` placeholders read
     // badly; offer a plain word.
     if current.chars().any(|c| !c.is_ascii_graphic() || c == '!') || current.is_empty() {

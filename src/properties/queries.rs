@@ -14,6 +14,7 @@ use crate::eval::Decision;
 use crate::properties::{run, CheckStats, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::{Encoder, ResourceRep};
 use crate::smt::term::T;
+use crate::smt::lazy::readable;
 use crate::smt::solver::{Encoding, SolverOptions};
 use std::time::Instant;
 
@@ -108,11 +109,6 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
     run(enc, &goals, &[Replay { req: i, set: new, expect: Expect::Allowed }, Replay { req: i, set: old, expect: Expect::NotAllowed }], opts, label, started)
 }
 
-/// The readable values a guessed witness uses (those `crate::smt::lazy::well_shaped` offers).
-const WITNESS_ACCOUNT: &str = "210987654321";
-const WITNESS_REGION: &str = "us-east-1";
-const WITNESS_KEY_IDS: [&str; 2] = ["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "1234abcd-12ab-34cd-56ef-1234567890ab"];
-
 /// A concrete request of the template that the evaluator allows, found without the solver:
 /// a role of an unnamed account, each literal action of the template, the template's key
 /// (or a key the policies do not name) and no context beyond what the request implies. Only
@@ -129,12 +125,13 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
     let named = Named::of(set.policies().map(|(_, p)| p));
     let account = match accounts {
         Some(list) => list.first()?.clone(),
-        None => WITNESS_ACCOUNT.to_string(),
+        None => readable("account").first()?.to_string(),
     };
     if not_accounts.contains(&account) || (accounts.is_none() && named.values.contains(&account)) {
         return None;
     }
-    let principal = crate::model::principal::Principal::parse(&format!("arn:aws:iam::{account}:role/ExampleRole")).ok()?;
+    let role = readable("pname").first()?;
+    let principal = crate::model::principal::Principal::parse(&format!("arn:aws:iam::{account}:role/{role}")).ok()?;
     let actions: Vec<String> = match &req.action {
         ActionSpec::One(a) => vec![a.clone()],
         ActionSpec::AnyOf { actions, .. } => actions.clone(),
@@ -145,8 +142,9 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
         ResourceSpec::Fixed(r) => r.clone(),
         ResourceSpec::Key { account: key_account, region, arbitrary } => {
             // An arbitrary key is one the policies do not name: neither its ARN nor its id.
-            let id = WITNESS_KEY_IDS.iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
-            let arn = format!("arn:aws:kms:{}:{}:key/{id}", region.as_deref().unwrap_or(WITNESS_REGION), key_account.as_deref().unwrap_or(&account));
+            let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
+            let region = region.as_deref().or_else(|| readable("region").first().copied())?;
+            let arn = format!("arn:aws:kms:{region}:{}:key/{id}", key_account.as_deref().unwrap_or(&account));
             if *arbitrary && named.values.contains(&arn) {
                 return None;
             }

@@ -234,23 +234,30 @@ impl Links {
     }
 }
 
-/// Well-shaped values for a string variable of the encoding, by its role (the last part of its
-/// name), best first; readable too, so that `prettify` often has nothing left to do.
+/// Readable values for a string variable of the encoding, by its role (the last part of its
+/// name), best first: what repaired models, prettified counterexamples and guessed witnesses
+/// use, so that a counterexample reads the same whichever of them produced it.
+pub fn readable(name: &str) -> &'static [&'static str] {
+    match name.rsplit('.').next().unwrap_or(name) {
+        "partition" => &["aws"],
+        "region" => &["us-east-1", "eu-west-1"],
+        "account" => &["210987654321", "123456789012"],
+        "key_id" => &["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "1234abcd-12ab-34cd-56ef-1234567890ab"],
+        "pname" => &["ExampleRole", "example-user"],
+        "path" => &[""],
+        "session_name" => &["session"],
+        "name" => &["example.amazonaws.com"],
+        _ => &[],
+    }
+}
+
+/// Well-shaped values for a string variable (`readable`, the ARN prefix `arn`, then a plain
+/// word), best first.
 pub fn well_shaped(name: &str) -> Vec<String> {
-    let suffix = name.rsplit('.').next().unwrap_or(name);
-    let mut out: Vec<String> = match suffix {
-        "partition" => vec!["aws".into()],
-        "region" => vec!["us-east-1".into(), "eu-west-1".into()],
-        "account" => vec!["210987654321".into(), "123456789012".into()],
-        "key_id" => vec!["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d".into(), "1234abcd-12ab-34cd-56ef-1234567890ab".into()],
-        "pname" => vec!["ExampleRole".into(), "example-user".into()],
-        "path" => vec![String::new()],
-        "session_name" => vec!["session".into()],
-        "name" => vec!["example.amazonaws.com".into()],
-        "arn" => vec!["arn".into()],
-        "free" => vec![],
-        _ => vec![],
-    };
+    let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
+    if name.rsplit('.').next() == Some("arn") {
+        out.push("arn".into());
+    }
     out.push("example".into());
     out
 }

@@ -725,9 +725,13 @@ impl Terms {
     /// `t` with its children replaced by `ch` (in `children` order), through the folding
     /// constructors; registered ARN joins and path-name splits carry over to the new term.
     pub fn rebuild(&mut self, t: T, ch: &[T]) -> T {
-        if ch == self.children(t).as_slice() {
+        let old = self.children(t);
+        if ch == old.as_slice() {
             return t;
         }
+        // A registered segment or path part is one of the old children: it maps to the new
+        // child at the same position.
+        let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
         let c = |i: usize| ch.get(i).copied().unwrap_or(t);
         let out = match self.node(t).clone() {
             Node::Not(_) => self.not(c(0)),
@@ -755,17 +759,12 @@ impl Terms {
             _ => t,
         };
         if let Some(segs) = self.joins.get(&t).copied() {
-            // The segments are among the concatenation's parts: map them the same way.
-            let old = self.children(t);
-            let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
             let new_segs = segs.map(map);
             if !matches!(self.node(out), Node::Str(_)) {
                 self.joins.insert(out, new_segs);
             }
         }
         if let Some((prefix, path, name)) = self.path_names.get(&t).cloned() {
-            let old = self.children(t);
-            let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
             if !matches!(self.node(out), Node::Str(_)) {
                 self.path_names.insert(out, (prefix, map(path), map(name)));
             }

@@ -301,7 +301,7 @@ fn isolated<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 }
 
 fn prepare(label: &str, set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Prepared {
-    let (mut enc, goals, _) = build_exists_allowed(set, who, req);
+    let (mut enc, goals, _) = build_exists_allowed(set, who, req, Default::default());
     enc.finish();
     let mut assertions = enc.axioms.clone();
     assertions.extend_from_slice(&goals);

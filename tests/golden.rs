@@ -56,7 +56,7 @@ fn golden_smt_files_match_and_solve() {
     let dir = crate::common::project_dir().join("encodings").join("golden");
     let bless = std::env::var("KEYWARD_BLESS").is_ok();
     for g in goldens() {
-        let (mut enc, goals, _) = build_exists_allowed(&g.set, &g.who, &g.req);
+        let (mut enc, goals, _) = build_exists_allowed(&g.set, &g.who, &g.req, Default::default());
         enc.finish();
         let mut assertions = enc.all_axioms();
         assertions.extend(goals);

@@ -108,8 +108,10 @@ pub struct SolverArgs {
     /// counterexamples still come from the in-process z3).
     #[arg(long, default_value = "z3", value_parser = parse_solver)]
     pub solver: crate::smt::solver::Backend,
-    /// `default`, or `baseline` (ablation): no unit propagation, no concrete witnesses before
-    /// the solver, every axiom asserted eagerly — to measure what those steps gain.
+    /// `default`, or `baseline` (ablation): the textbook whole-string encoding — action and
+    /// resource as single strings, a regular expression for every wildcard, no unit
+    /// propagation, no concrete witnesses, every axiom eager — to measure what the default
+    /// encoding gains. Verdicts are the same; the baseline is much slower.
     #[arg(long, value_enum, default_value = "default")]
     pub encoding: crate::smt::solver::Encoding,
 }

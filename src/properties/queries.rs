@@ -34,10 +34,11 @@ fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a crate::model::Policy> {
 
 /// An encoder over the policies of `sets`, their named values, and the principal of `who`
 /// with its constraints (the first goals).
-fn setup(sets: &[&PolicySet], who: &PrincipalSpec) -> (Encoder, Named, Vec<T>) {
+fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encoder, Named, Vec<T>) {
     let policies = policies_of(sets);
     let named = Named::of(policies.iter().copied());
     let mut enc = Encoder::new(policies.iter().copied());
+    enc.textbook = encoding == Encoding::Baseline;
     let goals = principal(&mut enc, who, &named);
     (enc, named, goals)
 }
@@ -70,13 +71,13 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
             return Ok((Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }), stats));
         }
     }
-    let (enc, goals, i) = build_exists_allowed(set, who, req);
+    let (enc, goals, i) = build_exists_allowed(set, who, req, opts.encoding);
     run(enc, &goals, &[Replay { req: i, set, expect: Expect::Allowed }], opts, label, started)
 }
 
 /// The encoder, goals and request index of `exists_allowed` (golden SMT files print these).
-pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> (Encoder, Vec<T>, usize) {
-    let (mut enc, named, mut goals) = setup(&[set], who);
+pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding) -> (Encoder, Vec<T>, usize) {
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
     let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
     let d = enc.decision(set, i);
     goals.push(d.allowed);
@@ -87,7 +88,7 @@ pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestS
 /// two requests address the same resource.
 pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &RequestSpec, second: &RequestSpec, same_resource: bool, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
-    let (mut enc, named, mut goals) = setup(&[set], who);
+    let (mut enc, named, mut goals) = setup(&[set], who, opts.encoding);
     let (i0, r0) = add_request(&mut enc, "q0.", first, &named, None, &mut goals);
     let (i1, _) = add_request(&mut enc, "q1.", second, &named, same_resource.then_some(r0), &mut goals);
     for i in [i0, i1] {
@@ -100,7 +101,7 @@ pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &Request
 /// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
 pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
-    let (mut enc, named, mut goals) = setup(&[old, new], who);
+    let (mut enc, named, mut goals) = setup(&[old, new], who, opts.encoding);
     let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
     let dn = enc.decision(new, i);
     let dold = enc.decision(old, i);

@@ -252,7 +252,8 @@ pub fn resource(enc: &mut Encoder, prefix: &str, spec: &ResourceSpec, named: &Na
                 }
             }
             let tt = enc.t.tt();
-            (ResourceRep::Sym { split: tt, segs, whole: empty }, out)
+            let text = enc.textbook.then(|| enc.textbook_resource_text(prefix, tt, &segs, empty));
+            (ResourceRep::Sym { split: tt, segs, whole: empty, text }, out)
         }
     }
 }
@@ -318,6 +319,8 @@ impl ActionSpec {
 
 pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
     match spec {
+        // The textbook encoding has no constant actions: the action is always one string.
+        ActionSpec::One(a) if enc.textbook => enc.sym_action(prefix, std::slice::from_ref(a), None, false),
         ActionSpec::One(a) => ActionRep::Const { canonical: a.to_ascii_lowercase(), display: a.clone() },
         ActionSpec::AnyOf { actions, unlisted } => match unlisted {
             Some(svc) => enc.sym_action(prefix, actions, Some(Some(svc.clone())), true),
@@ -338,7 +341,7 @@ pub fn action(enc: &mut Encoder, prefix: &str, spec: &ActionSpec) -> ActionRep {
         ActionSpec::Patterns(patterns) => {
             let named = ActionSpec::expand(patterns);
             let wild = patterns.iter().any(|p| p.contains(['*', '?']));
-            if named.len() == 1 && !wild {
+            if named.len() == 1 && !wild && !enc.textbook {
                 return ActionRep::Const { canonical: named[0].to_ascii_lowercase(), display: named[0].clone() };
             }
             enc.sym_action(prefix, &named, if wild { Some(None) } else { None }, false)

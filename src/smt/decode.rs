@@ -14,7 +14,7 @@ pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request 
     let r = &enc.requests[req];
     let action = match &r.action {
         ActionRep::Const { display, .. } => display.clone(),
-        ActionRep::Sym { idx, named, free } => {
+        ActionRep::Sym { idx, named, free, .. } => {
             let i = g.int(*idx);
             match named.get(i.max(0) as usize) {
                 Some((_, display)) => display.clone(),
@@ -27,7 +27,7 @@ pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request 
     };
     let resource = match &r.resource {
         ResourceRep::Lit(s) => s.clone(),
-        ResourceRep::Sym { split, segs, whole } => {
+        ResourceRep::Sym { split, segs, whole, .. } => {
             if g.bool(*split) {
                 segs.iter().map(|s| g.str(*s)).collect::<Vec<_>>().join(":")
             } else {

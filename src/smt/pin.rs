@@ -25,6 +25,7 @@ pub enum PinMode {
 /// The decision the encoding gives for `req`, or why it could not decide.
 pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, String> {
     let mut enc = Encoder::new(set.policies().map(|(_, p)| p));
+    enc.textbook = opts.encoding == crate::smt::solver::Encoding::Baseline;
     for (k, v) in req.context.iter() {
         enc.extra_slots.insert(k.canonical().to_string(), v.len());
         let digits = v.iter().filter_map(|x| Decimal::parse(x)).map(|d| d.scale).max().unwrap_or(0);
@@ -77,7 +78,10 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
         let mut asserts = base.clone();
         asserts.push(goal);
         // The pipeline of `crate::properties::run`: unit propagation, then the solver.
-        let asserts = crate::smt::simplify::propagate(&mut enc.t, &asserts);
+        let asserts = match opts.encoding {
+            crate::smt::solver::Encoding::Default => crate::smt::simplify::propagate(&mut enc.t, &asserts),
+            crate::smt::solver::Encoding::Baseline => asserts,
+        };
         match solve(&enc.t, &asserts, &[], opts, label).0 {
             Outcome::Sat(_) => Ok(true),
             Outcome::Unsat => Ok(false),
@@ -136,7 +140,7 @@ fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
 }
 
 fn pin_action(enc: &mut Encoder, r: usize, action: &str, pins: &mut Vec<T>) {
-    if let ActionRep::Sym { idx, named, free } = enc.requests[r].action.clone() {
+    if let ActionRep::Sym { idx, named, free, .. } = enc.requests[r].action.clone() {
         let lower = action.to_ascii_lowercase();
         match named.iter().position(|(l, _)| *l == lower) {
             Some(i) => {
@@ -156,7 +160,7 @@ fn pin_action(enc: &mut Encoder, r: usize, action: &str, pins: &mut Vec<T>) {
 }
 
 fn pin_resource(enc: &mut Encoder, r: usize, resource: &str, pins: &mut Vec<T>) {
-    if let ResourceRep::Sym { split, segs, whole } = enc.requests[r].resource {
+    if let ResourceRep::Sym { split, segs, whole, .. } = enc.requests[r].resource {
         match arn_segments(resource) {
             Some(parts) => {
                 pins.push(split);

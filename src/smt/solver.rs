@@ -36,9 +36,11 @@ pub enum Encoding {
     /// tried before the solver, lazy shape axioms.
     #[default]
     Default,
-    /// For ablation: no unit propagation, no concrete witnesses before the solver, every axiom
-    /// asserted eagerly (no lazy shape axioms). The term-level folding, the finite action
-    /// domain and ARN segment splitting stay (the whole-string textbook encoding is not built).
+    /// For ablation, the textbook whole-string encoding (`crate::smt::encode::textbook`): the
+    /// action and the resource are each one string variable (constant actions too), every
+    /// wildcard is a regular-expression membership (ARN patterns over the whole resource
+    /// string), no unit propagation, no concrete witnesses before the solver, every axiom
+    /// asserted eagerly. Only the term builder's folding of constant subterms stays.
     Baseline,
 }
 

@@ -204,7 +204,8 @@ impl Encoder {
                     let x = self.t.str(&canonical);
                     self.glob_ignore_case(&r.parts, x)
                 }
-                crate::smt::encode::ActionRep::Sym { idx, named, free } => {
+                crate::smt::encode::ActionRep::Sym { text: Some(text), .. } => self.glob_ignore_case(&r.parts, text),
+                crate::smt::encode::ActionRep::Sym { idx, named, free, text: None } => {
                     let model_pat = crate::model::template::Resolved(
                         r.parts
                             .iter()
@@ -262,6 +263,11 @@ impl Encoder {
                     let r = self.resolve(req, tpl);
                     let x = self.resource_term(req);
                     self.glob(&r, x)
+                }
+                ResourcePattern::Arn(a) if self.textbook && a.segments.iter().all(|t| t.variables().next().is_none()) => {
+                    let re = self.arn_regex(req, a).unwrap_or_else(|| self.t.re_none());
+                    let x = self.resource_term(req);
+                    self.t.in_re(x, re)
                 }
                 ResourcePattern::Arn(a) => {
                     let (split, segs) = self.resource_segs(req);

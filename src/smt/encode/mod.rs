@@ -20,6 +20,7 @@
 pub mod condition;
 pub mod decision;
 pub mod pattern;
+pub mod textbook;
 
 use crate::model::key::ContextKey;
 use crate::model::keys;
@@ -75,6 +76,10 @@ pub enum ActionRep {
         /// The free action's lower-case name (index `named.len()`), when allowed, with the
         /// service it is restricted to.
         free: Option<(T, Option<String>)>,
+        /// The textbook encoding (`Encoder::textbook`): the action as one lower-case string,
+        /// which every pattern matches by a regular expression; `idx` is then only its
+        /// position in `named` (or `named.len()`), kept for decoding.
+        text: Option<T>,
     },
 }
 
@@ -83,7 +88,9 @@ pub enum ResourceRep {
     Lit(String),
     /// `split` holds when the resource has five colons or more; then it is the six segments
     /// joined by `:`, else `whole`.
-    Sym { split: T, segs: [T; 6], whole: T },
+    /// In the textbook encoding `text` is the resource as one string, which every Resource
+    /// pattern matches by a regular expression (the segments are tied to it by an equation).
+    Sym { split: T, segs: [T; 6], whole: T, text: Option<T> },
 }
 
 /// Typed views of one value slot of a context key.
@@ -162,6 +169,9 @@ pub struct Encoder {
     /// Free action variables constrained to differ from every named action: a literal action
     /// pattern naming one of those can never match them (folded while encoding).
     pub(crate) distinct_free: std::collections::HashSet<T>,
+    /// The textbook whole-string encoding for ablation (`--encoding baseline`, `textbook.rs`):
+    /// actions and resources are single strings and every wildcard is a regular expression.
+    pub textbook: bool,
 }
 
 impl Encoder {
@@ -233,6 +243,7 @@ impl Encoder {
             principal_axioms_done: false,
             glob_defs: HashMap::new(),
             distinct_free: std::collections::HashSet::new(),
+            textbook: false,
         }
     }
 
@@ -504,13 +515,10 @@ impl Encoder {
     /// named one (a redundant model, harmless) unless `distinct` asks for an action that is none
     /// of them (an *unlisted* action).
     pub fn sym_action(&mut self, req_prefix: &str, named: &[String], free: Option<Option<String>>, distinct: bool) -> ActionRep {
-        let mut list: Vec<(String, String)> = Vec::new();
-        for n in named {
-            let lower = n.to_ascii_lowercase();
-            if !list.iter().any(|(l, _)| *l == lower) {
-                list.push((lower, n.clone()));
-            }
+        if self.textbook {
+            return self.textbook_action(req_prefix, named, free);
         }
+        let list = textbook::named_list(named);
         let idx = self.t.var(&format!("{req_prefix}action"), Sort::Int);
         let zero = self.t.int(0);
         let n = list.len() as i128;
@@ -525,28 +533,7 @@ impl Encoder {
                 let nn = self.t.int(n);
                 self.t.eq(idx, nn)
             };
-            let word = {
-                let az = self.t.re_range('a', 'z');
-                let digits = self.t.re_range('0', '9');
-                let dash = self.t.re_lit("-");
-                let svc_class = self.t.re_union([az, digits, dash]);
-                let name_class = self.t.re_union([az, digits]);
-                let svc_plus = {
-                    let star = self.t.re_star(svc_class);
-                    self.t.re_concat([svc_class, star])
-                };
-                let name_plus = {
-                    let star = self.t.re_star(name_class);
-                    self.t.re_concat([name_class, star])
-                };
-                let svc_re = match &svc {
-                    Some(s) => self.t.re_lit(&s.to_ascii_lowercase()),
-                    None => svc_plus,
-                };
-                let colon = self.t.re_lit(":");
-                let re = self.t.re_concat([svc_re, colon, name_plus]);
-                self.t.in_re(name, re)
-            };
+            let word = self.action_word(name, svc.as_deref());
             let mut cons = vec![word];
             if distinct {
                 self.distinct_free.insert(name);
@@ -560,7 +547,31 @@ impl Encoder {
             self.axioms.push(ax);
             (name, svc)
         });
-        ActionRep::Sym { idx, named: list, free }
+        ActionRep::Sym { idx, named: list, free, text: None }
+    }
+
+    /// `name` looks like an action (`service:Name` lower-cased), of `service` when given.
+    pub(crate) fn action_word(&mut self, name: T, svc: Option<&str>) -> T {
+        let az = self.t.re_range('a', 'z');
+        let digits = self.t.re_range('0', '9');
+        let dash = self.t.re_lit("-");
+        let svc_class = self.t.re_union([az, digits, dash]);
+        let name_class = self.t.re_union([az, digits]);
+        let svc_plus = {
+            let star = self.t.re_star(svc_class);
+            self.t.re_concat([svc_class, star])
+        };
+        let name_plus = {
+            let star = self.t.re_star(name_class);
+            self.t.re_concat([name_class, star])
+        };
+        let svc_re = match svc {
+            Some(s) => self.t.re_lit(&s.to_ascii_lowercase()),
+            None => svc_plus,
+        };
+        let colon = self.t.re_lit(":");
+        let re = self.t.re_concat([svc_re, colon, name_plus]);
+        self.t.in_re(name, re)
     }
 
     /// A symbolic resource with its structural axioms.
@@ -575,7 +586,8 @@ impl Encoder {
         let b = self.t.implies(ns, whole_ok);
         self.shapes.push(a);
         self.shapes.push(b);
-        ResourceRep::Sym { split, segs, whole }
+        let text = self.textbook.then(|| self.textbook_resource_text(req_prefix, split, &segs, whole));
+        ResourceRep::Sym { split, segs, whole, text }
     }
 
     /// (segments 1–5 contain no colon, `whole` has fewer than five colons).
@@ -594,12 +606,8 @@ impl Encoder {
 
     /// Strings with at most four colons, as a positive regex (`[^:]*(:[^:]*)?` four times):
     /// z3 4.8.12 handles it far better than the complement of "five colons".
-    fn at_most_four_colons_re(&mut self) -> T {
-        // SOUNDNESS: z3's alphabet ends at U+2FFFF; strings with later characters are outside
-        // every query (under-approximation, encodings/README.md).
-        let below = self.t.re_range('\u{0}', '9');
-        let above = self.t.re_range(';', '\u{2ffff}');
-        let not_colon = self.t.re_union([below, above]);
+    pub(crate) fn at_most_four_colons_re(&mut self) -> T {
+        let not_colon = self.not_colon_re();
         let run = self.t.re_star(not_colon);
         let colon = self.t.re_lit(":");
         let more = self.t.re_concat([colon, run]);
@@ -608,11 +616,21 @@ impl Encoder {
         self.t.re_concat([run, opt, opt, opt, opt])
     }
 
+    /// Any one character but `:`.
+    pub(crate) fn not_colon_re(&mut self) -> T {
+        // SOUNDNESS: z3's alphabet ends at U+2FFFF; strings with later characters are outside
+        // every query (under-approximation, encodings/README.md).
+        let below = self.t.re_range('\u{0}', '9');
+        let above = self.t.re_range(';', '\u{2ffff}');
+        self.t.re_union([below, above])
+    }
+
     /// The resource as one string.
     pub fn resource_term(&mut self, req: usize) -> T {
         match self.requests[req].resource.clone() {
             ResourceRep::Lit(s) => self.t.str(&s),
-            ResourceRep::Sym { split, segs, whole } => {
+            ResourceRep::Sym { text: Some(text), .. } => text,
+            ResourceRep::Sym { split, segs, whole, text: None } => {
                 let joined = self.join_arn(&segs);
                 self.t.ite(split, joined, whole)
             }
@@ -651,7 +669,13 @@ impl Encoder {
     pub fn action_is_kms(&mut self, req: usize) -> T {
         match self.requests[req].action.clone() {
             ActionRep::Const { canonical, .. } => self.t.bool(canonical.starts_with("kms:")),
-            ActionRep::Sym { idx, named, free } => {
+            ActionRep::Sym { text: Some(text), .. } => {
+                let kms = self.t.re_lit("kms:");
+                let all = self.t.re_all();
+                let re = self.t.re_concat([kms, all]);
+                self.t.in_re(text, re)
+            }
+            ActionRep::Sym { idx, named, free, text: None } => {
                 let mut parts = Vec::new();
                 for (i, (l, _)) in named.iter().enumerate() {
                     if l.starts_with("kms:") {

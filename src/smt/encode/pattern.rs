@@ -193,6 +193,10 @@ impl Encoder {
         if parts == [TPart::Star] {
             return self.t.tt();
         }
+        if self.textbook {
+            // Every wildcard a regular expression (no word equations, no prefix/suffix forms).
+            return if has_term { self.glob_with_terms(parts, x) } else { self.glob_regex(parts, x) };
+        }
         self.glob_split(parts, x)
     }
 

@@ -92,10 +92,17 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
         crate::smt::solver::Encoding::Baseline => eager,
     };
     stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
-    let (outcome, solve_stats) = match opts.backend {
-        crate::smt::solver::Backend::Z3 if opts.encoding == crate::smt::solver::Encoding::Default => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
-        crate::smt::solver::Backend::Z3 => solve(&enc.t, &assertions, &want, opts, label),
-        crate::smt::solver::Backend::External(_) => solve(&enc.t, &assertions, &want, opts, label),
+    let (outcome, solve_stats) = match (&opts.backend, opts.encoding) {
+        (crate::smt::solver::Backend::Z3, crate::smt::solver::Encoding::Default) => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
+        // An external solver gets one script: the propagated query with every shape axiom
+        // (it cannot be asked again with more axioms the way the lazy loop asks z3).
+        (crate::smt::solver::Backend::External(_), crate::smt::solver::Encoding::Default) => {
+            let mut all = eager.clone();
+            all.extend_from_slice(&enc.shapes);
+            let all = crate::smt::simplify::propagate(&mut enc.t, &all);
+            solve(&enc.t, &all, &want, opts, label)
+        }
+        (_, crate::smt::solver::Encoding::Baseline) => solve(&enc.t, &assertions, &want, opts, label),
     };
     stats.solve = solve_stats;
     let model = match outcome {

@@ -111,13 +111,15 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
 }
 
 /// A concrete request of the template that the evaluator allows, found without the solver:
-/// a role of an unnamed account, each literal action of the template, the template's key
-/// (or a key the policies do not name) and no context beyond what the request implies. Only
+/// a role of an unnamed account, each literal action of the template (for an unlisted action,
+/// the guesses of `unlisted_guesses`), the template's key (for a key or any resource, a key
+/// the policies do not name) and no context beyond what the request implies. Only
 /// templates whose every constraint such a request visibly meets are tried; any other
 /// template, or a guess the evaluator does not allow, goes to the solver. A found request
 /// *is* the proof of *violated* (the evaluator is the reference semantics), so this is exact;
 /// it saves the solver call for policies that grant a request outright, e.g. the 56 queries
-/// of CIS-KMS-STAR on `"Action": "*"`.
+/// of CIS-KMS-STAR on `"Action": "*"`, or CIS-KMS-STAR:unlisted on `kms:ReEncrypt*` (a free
+/// action's word equations cost z3 100–250 ms).
 fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Option<crate::model::Request> {
     let PrincipalSpec::Any { kinds, accounts, not_accounts, not_matching, matching, .. } = who else { return None };
     if !kinds.contains(&crate::model::principal::PrincipalKind::Role) || !not_matching.is_empty() || !matching.is_empty() || !req.context.is_empty() {
@@ -137,10 +139,17 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
         ActionSpec::One(a) => vec![a.clone()],
         ActionSpec::AnyOf { actions, .. } => actions.clone(),
         ActionSpec::Patterns(p) => p.iter().filter(|a| !a.contains(['*', '?'])).cloned().collect(),
-        ActionSpec::Unlisted { .. } | ActionSpec::Any { .. } => return None,
+        ActionSpec::Unlisted { service, named } => unlisted_guesses(set, service, named),
+        ActionSpec::Any { .. } => return None,
     };
     let resource = match &req.resource {
         ResourceSpec::Fixed(r) => r.clone(),
+        // Any resource: a key of the principal's account that the policies do not name.
+        ResourceSpec::Any => {
+            let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
+            let region = readable("region").first()?;
+            format!("arn:aws:kms:{region}:{account}:key/{id}")
+        }
         ResourceSpec::Key { account: key_account, region, arbitrary } => {
             // An arbitrary key is one the policies do not name: neither its ARN nor its id.
             let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
@@ -151,10 +160,34 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
             }
             arn
         }
-        ResourceSpec::Any => return None,
     };
     actions.into_iter().find_map(|action| {
         let r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
         (crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
     })
+}
+
+/// Unlisted actions of `service` (none of `named`) that the Allow statements of `set` may
+/// grant: each wildcard Action pattern naming the service with its wildcards filled in
+/// (`kms:ReEncrypt*` → `kms:ReEncryptFuture`), and `service:FutureAction` for `*`, `kms:*`,
+/// NotAction and the like. Only guesses: the evaluator decides each.
+fn unlisted_guesses(set: &PolicySet, service: &str, named: &[String]) -> Vec<String> {
+    let prefix = format!("{}:", service.to_ascii_lowercase());
+    let mut out = vec![format!("{prefix}FutureAction")];
+    for (_, p) in set.policies() {
+        for s in p.statements.iter().filter(|s| s.effect == crate::model::Effect::Allow && !s.action.negated) {
+            for pat in &s.action.patterns {
+                let raw = pat.raw();
+                if !raw.contains(['*', '?']) || !raw.to_ascii_lowercase().starts_with(&prefix) {
+                    continue;
+                }
+                let filled = raw.replacen('*', "Future", 1).replace('*', "").replace('?', "X");
+                out.push(filled);
+            }
+        }
+    }
+    let is_action = |a: &str| a.strip_prefix(prefix.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()));
+    out.retain(|a| is_action(a) && !named.iter().any(|n| n.eq_ignore_ascii_case(a)));
+    out.dedup();
+    out
 }

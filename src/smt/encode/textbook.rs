@@ -117,13 +117,10 @@ pub(crate) fn named_list(named: &[String]) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::template::{Syntax, Template};
     use crate::smt::encode::{Encoder, ResourceRep};
 
     fn arn(p: &str) -> crate::model::condition::ArnPattern {
-        let syntax = Syntax { wildcards: true, variables: true };
-        let segs: Vec<Template> = p.splitn(6, ':').map(|s| Template::parse(s, syntax).expect("template")).collect();
-        crate::model::condition::ArnPattern { segments: segs }
+        crate::model::condition::parse_arn_pattern(p, true).expect("ARN pattern")
     }
 
     #[test]

@@ -231,3 +231,24 @@ fn usage_errors_exit_2() {
         assert_eq!(keyward(&args).status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn a_config_file_selects_controls_and_sets_parameters_as_for_check() {
+    let dir = scratch("config");
+    let config = dir.join("keyward.toml");
+    std::fs::write(&config, "enabled = [\"CIS-KMS-EXPOSED:external\"]\n[params.\"CIS-KMS-EXPOSED:external\"]\ntrusted_orgs = [\"o-a1b2c3d4e5\"]\n").unwrap();
+    let verdict = |records: &[Value], file: &str| records.iter().find(|r| r["control"] == "CIS-KMS-EXPOSED:external" && r["file"].as_str().unwrap().ends_with(file)).map(|r| r["verdict"].as_str().unwrap().to_string());
+    let without = lines(&whole().0);
+    assert_eq!(verdict(&without, "key-shared.json").as_deref(), Some("violated"), "the organization's principals are outside the owner account");
+    let (with, _) = run(&["--config", config.to_str().unwrap()]);
+    let with = lines(&with);
+    let controls: BTreeSet<&str> = with.iter().filter(|r| r["kind"] == "result").map(|r| r["control"].as_str().unwrap()).collect();
+    assert_eq!(controls, BTreeSet::from(["CIS-KMS-EXPOSED:external"]));
+    assert_eq!(verdict(&with, "key-shared.json").as_deref(), Some("holds"), "the organization is trusted");
+    let out = keyward(&["check", "--format", "json", "--config", config.to_str().unwrap(), fixture_arg()]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check: BTreeMap<String, String> = report["results"].as_array().unwrap().iter().map(|r| (r["file"].as_str().unwrap().to_string(), r["verdict"].as_str().unwrap().to_string())).collect();
+    let corpus: BTreeMap<String, String> = with.iter().filter(|r| r["kind"] == "result").map(|r| (r["file"].as_str().unwrap().to_string(), r["verdict"].as_str().unwrap().to_string())).collect();
+    assert_eq!(corpus, check);
+    assert_eq!(keyward(&["corpus", fixture_arg(), "--config", "/no/such/keyward.toml"]).status.code(), Some(2));
+}

@@ -40,27 +40,19 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> i32 {
-    let mut params = match args.select.params() {
+    let config = args.config.clone().or_else(|| Some(PathBuf::from("keyward.toml")).filter(|p| p.is_file()));
+    let params = match args.select.params_with_config(config.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_INPUT;
         }
     };
-    let config = args.config.clone().or_else(|| Some(PathBuf::from("keyward.toml")).filter(|p| p.is_file()));
-    if let Some(c) = &config {
-        let loaded = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display())).and_then(|t| params.load_config(&c.display().to_string(), &t));
-        if let Err(e) = loaded {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    }
     if let Err(e) = args.select.check_controls() {
         eprintln!("error: {e}");
         return EXIT_INPUT;
     }
-    let controls = &args.select.controls;
-    let selected: Vec<String> = if controls.is_empty() { params.enabled.clone().unwrap_or_default() } else { controls.clone() };
+    let selected = args.select.selected(&params);
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut skipped = Vec::new();
     let opts = args.select.load_options();

@@ -44,6 +44,11 @@ pub struct RunArgs {
     pub dirs: Vec<PathBuf>,
     #[command(flatten)]
     pub select: SelectArgs,
+    /// A keyward.toml whose `enabled` controls and parameters the run uses (its `[[ignore]]`
+    /// entries do not apply: a run records every verdict). Unlike `check`, a run never reads
+    /// ./keyward.toml by itself, so it does not depend on the folder it starts in.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Worker threads (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -107,7 +112,7 @@ fn fail(message: impl std::fmt::Display) -> i32 {
 }
 
 fn run_cmd(args: &RunArgs) -> i32 {
-    let params = match args.select.params() {
+    let params = match args.select.params_with_config(args.config.as_deref()) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -117,7 +122,7 @@ fn run_cmd(args: &RunArgs) -> i32 {
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let cfg = RunConfig {
         dirs: args.dirs.clone(),
-        selected: args.select.controls.clone(),
+        selected: args.select.selected(&params),
         load: args.select.load_options(),
         params,
         solver: args.solver.options(),

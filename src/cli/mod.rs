@@ -82,6 +82,27 @@ impl SelectArgs {
         Ok(params)
     }
 
+    /// The `--param` values, then the parameters of the configuration file `config` when given
+    /// (keyward.toml: `enabled`, shorthands, `[params.…]`, `[[ignore]]`).
+    pub fn params_with_config(&self, config: Option<&std::path::Path>) -> Result<crate::controls::Params, String> {
+        let mut params = self.params()?;
+        if let Some(c) = config {
+            let text = std::fs::read_to_string(c).map_err(|e| format!("{}: {e}", c.display()))?;
+            params.load_config(&c.display().to_string(), &text)?;
+        }
+        Ok(params)
+    }
+
+    /// The controls to run: the `--control` values, else the configuration's `enabled` list
+    /// (empty: every control that applies).
+    pub fn selected(&self, params: &crate::controls::Params) -> Vec<String> {
+        if self.controls.is_empty() {
+            params.enabled.clone().unwrap_or_default()
+        } else {
+            self.controls.clone()
+        }
+    }
+
     /// Every `--control` names a control of the catalog.
     pub fn check_controls(&self) -> Result<(), String> {
         match self.controls.iter().find(|c| !crate::controls::CONTROLS.iter().any(|k| crate::controls::selects(c, k.id))) {

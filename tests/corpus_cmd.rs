@@ -252,3 +252,49 @@ fn a_config_file_selects_controls_and_sets_parameters_as_for_check() {
     assert_eq!(corpus, check);
     assert_eq!(keyward(&["corpus", fixture_arg(), "--config", "/no/such/keyward.toml"]).status.code(), Some(2));
 }
+
+/// The textbook baseline encoding (`--encoding baseline`) gives every query the verdict of the
+/// default encoding: the template paths (a fixed action made symbolic, a key ARN as one
+/// string, unlisted actions) that the differential test of `pin` does not reach.
+#[test]
+fn the_baseline_encoding_gives_the_same_verdicts() {
+    let verdicts = |text: &str| -> BTreeMap<(String, String), String> { lines(text).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect() };
+    // KMS.1 on the identity policy takes the baseline about 9 s (release build, idle machine):
+    // a longer timeout, and a timeout under load is no disagreement (it is `unknown`, never a
+    // verdict), but every decided query must agree and nearly all must be decided.
+    let (baseline, _) = run(&["--encoding", "baseline", "--jobs", "2", "--timeout-ms", "30000"]);
+    let (mut b, d) = (verdicts(&baseline), verdicts(&whole().0));
+    let total = b.len();
+    b.retain(|_, v| v != "unknown");
+    assert!(b.len() + 2 >= total, "{} of {total} baseline queries undecided", total - b.len());
+    for (k, v) in &b {
+        assert_eq!(Some(v), d.get(k), "{k:?}");
+    }
+    assert_eq!(total, d.len());
+    assert!(lines(&baseline).iter().filter(|r| r["solver_called"] == true).count() > lines(&whole().0).iter().filter(|r| r["solver_called"] == true).count(), "the baseline folds less and calls the solver more");
+}
+
+/// An external solver that answers before reading its script: the run is not killed by a
+/// broken pipe (the binary has SIGPIPE's default action) and records the solver's answers.
+#[cfg(unix)]
+#[test]
+fn an_external_solver_that_does_not_read_its_input_does_not_kill_the_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("external");
+    let solver = dir.join("always-unsat.sh");
+    std::fs::write(&solver, "#!/bin/sh\necho unsat\n").unwrap();
+    std::fs::set_permissions(&solver, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A key policy whose queries are larger than a pipe's buffer (64 KiB), so that a solver
+    // that does not read its input could not take all of it through a pipe.
+    let statements: Vec<String> = (0..400).map(|i| format!(r#"{{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{:012}:role/r{i}"}}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringEquals": {{"kms:ViaService": "s{i}.us-east-1.amazonaws.com"}}}}}}"#, 100_000_000_000u64 + i)).collect();
+    std::fs::write(dir.join("big.json"), format!(r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#, statements.join(","))).unwrap();
+    let backend = format!("smtlib:{}", solver.display());
+    let out = keyward(&["corpus", dir.join("big.json").to_str().unwrap(), "--kind", "key", "--solver", &backend, "--encoding", "baseline", "--control", "CIS-KMS-EXPOSED"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let records = lines(&String::from_utf8_lossy(&out.stdout));
+    let called: Vec<&Value> = records.iter().filter(|r| r["solver_called"] == true).collect();
+    assert!(!called.is_empty());
+    assert!(called.iter().any(|r| r["smt_bytes"].as_u64().unwrap_or(0) > 65_536), "{called:?}");
+    // `unsat` decides every query (holds, or violated for controls that require an access).
+    assert!(called.iter().all(|r| r["verdict"] == "holds" || r["verdict"] == "violated"), "{called:?}");
+}

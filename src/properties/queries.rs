@@ -182,12 +182,36 @@ fn unlisted_guesses(set: &PolicySet, service: &str, named: &[String]) -> Vec<Str
                     continue;
                 }
                 let filled = raw.replacen('*', "Future", 1).replace('*', "").replace('?', "X");
-                out.push(filled);
+                // The service as the query spells it (`KMS:Get*` → `kms:GetFuture`).
+                out.push(format!("{prefix}{}", filled.get(prefix.len()..).unwrap_or_default()));
             }
         }
     }
     let is_action = |a: &str| a.strip_prefix(prefix.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()));
     out.retain(|a| is_action(a) && !named.iter().any(|n| n.eq_ignore_ascii_case(a)));
-    out.dedup();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|a| seen.insert(a.to_ascii_lowercase()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unlisted_guesses;
+    use crate::eval::PolicySet;
+    use crate::policy::{parse_policy, Source};
+
+    #[test]
+    fn unlisted_guesses_fill_the_wildcards_of_allowed_patterns_of_the_service() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["KMS:ReEncrypt*", "kms:Get?ey*", "kms:ReEncrypt*", "s3:Get*", "kms:Decrypt"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "kms:Sign*", "Resource": "*"},
+            {"Effect": "Allow", "NotAction": "kms:Verify*", "Resource": "*"}]}"#;
+        let policy = parse_policy(Source::new("p.json", text)).expect("policy");
+        let set = PolicySet { identity: vec![policy], ..PolicySet::default() };
+        let named = vec!["kms:Decrypt".to_string(), "kms:ReEncryptFrom".to_string(), "kms:FutureAction".to_string()];
+        let guesses = unlisted_guesses(&set, "kms", &named);
+        // `kms:FutureAction` is named (not unlisted); duplicates and other services are dropped;
+        // Deny and NotAction patterns give no guess of their own.
+        assert_eq!(guesses, vec!["kms:ReEncryptFuture".to_string(), "kms:GetXeyFuture".to_string()]);
+    }
 }

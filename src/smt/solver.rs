@@ -138,18 +138,34 @@ fn write_dump(text: &str, dir: &std::path::Path, label: &str) {
     let _ = std::fs::write(dir.join(format!("{n:05}-{safe}.smt2")), text);
 }
 
-/// Run an external solver on the script; only the verdict is read.
+/// Run an external solver on the script; only the verdict is read. The script is the solver's
+/// stdin and its output goes to files, not pipes: the binary dies on a write to a closed pipe
+/// (SIGPIPE has its default action, `main.rs`), which a solver that answers before reading all
+/// of its input would cause, and a solver filling a pipe nobody reads until it exits would
+/// hang until the timeout.
 fn external(cmd: &[String], text: &str, timeout: Duration) -> Outcome {
-    use std::process::{Command, Stdio};
+    use std::io::{Read, Seek};
+    use std::process::Command;
     let Some((prog, args)) = cmd.split_first() else { return Outcome::Unknown("empty external solver command".into()) };
-    let child = Command::new(prog).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let files = (|| -> std::io::Result<_> {
+        let mut input = tempfile::tempfile()?;
+        input.write_all(text.as_bytes())?;
+        input.rewind()?;
+        Ok((input, tempfile::tempfile()?, tempfile::tempfile()?))
+    })();
+    let (input, mut stdout_file, mut stderr_file) = match files {
+        Ok(f) => f,
+        Err(e) => return Outcome::Unknown(format!("cannot write the script for {prog}: {e}")),
+    };
+    let (out_handle, err_handle) = match (stdout_file.try_clone(), stderr_file.try_clone()) {
+        (Ok(o), Ok(e)) => (o, e),
+        (Err(e), _) | (_, Err(e)) => return Outcome::Unknown(format!("cannot set up {prog}: {e}")),
+    };
+    let child = Command::new(prog).args(args).stdin(input).stdout(out_handle).stderr(err_handle).spawn();
     let mut child = match child {
         Ok(c) => c,
         Err(e) => return Outcome::Unknown(format!("cannot start {prog}: {e}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(text.as_bytes());
-    }
     let deadline = Instant::now() + timeout;
     loop {
         match child.try_wait() {
@@ -163,16 +179,21 @@ fn external(cmd: &[String], text: &str, timeout: Duration) -> Outcome {
             Err(e) => return Outcome::Unknown(format!("{prog}: {e}")),
         }
     }
-    let out = match child.wait_with_output() {
-        Ok(o) => o,
-        Err(e) => return Outcome::Unknown(format!("{prog}: {e}")),
+    let read = |f: &mut std::fs::File| -> String {
+        let mut bytes = Vec::new();
+        let _ = f.rewind().and_then(|_| f.read_to_end(&mut bytes));
+        String::from_utf8_lossy(&bytes).into_owned()
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = read(&mut stdout_file);
     match stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
         Some("sat") => Outcome::Sat(Model::default()),
         Some("unsat") => Outcome::Unsat,
         Some("unknown") => Outcome::Unknown(format!("{prog} answered unknown")),
-        other => Outcome::Unknown(format!("{prog} gave no verdict ({}): {}", other.unwrap_or("no output"), String::from_utf8_lossy(&out.stderr).trim())),
+        other => {
+            let stderr = read(&mut stderr_file);
+            let stderr: String = stderr.trim().chars().take(500).collect();
+            Outcome::Unknown(format!("{prog} gave no verdict ({}): {stderr}", other.unwrap_or("no output")))
+        }
     }
 }
 
@@ -345,5 +366,46 @@ mod timing {
                 println!("{f}: {} in {:.1} ms", match out { super::Outcome::Sat(_) => "sat".to_string(), super::Outcome::Unsat => "unsat".into(), super::Outcome::Unknown(w) => w }, t0.elapsed().as_secs_f64() * 1e3);
             }
         }
+    }
+}
+
+/// The external-solver protocol with stand-in solvers written in `sh`.
+#[cfg(all(test, unix))]
+mod external_tests {
+    use super::{external, Outcome};
+    use std::time::Duration;
+
+    fn run(script: &str, timeout_ms: u64) -> Outcome {
+        let cmd: Vec<String> = ["sh", "-c", script].iter().map(|s| s.to_string()).collect();
+        // A script larger than a pipe's buffer, so a solver that does not read it all would
+        // have made the old pipe-based writer fail.
+        let text = format!("(set-logic ALL)\n{}(check-sat)\n", "; padding\n".repeat(20_000));
+        external(&cmd, &text, Duration::from_millis(timeout_ms))
+    }
+
+    #[test]
+    fn verdicts_are_read_from_the_first_line() {
+        assert!(matches!(run("cat >/dev/null; echo sat", 5000), Outcome::Sat(_)));
+        assert!(matches!(run("cat >/dev/null; printf '\\nunsat\\n'", 5000), Outcome::Unsat));
+        assert!(matches!(run("echo unknown", 5000), Outcome::Unknown(w) if w.contains("answered unknown")));
+    }
+
+    #[test]
+    fn a_solver_that_answers_without_reading_its_input_is_fine() {
+        assert!(matches!(run("echo unsat", 5000), Outcome::Unsat));
+    }
+
+    #[test]
+    fn a_solver_that_floods_stderr_does_not_hang() {
+        assert!(matches!(run("head -c 300000 /dev/zero | tr '\\0' x >&2; cat >/dev/null; echo sat", 5000), Outcome::Sat(_)));
+    }
+
+    #[test]
+    fn failures_and_timeouts_are_unknown_with_the_reason() {
+        assert!(matches!(run("echo '(error \"bad\")'; echo oops >&2; exit 1", 5000), Outcome::Unknown(w) if w.contains("no verdict") && w.contains("oops")));
+        assert!(matches!(run("sleep 5; echo sat", 200), Outcome::Unknown(w) if w.contains("timeout after 200 ms")));
+        let missing = external(&["/no/such/solver".to_string()], "(check-sat)\n", Duration::from_secs(1));
+        assert!(matches!(missing, Outcome::Unknown(w) if w.contains("cannot start")));
+        assert!(matches!(external(&[], "", Duration::from_secs(1)), Outcome::Unknown(_)));
     }
 }

@@ -264,20 +264,22 @@ impl Encoder {
                     let x = self.resource_term(req);
                     self.glob(&r, x)
                 }
-                ResourcePattern::Arn(a) if self.textbook && a.segments.iter().all(|t| t.variables().next().is_none()) => {
-                    let re = self.arn_regex(req, a).unwrap_or_else(|| self.t.re_none());
-                    let x = self.resource_term(req);
-                    self.t.in_re(x, re)
-                }
-                ResourcePattern::Arn(a) => {
-                    let (split, segs) = self.resource_segs(req);
-                    if self.t.as_bool(split) == Some(false) {
-                        self.t.ff()
-                    } else {
-                        let m = self.arn_pattern(req, a, &segs);
-                        self.t.and([split, m])
+                ResourcePattern::Arn(a) => match self.textbook.then(|| self.arn_regex(req, a)).flatten() {
+                    // Textbook baseline: one regular expression over the whole resource string.
+                    Some(re) => {
+                        let x = self.resource_term(req);
+                        self.t.in_re(x, re)
                     }
-                }
+                    None => {
+                        let (split, segs) = self.resource_segs(req);
+                        if self.t.as_bool(split) == Some(false) {
+                            self.t.ff()
+                        } else {
+                            let m = self.arn_pattern(req, a, &segs);
+                            self.t.and([split, m])
+                        }
+                    }
+                },
             };
             alts.push(m);
         }

@@ -39,6 +39,18 @@ pub fn kind_from_index(i: i128) -> PrincipalKind {
     PrincipalKind::ALL.get(i.max(0) as usize).copied().unwrap_or(PrincipalKind::Anonymous)
 }
 
+/// (lower-case name, display name) of each named action, first spelling kept.
+pub(crate) fn named_list(named: &[String]) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = Vec::new();
+    for n in named {
+        let lower = n.to_ascii_lowercase();
+        if !list.iter().any(|(l, _)| *l == lower) {
+            list.push((lower, n.clone()));
+        }
+    }
+    list
+}
+
 /// The symbolic principal.
 #[derive(Debug, Clone)]
 pub struct SymPrincipal {
@@ -518,7 +530,7 @@ impl Encoder {
         if self.textbook {
             return self.textbook_action(req_prefix, named, free);
         }
-        let list = textbook::named_list(named);
+        let list = named_list(named);
         let idx = self.t.var(&format!("{req_prefix}action"), Sort::Int);
         let zero = self.t.int(0);
         let n = list.len() as i128;

@@ -16,9 +16,10 @@ impl Encoder {
     /// The action as one string: one of `named` (case-insensitively), or — when `free` is
     /// `Some(service)` — any action-shaped string (of `service` when given). The index into
     /// `named` is a function of the string, kept only so the decoder reads it like the default
-    /// encoding's.
+    /// encoding's: index `named.len()` means "none of the named actions", so the free action
+    /// is always distinct from them here (`sym_action`'s `distinct` needs no separate case).
     pub(crate) fn textbook_action(&mut self, req_prefix: &str, named: &[String], free: Option<Option<String>>) -> ActionRep {
-        let list = named_list(named);
+        let list = super::named_list(named);
         let text = self.t.var(&format!("{req_prefix}action.text"), Sort::Str);
         let idx = self.t.var(&format!("{req_prefix}action"), Sort::Int);
         let n = list.len() as i128;
@@ -101,18 +102,6 @@ impl Encoder {
         }
         Some(self.t.re_concat(items))
     }
-}
-
-/// (lower-case name, display name) of each named action, first spelling kept.
-pub(crate) fn named_list(named: &[String]) -> Vec<(String, String)> {
-    let mut list: Vec<(String, String)> = Vec::new();
-    for n in named {
-        let lower = n.to_ascii_lowercase();
-        if !list.iter().any(|(l, _)| *l == lower) {
-            list.push((lower, n.clone()));
-        }
-    }
-    list
 }
 
 #[cfg(test)]

@@ -48,6 +48,17 @@ fn lines(text: &str) -> Vec<Value> {
     text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}"))).collect()
 }
 
+/// (file, control) → verdict of a run's result lines.
+fn run_verdicts(text: &str) -> BTreeMap<(String, String), String> {
+    lines(text).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect()
+}
+
+/// (file, control) → verdict of `keyward check --format json`'s results.
+fn check_verdicts(stdout: &[u8]) -> BTreeMap<(String, String), String> {
+    let report: Value = serde_json::from_slice(stdout).unwrap();
+    report["results"].as_array().unwrap().iter().map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect()
+}
+
 /// A run with `extra` arguments: its JSONL (stdout) and summary (stderr).
 fn run(extra: &[&str]) -> (String, String) {
     let mut args = vec!["corpus", fixture_arg()];
@@ -126,9 +137,8 @@ fn a_run_writes_one_line_per_file_and_control_with_timings_and_a_summary() {
 fn verdicts_are_those_of_check() {
     let out = keyward(&["check", "--format", "json", fixture_arg()]);
     assert_eq!(out.status.code(), Some(2), "check reports the unreadable file");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let check: BTreeMap<(String, String), String> = report["results"].as_array().unwrap().iter().map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect();
-    let corpus: BTreeMap<(String, String), String> = lines(&whole().0).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect();
+    let check = check_verdicts(&out.stdout);
+    let corpus = run_verdicts(&whole().0);
     assert!(!check.is_empty());
     assert_eq!(corpus, check);
     assert!(corpus.values().any(|v| v == "violated") && corpus.values().any(|v| v == "holds"));
@@ -240,16 +250,13 @@ fn a_config_file_selects_controls_and_sets_parameters_as_for_check() {
     let verdict = |records: &[Value], file: &str| records.iter().find(|r| r["control"] == "CIS-KMS-EXPOSED:external" && r["file"].as_str().unwrap().ends_with(file)).map(|r| r["verdict"].as_str().unwrap().to_string());
     let without = lines(&whole().0);
     assert_eq!(verdict(&without, "key-shared.json").as_deref(), Some("violated"), "the organization's principals are outside the owner account");
-    let (with, _) = run(&["--config", config.to_str().unwrap()]);
-    let with = lines(&with);
+    let (with_text, _) = run(&["--config", config.to_str().unwrap()]);
+    let with = lines(&with_text);
     let controls: BTreeSet<&str> = with.iter().filter(|r| r["kind"] == "result").map(|r| r["control"].as_str().unwrap()).collect();
     assert_eq!(controls, BTreeSet::from(["CIS-KMS-EXPOSED:external"]));
     assert_eq!(verdict(&with, "key-shared.json").as_deref(), Some("holds"), "the organization is trusted");
     let out = keyward(&["check", "--format", "json", "--config", config.to_str().unwrap(), fixture_arg()]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let check: BTreeMap<String, String> = report["results"].as_array().unwrap().iter().map(|r| (r["file"].as_str().unwrap().to_string(), r["verdict"].as_str().unwrap().to_string())).collect();
-    let corpus: BTreeMap<String, String> = with.iter().filter(|r| r["kind"] == "result").map(|r| (r["file"].as_str().unwrap().to_string(), r["verdict"].as_str().unwrap().to_string())).collect();
-    assert_eq!(corpus, check);
+    assert_eq!(run_verdicts(&with_text), check_verdicts(&out.stdout));
     assert_eq!(keyward(&["corpus", fixture_arg(), "--config", "/no/such/keyward.toml"]).status.code(), Some(2));
 }
 
@@ -258,12 +265,11 @@ fn a_config_file_selects_controls_and_sets_parameters_as_for_check() {
 /// string, unlisted actions) that the differential test of `pin` does not reach.
 #[test]
 fn the_baseline_encoding_gives_the_same_verdicts() {
-    let verdicts = |text: &str| -> BTreeMap<(String, String), String> { lines(text).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect() };
     // KMS.1 on the identity policy takes the baseline about 9 s (release build, idle machine):
     // a longer timeout, and a timeout under load is no disagreement (it is `unknown`, never a
     // verdict), but every decided query must agree and nearly all must be decided.
     let (baseline, _) = run(&["--encoding", "baseline", "--jobs", "2", "--timeout-ms", "30000"]);
-    let (mut b, d) = (verdicts(&baseline), verdicts(&whole().0));
+    let (mut b, d) = (run_verdicts(&baseline), run_verdicts(&whole().0));
     let total = b.len();
     b.retain(|_, v| v != "unknown");
     assert!(b.len() + 2 >= total, "{} of {total} baseline queries undecided", total - b.len());

@@ -87,10 +87,7 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
     assertions.extend_from_slice(&enc.shapes);
     let want: Vec<T> = enc.t.vars(&assertions);
     // Same models, often folded to `false` without a solver call (`crate::smt::simplify`).
-    let eager = match opts.encoding {
-        crate::smt::solver::Encoding::Default => crate::smt::simplify::propagate(&mut enc.t, &eager),
-        crate::smt::solver::Encoding::Baseline => eager,
-    };
+    let eager = crate::smt::simplify::for_encoding(opts.encoding, &mut enc.t, eager);
     stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
     let (outcome, solve_stats) = match (&opts.backend, opts.encoding) {
         (crate::smt::solver::Backend::Z3, crate::smt::solver::Encoding::Default) => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),

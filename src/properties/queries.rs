@@ -142,19 +142,19 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
         ActionSpec::Unlisted { service, named } => unlisted_guesses(set, service, named),
         ActionSpec::Any { .. } => return None,
     };
+    // A key whose id the policies do not name, in `region` (or a readable one) of `owner`.
+    let unnamed_key = |region: Option<&str>, owner: &str| -> Option<String> {
+        let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
+        let region = region.or_else(|| readable("region").first().copied())?;
+        Some(format!("arn:aws:kms:{region}:{owner}:key/{id}"))
+    };
     let resource = match &req.resource {
         ResourceSpec::Fixed(r) => r.clone(),
-        // Any resource: a key of the principal's account that the policies do not name.
-        ResourceSpec::Any => {
-            let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
-            let region = readable("region").first()?;
-            format!("arn:aws:kms:{region}:{account}:key/{id}")
-        }
+        // Any resource: a key of the principal's account.
+        ResourceSpec::Any => unnamed_key(None, &account)?,
         ResourceSpec::Key { account: key_account, region, arbitrary } => {
             // An arbitrary key is one the policies do not name: neither its ARN nor its id.
-            let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
-            let region = region.as_deref().or_else(|| readable("region").first().copied())?;
-            let arn = format!("arn:aws:kms:{region}:{}:key/{id}", key_account.as_deref().unwrap_or(&account));
+            let arn = unnamed_key(region.as_deref(), key_account.as_deref().unwrap_or(&account))?;
             if *arbitrary && named.values.contains(&arn) {
                 return None;
             }

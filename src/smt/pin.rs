@@ -78,10 +78,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
         let mut asserts = base.clone();
         asserts.push(goal);
         // The pipeline of `crate::properties::run`: unit propagation, then the solver.
-        let asserts = match opts.encoding {
-            crate::smt::solver::Encoding::Default => crate::smt::simplify::propagate(&mut enc.t, &asserts),
-            crate::smt::solver::Encoding::Baseline => asserts,
-        };
+        let asserts = crate::smt::simplify::for_encoding(opts.encoding, &mut enc.t, asserts);
         match solve(&enc.t, &asserts, &[], opts, label).0 {
             Outcome::Sat(_) => Ok(true),
             Outcome::Unsat => Ok(false),

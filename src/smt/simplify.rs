@@ -16,6 +16,15 @@ use std::collections::HashMap;
 /// At most this many propagation rounds; each round is linear in the query's size.
 const MAX_ROUNDS: usize = 6;
 
+/// What `encoding` sends the solver for `assertions`: propagated by default, as they are for
+/// the textbook baseline (which measures the encoding without this step).
+pub fn for_encoding(encoding: crate::smt::solver::Encoding, terms: &mut Terms, assertions: Vec<T>) -> Vec<T> {
+    match encoding {
+        crate::smt::solver::Encoding::Default => propagate(terms, &assertions),
+        crate::smt::solver::Encoding::Baseline => assertions,
+    }
+}
+
 /// An assertion list with the same models as `assertions` (`[false]` when propagation finds
 /// a contradiction).
 pub fn propagate(terms: &mut Terms, assertions: &[T]) -> Vec<T> {

@@ -101,7 +101,11 @@ fn managed_policies() -> Option<&'static [(String, Policy)]> {
             let files = managed_files()?;
             let parsed: Vec<(String, Policy)> = files.iter().filter_map(|f| parse_file(f).map(|p| (f.name.clone(), p))).collect();
             if parsed.len() != files.len() {
-                eprintln!("keyward bench: {} of {} managed policies do not parse; they are left out of evaluate/encode/solve", files.len() - parsed.len(), files.len());
+                eprintln!(
+                    "keyward bench: {} of {} managed policies do not parse; they are left out of evaluate/encode/solve",
+                    files.len() - parsed.len(),
+                    files.len()
+                );
             }
             Some(parsed)
         })
@@ -157,7 +161,16 @@ fn request(p: &Principal, action: &str, resource: &str, context: &[(&str, &str)]
 fn identity_requests() -> Option<Vec<Request>> {
     let app = principal(&format!("arn:aws:iam::{ACCOUNT}:role/App"))?;
     Some(vec![
-        request(&app, "kms:Decrypt", KEY_ARN, &[("aws:SourceIp", "203.0.113.5"), ("kms:ViaService", "s3.us-east-1.amazonaws.com"), ("kms:EncryptionContext:Department", "Finance")]),
+        request(
+            &app,
+            "kms:Decrypt",
+            KEY_ARN,
+            &[
+                ("aws:SourceIp", "203.0.113.5"),
+                ("kms:ViaService", "s3.us-east-1.amazonaws.com"),
+                ("kms:EncryptionContext:Department", "Finance"),
+            ],
+        ),
         request(&app, "kms:PutKeyPolicy", KEY_ARN, &[]),
         request(&app, "kms:CreateKey", "*", &[("aws:RequestTag/team", "payments")]),
         request(&app, "s3:GetObject", "arn:aws:s3:::example-bucket/reports/2024.csv", &[("aws:SecureTransport", "true")]),
@@ -178,7 +191,12 @@ fn key_requests() -> Option<Vec<Request>> {
     ];
     let mut out = Vec::new();
     for p in &principals {
-        out.push(request(p, "kms:Decrypt", KEY_ARN, &[("kms:ViaService", "s3.us-east-1.amazonaws.com"), ("kms:EncryptionContext:aws:s3:arn", "arn:aws:s3:::example-bucket")]));
+        out.push(request(
+            p,
+            "kms:Decrypt",
+            KEY_ARN,
+            &[("kms:ViaService", "s3.us-east-1.amazonaws.com"), ("kms:EncryptionContext:aws:s3:arn", "arn:aws:s3:::example-bucket")],
+        ));
         out.push(request(p, "kms:GenerateDataKey", KEY_ARN, &[("aws:PrincipalOrgID", "o-a1b2c3d4e5"), ("aws:SourceIp", "203.0.113.5")]));
         out.push(request(p, "kms:CreateGrant", KEY_ARN, &[("kms:GrantIsForAWSResource", "true")]));
         out.push(request(p, "kms:PutKeyPolicy", KEY_ARN, &[]));
@@ -190,7 +208,9 @@ fn key_requests() -> Option<Vec<Request>> {
 /// account can reach an allow.
 fn caller_identity_policy() -> Option<Policy> {
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey*"],"Resource":"*"}]}"#;
-    parse_policy(Source::new("bench-caller-identity.json", doc)).map_err(|e| eprintln!("keyward bench: the bench identity policy does not parse: {e:?}")).ok()
+    parse_policy(Source::new("bench-caller-identity.json", doc))
+        .map_err(|e| eprintln!("keyward bench: the bench identity policy does not parse: {e:?}"))
+        .ok()
 }
 
 /// Evaluate every request under every set; the decision counts (also the bench's result).
@@ -234,12 +254,19 @@ fn bench_evaluate(c: &mut Criterion) {
         let sets: Vec<PolicySet> = policies.iter().map(|(_, p)| PolicySet { identity: vec![p.clone()], ..PolicySet::default() }).collect();
         let n = sets.len() * requests.len();
         let [a, d, i] = evaluate_all(&sets, &requests);
-        eprintln!("keyward bench: evaluate/identity: {n} requests ({} policies x {}): {a} allowed, {d} explicitly denied, {i} implicitly denied", sets.len(), requests.len());
+        eprintln!(
+            "keyward bench: evaluate/identity: {n} requests ({} policies x {}): {a} allowed, {d} explicitly denied, {i} implicitly denied",
+            sets.len(),
+            requests.len()
+        );
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(BenchmarkId::new("identity", n), |b| b.iter(|| black_box(evaluate_all(black_box(&sets), black_box(&requests)))));
     }
     if let (Some(key), Some(identity), Some(requests)) = (key_policies(), caller_identity_policy(), key_requests()) {
-        let sets: Vec<PolicySet> = key.iter().map(|p| PolicySet { identity: vec![identity.clone()], key_policy: Some(p.clone()), ..PolicySet::default() }).collect();
+        let sets: Vec<PolicySet> = key
+            .iter()
+            .map(|p| PolicySet { identity: vec![identity.clone()], key_policy: Some(p.clone()), ..PolicySet::default() })
+            .collect();
         let n = sets.len() * requests.len();
         let [a, d, i] = evaluate_all(&sets, &requests);
         eprintln!("keyward bench: evaluate/key_policy: {n} requests ({} key policies x {}): {a} allowed, {d} explicitly denied, {i} implicitly denied", sets.len(), requests.len());
@@ -266,8 +293,11 @@ fn solve_sample() -> Option<&'static [(String, PolicySet)]> {
     SAMPLE
         .get_or_init(|| {
             let policies = managed_policies()?;
-            let sample: Vec<(String, PolicySet)> =
-                policies.iter().step_by(SOLVE_STRIDE).map(|(n, p)| (n.clone(), PolicySet { identity: vec![p.clone()], ..PolicySet::default() })).collect();
+            let sample: Vec<(String, PolicySet)> = policies
+                .iter()
+                .step_by(SOLVE_STRIDE)
+                .map(|(n, p)| (n.clone(), PolicySet { identity: vec![p.clone()], ..PolicySet::default() }))
+                .collect();
             (!sample.is_empty()).then_some(sample)
         })
         .as_deref()
@@ -380,7 +410,9 @@ fn bench_solver(c: &mut Criterion) {
     g.sampling_mode(SamplingMode::Flat);
     for (i, _) in &solved {
         let p = &prepared[*i];
-        g.bench_function(BenchmarkId::new("kms1", policy_id(&p.label)), |b| b.iter(|| black_box(isolated(|| solve(&p.terms, &p.assertions, &p.want, &opts, &p.label).0))));
+        g.bench_function(BenchmarkId::new("kms1", policy_id(&p.label)), |b| {
+            b.iter(|| black_box(isolated(|| solve(&p.terms, &p.assertions, &p.want, &opts, &p.label).0)))
+        });
     }
     g.finish();
 

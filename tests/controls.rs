@@ -34,18 +34,42 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn subject(file: &str, case: &Value) -> Subject {
     let control = case["control"].as_str().unwrap();
     let kind = case["kind"].as_str().unwrap_or("identity");
-    let policy = case.get("policy").map(|p| parse_policy(Source::new(format!("{file}#policy"), serde_json::to_string_pretty(p).unwrap())).unwrap_or_else(|e| panic!("{file}: {e}")));
+    let policy = case.get("policy").map(|p| {
+        parse_policy(Source::new(format!("{file}#policy"), serde_json::to_string_pretty(p).unwrap()))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+    });
     if kind == "key" {
-        let key_arn = case["key_arn"].as_str().unwrap_or("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").to_string();
+        let key_arn =
+            case["key_arn"].as_str().unwrap_or("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").to_string();
         let owner = keyward::model::value::arn_segments(&key_arn).unwrap()[4].to_string();
         let grants = case.get("grants").and_then(|g| grants::grants_policy(file, &grants::parse_grants(file, g).unwrap()).unwrap());
         let metadata: Option<KeyMetadata> = case.get("describe_key").map(|d| serde_json::from_value(d["KeyMetadata"].clone()).unwrap());
         let rotation = case.get("rotation").and_then(|r| r["KeyRotationEnabled"].as_bool());
         let key_arn = metadata.as_ref().map(|m| m.arn.clone()).filter(|a| !a.is_empty()).unwrap_or(key_arn);
-        Subject::Key(KeySubject { file: file.into(), key_arn, owner, policy, grants, metadata, rotation, aliases: vec![], principals: None, scps: vec![] })
+        Subject::Key(KeySubject {
+            file: file.into(),
+            key_arn,
+            owner,
+            policy,
+            grants,
+            metadata,
+            rotation,
+            aliases: vec![],
+            principals: None,
+            scps: vec![],
+        })
     } else {
-        let origin = if control == "KMS.2" { IdentityOrigin::Inline { holder: "arn:aws:iam::111122223333:role/Holder".into() } } else { IdentityOrigin::File };
-        Subject::Identity(IdentitySubject { file: file.into(), resource: file.into(), policy: policy.unwrap_or_else(|| panic!("{file}: no policy")), origin })
+        let origin = if control == "KMS.2" {
+            IdentityOrigin::Inline { holder: "arn:aws:iam::111122223333:role/Holder".into() }
+        } else {
+            IdentityOrigin::File
+        };
+        Subject::Identity(IdentitySubject {
+            file: file.into(),
+            resource: file.into(),
+            policy: policy.unwrap_or_else(|| panic!("{file}: no policy")),
+            origin,
+        })
     }
 }
 

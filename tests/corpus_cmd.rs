@@ -45,18 +45,40 @@ fn fixture_arg() -> &'static str {
 }
 
 fn lines(text: &str) -> Vec<Value> {
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}"))).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))
+        .collect()
 }
 
 /// (file, control) → verdict of a run's result lines.
 fn run_verdicts(text: &str) -> BTreeMap<(String, String), String> {
-    lines(text).iter().filter(|r| r["kind"] == "result").map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect()
+    lines(text)
+        .iter()
+        .filter(|r| r["kind"] == "result")
+        .map(|r| {
+            (
+                (r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// (file, control) → verdict of `keyward check --format json`'s results.
 fn check_verdicts(stdout: &[u8]) -> BTreeMap<(String, String), String> {
     let report: Value = serde_json::from_slice(stdout).unwrap();
-    report["results"].as_array().unwrap().iter().map(|r| ((r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()), r["verdict"].as_str().unwrap().to_string())).collect()
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (r["file"].as_str().unwrap().to_string(), r["control"].as_str().unwrap().to_string()),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A run with `extra` arguments: its JSONL (stdout) and summary (stderr).
@@ -129,7 +151,10 @@ fn a_run_writes_one_line_per_file_and_control_with_timings_and_a_summary() {
     assert!(e["file"].as_str().unwrap().ends_with("broken.json"));
     assert!(e["message"].as_str().unwrap().contains("StringLikes") && e["message"].as_str().unwrap().contains(":1:"), "{e}");
     // The summary (stderr without --out) has a row per control and the totals.
-    assert!(summary.contains("KMS.1") && summary.contains("IAM-KMS-3") && summary.contains("median") && summary.contains("p99"), "{summary}");
+    assert!(
+        summary.contains("KMS.1") && summary.contains("IAM-KMS-3") && summary.contains("median") && summary.contains("p99"),
+        "{summary}"
+    );
     assert!(summary.contains("files: 5 (1 unreadable, 1 non-policy JSON skipped)") && summary.contains("jobs 2"), "{summary}");
 }
 
@@ -161,7 +186,13 @@ fn shards_partition_the_files_and_concatenate_into_the_run() {
     let (f0, f1) = (files(&s0), files(&s1));
     assert!(f0.is_disjoint(&f1), "{f0:?} {f1:?}");
     assert!(!f0.is_empty() && !f1.is_empty(), "both shards get files: {f0:?} {f1:?}");
-    let key = |v: &Value| (v["file"].as_str().unwrap().to_string(), v["control"].as_str().unwrap_or("").to_string(), v["verdict"].as_str().unwrap_or("").to_string());
+    let key = |v: &Value| {
+        (
+            v["file"].as_str().unwrap().to_string(),
+            v["control"].as_str().unwrap_or("").to_string(),
+            v["verdict"].as_str().unwrap_or("").to_string(),
+        )
+    };
     let mut union: Vec<_> = lines(&s0).iter().chain(lines(&s1).iter()).map(key).collect();
     union.sort();
     let mut all: Vec<_> = lines(&whole().0).iter().map(key).collect();
@@ -200,7 +231,9 @@ fn compare_fails_exactly_on_disagreements_and_reports_unknowns_apart() {
     };
     let holds = recs.iter().position(|r| r["verdict"] == "holds").unwrap();
     let target = format!("{}  {}", recs[holds]["file"].as_str().unwrap(), recs[holds]["control"].as_str().unwrap());
-    for (verdict, section) in [("violated", "verdict disagreements (both decided): 1"), ("unknown", "unknown in one run, decided in the other: 1")] {
+    for (verdict, section) in
+        [("violated", "verdict disagreements (both decided): 1"), ("unknown", "unknown in one run, decided in the other: 1")]
+    {
         let b = dir.join(format!("b-{verdict}.jsonl"));
         std::fs::write(&b, doctor(holds, verdict)).unwrap();
         let out = keyward(&["corpus", "compare", a, b.to_str().unwrap()]);
@@ -227,7 +260,10 @@ fn plots_are_svg_with_labelled_axes() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let svg = std::fs::read_to_string(&cactus).unwrap();
     assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert!(svg.contains("queries solved") && svg.contains("log scale") && svg.contains("KMS.1"), "axis labels and a legend entry per control");
+    assert!(
+        svg.contains("queries solved") && svg.contains("log scale") && svg.contains("KMS.1"),
+        "axis labels and a legend entry per control"
+    );
     let scatter = dir.join("scatter.svg");
     let out = keyward(&["corpus", "compare", run, run, "--plot", scatter.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
@@ -237,7 +273,13 @@ fn plots_are_svg_with_labelled_axes() {
 
 #[test]
 fn usage_errors_exit_2() {
-    for args in [vec!["corpus", fixture_arg(), "--shard", "2/2"], vec!["corpus", fixture_arg(), "--control", "NOPE"], vec!["corpus", "/no/such/folder"], vec!["corpus", fixture_arg(), "--jobs", "0"], vec!["corpus", "compare", "/no/such.jsonl", "/no/such.jsonl"]] {
+    for args in [
+        vec!["corpus", fixture_arg(), "--shard", "2/2"],
+        vec!["corpus", fixture_arg(), "--control", "NOPE"],
+        vec!["corpus", "/no/such/folder"],
+        vec!["corpus", fixture_arg(), "--jobs", "0"],
+        vec!["corpus", "compare", "/no/such.jsonl", "/no/such.jsonl"],
+    ] {
         assert_eq!(keyward(&args).status.code(), Some(2), "{args:?}");
     }
 }
@@ -246,10 +288,23 @@ fn usage_errors_exit_2() {
 fn a_config_file_selects_controls_and_sets_parameters_as_for_check() {
     let dir = scratch("config");
     let config = dir.join("keyward.toml");
-    std::fs::write(&config, "enabled = [\"CIS-KMS-EXPOSED:external\"]\n[params.\"CIS-KMS-EXPOSED:external\"]\ntrusted_orgs = [\"o-a1b2c3d4e5\"]\n").unwrap();
-    let verdict = |records: &[Value], file: &str| records.iter().find(|r| r["control"] == "CIS-KMS-EXPOSED:external" && r["file"].as_str().unwrap().ends_with(file)).map(|r| r["verdict"].as_str().unwrap().to_string());
+    std::fs::write(
+        &config,
+        "enabled = [\"CIS-KMS-EXPOSED:external\"]\n[params.\"CIS-KMS-EXPOSED:external\"]\ntrusted_orgs = [\"o-a1b2c3d4e5\"]\n",
+    )
+    .unwrap();
+    let verdict = |records: &[Value], file: &str| {
+        records
+            .iter()
+            .find(|r| r["control"] == "CIS-KMS-EXPOSED:external" && r["file"].as_str().unwrap().ends_with(file))
+            .map(|r| r["verdict"].as_str().unwrap().to_string())
+    };
     let without = lines(&whole().0);
-    assert_eq!(verdict(&without, "key-shared.json").as_deref(), Some("violated"), "the organization's principals are outside the owner account");
+    assert_eq!(
+        verdict(&without, "key-shared.json").as_deref(),
+        Some("violated"),
+        "the organization's principals are outside the owner account"
+    );
     let (with_text, _) = run(&["--config", config.to_str().unwrap()]);
     let with = lines(&with_text);
     let controls: BTreeSet<&str> = with.iter().filter(|r| r["kind"] == "result").map(|r| r["control"].as_str().unwrap()).collect();
@@ -277,7 +332,11 @@ fn the_baseline_encoding_gives_the_same_verdicts() {
         assert_eq!(Some(v), d.get(k), "{k:?}");
     }
     assert_eq!(total, d.len());
-    assert!(lines(&baseline).iter().filter(|r| r["solver_called"] == true).count() > lines(&whole().0).iter().filter(|r| r["solver_called"] == true).count(), "the baseline folds less and calls the solver more");
+    assert!(
+        lines(&baseline).iter().filter(|r| r["solver_called"] == true).count()
+            > lines(&whole().0).iter().filter(|r| r["solver_called"] == true).count(),
+        "the baseline folds less and calls the solver more"
+    );
 }
 
 /// An external solver that answers before reading its script: the run is not killed by a
@@ -295,7 +354,18 @@ fn an_external_solver_that_does_not_read_its_input_does_not_kill_the_run() {
     let statements: Vec<String> = (0..400).map(|i| format!(r#"{{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{:012}:role/r{i}"}}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringEquals": {{"kms:ViaService": "s{i}.us-east-1.amazonaws.com"}}}}}}"#, 100_000_000_000u64 + i)).collect();
     std::fs::write(dir.join("big.json"), format!(r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#, statements.join(","))).unwrap();
     let backend = format!("smtlib:{}", solver.display());
-    let out = keyward(&["corpus", dir.join("big.json").to_str().unwrap(), "--kind", "key", "--solver", &backend, "--encoding", "baseline", "--control", "CIS-KMS-EXPOSED"]);
+    let out = keyward(&[
+        "corpus",
+        dir.join("big.json").to_str().unwrap(),
+        "--kind",
+        "key",
+        "--solver",
+        &backend,
+        "--encoding",
+        "baseline",
+        "--control",
+        "CIS-KMS-EXPOSED",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let records = lines(&String::from_utf8_lossy(&out.stdout));
     let called: Vec<&Value> = records.iter().filter(|r| r["solver_called"] == true).collect();

@@ -33,7 +33,8 @@ fn diff(name: &str, old: &Value, new: &Value) -> (i32, Value) {
     std::fs::write(&o, serde_json::to_string_pretty(old).unwrap()).unwrap();
     std::fs::write(&n, serde_json::to_string_pretty(new).unwrap()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(["diff", "--format", "json"]).arg(&o).arg(&n).output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), report)
 }
 
@@ -53,7 +54,9 @@ fn nothing_added(name: &str, old: &Value, new: &Value) {
 
 #[test]
 fn widening_mutations_of_real_policies_are_found() {
-    let (Some(rosa), Some(abac)) = (shared("aws-managed-policies/ROSAKMSProviderPolicy.json"), shared("kms-policies/awsdocs-kms-guide/abac__01.json")) else {
+    let (Some(rosa), Some(abac)) =
+        (shared("aws-managed-policies/ROSAKMSProviderPolicy.json"), shared("kms-policies/awsdocs-kms-guide/abac__01.json"))
+    else {
         eprintln!("shared corpora absent: skipped");
         return;
     };
@@ -79,7 +82,9 @@ fn widening_mutations_of_real_policies_are_found() {
 
 #[test]
 fn removing_a_real_deny_guardrail_is_found() {
-    let (Some(admin), Some(guard)) = (shared("aws-managed-policies/AdministratorAccess.json"), shared("kms-policies/awsdocs-kms-guide/cmks-in-iam-policies__02.json")) else {
+    let (Some(admin), Some(guard)) =
+        (shared("aws-managed-policies/AdministratorAccess.json"), shared("kms-policies/awsdocs-kms-guide/cmks-in-iam-policies__02.json"))
+    else {
         eprintln!("shared corpora absent: skipped");
         return;
     };
@@ -119,7 +124,15 @@ fn equivalence_preserving_rewrites_add_nothing() {
             let mut out = Vec::new();
             for a in list {
                 match a.as_str().unwrap() {
-                    "kms:GenerateDataKey*" => out.extend(["kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext"].map(Value::from)),
+                    "kms:GenerateDataKey*" => out.extend(
+                        [
+                            "kms:GenerateDataKey",
+                            "kms:GenerateDataKeyPair",
+                            "kms:GenerateDataKeyPairWithoutPlaintext",
+                            "kms:GenerateDataKeyWithoutPlaintext",
+                        ]
+                        .map(Value::from),
+                    ),
                     "kms:ReEncrypt*" => out.extend(["kms:ReEncryptFrom", "kms:ReEncryptTo"].map(Value::from)),
                     _ => out.push(a.clone()),
                 }

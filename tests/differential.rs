@@ -94,42 +94,124 @@ mod random {
     }
 
     fn strings(pool: &'static [&'static str], max: usize) -> impl Strategy<Value = Value> {
-        prop::sample::subsequence(pool.to_vec(), 1..=max.min(pool.len())).prop_map(|v| one_or_many(v.into_iter().map(|s| json!(s)).collect()))
+        prop::sample::subsequence(pool.to_vec(), 1..=max.min(pool.len()))
+            .prop_map(|v| one_or_many(v.into_iter().map(|s| json!(s)).collect()))
     }
 
     /// (operator family, key, value pool).
     fn clause() -> impl Strategy<Value = (String, String, Value)> {
-        let string_ops = ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"];
+        let string_ops =
+            ["StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"];
         let arn_ops = ["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"];
-        let num_ops = ["NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"];
+        let num_ops = [
+            "NumericEquals",
+            "NumericNotEquals",
+            "NumericLessThan",
+            "NumericLessThanEquals",
+            "NumericGreaterThan",
+            "NumericGreaterThanEquals",
+        ];
         let date_ops = ["DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"];
         let suffix = prop_oneof![3 => Just(""), 1 => Just("IfExists")];
         let set = prop_oneof![4 => Just(""), 1 => Just("ForAnyValue:"), 1 => Just("ForAllValues:")];
         let multi_set = prop_oneof![1 => Just("ForAnyValue:"), 1 => Just("ForAllValues:"), 1 => Just("")];
-        let string_clause = (pick(&string_ops), suffix.clone(), set.clone(), pick(&["kms:ViaService", "aws:PrincipalTag/team", "kms:EncryptionContext:dept", "kms:CallerAccount", "aws:PrincipalAccount", "aws:username", "aws:PrincipalArn", "aws:ResourceAccount"]), strings(&["s3.us-east-1.amazonaws.com", "ec2.*.amazonaws.com", "red", "${aws:username}", "eng", "f*", "111122223333", "444455556666", "alice", "arn:aws:iam::111122223333:*", "${aws:PrincipalTag/team, 'red'}", "*"], 3))
+        let string_clause = (
+            pick(&string_ops),
+            suffix.clone(),
+            set.clone(),
+            pick(&[
+                "kms:ViaService",
+                "aws:PrincipalTag/team",
+                "kms:EncryptionContext:dept",
+                "kms:CallerAccount",
+                "aws:PrincipalAccount",
+                "aws:username",
+                "aws:PrincipalArn",
+                "aws:ResourceAccount",
+            ]),
+            strings(
+                &[
+                    "s3.us-east-1.amazonaws.com",
+                    "ec2.*.amazonaws.com",
+                    "red",
+                    "${aws:username}",
+                    "eng",
+                    "f*",
+                    "111122223333",
+                    "444455556666",
+                    "alice",
+                    "arn:aws:iam::111122223333:*",
+                    "${aws:PrincipalTag/team, 'red'}",
+                    "*",
+                ],
+                3,
+            ),
+        )
             .prop_map(|(op, sfx, set, key, v)| {
                 // IgnoreCase with a policy variable is a documented Unknown (no exact encoding in
                 // z3 4.8.12); tested separately.
                 let v = if op.contains("IgnoreCase") && v.to_string().contains("${") { json!("RED") } else { v };
                 (format!("{set}{op}{sfx}"), key.to_string(), v)
             });
-        let arn_clause = (pick(&arn_ops), suffix.clone(), pick(&["aws:SourceArn", "aws:PrincipalArn"]), strings(&["arn:aws:s3:::bucket*", "arn:aws:*:*:111122223333:*", "arn:aws:iam::*:role/Admin", "arn:aws:iam::${aws:PrincipalAccount}:user/*", "*"], 2))
+        let arn_clause = (
+            pick(&arn_ops),
+            suffix.clone(),
+            pick(&["aws:SourceArn", "aws:PrincipalArn"]),
+            strings(
+                &[
+                    "arn:aws:s3:::bucket*",
+                    "arn:aws:*:*:111122223333:*",
+                    "arn:aws:iam::*:role/Admin",
+                    "arn:aws:iam::${aws:PrincipalAccount}:user/*",
+                    "*",
+                ],
+                2,
+            ),
+        )
             .prop_map(|(op, sfx, key, v)| (format!("{op}{sfx}"), key.to_string(), v));
-        let num_clause = (pick(&num_ops), suffix.clone(), strings(&["3600", "1.5", "-2", "0"], 2)).prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:MultiFactorAuthAge".to_string(), v));
-        let date_clause = (pick(&date_ops), suffix.clone(), strings(&["2026-01-01T00:00:00Z", "1767225600", "2025-06-01"], 2)).prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:CurrentTime".to_string(), v));
-        let bool_clause = (suffix.clone(), prop_oneof![Just(json!(true)), Just(json!("false")), Just(json!("True"))]).prop_map(|(sfx, v)| (format!("Bool{sfx}"), "aws:SecureTransport".to_string(), v));
-        let ip_clause = (pick(&["IpAddress", "NotIpAddress"]), suffix.clone(), strings(&["10.0.0.0/8", "2001:db8::/32", "203.0.113.7", "0.0.0.0/0"], 2)).prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:SourceIp".to_string(), v));
-        let multi_clause = (multi_set, pick(&["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]), suffix.clone(), pick(&["aws:TagKeys", "kms:EncryptionContextKeys"]), strings(&["a", "b*", "z"], 2))
+        let num_clause = (pick(&num_ops), suffix.clone(), strings(&["3600", "1.5", "-2", "0"], 2))
+            .prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:MultiFactorAuthAge".to_string(), v));
+        let date_clause = (pick(&date_ops), suffix.clone(), strings(&["2026-01-01T00:00:00Z", "1767225600", "2025-06-01"], 2))
+            .prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:CurrentTime".to_string(), v));
+        let bool_clause = (suffix.clone(), prop_oneof![Just(json!(true)), Just(json!("false")), Just(json!("True"))])
+            .prop_map(|(sfx, v)| (format!("Bool{sfx}"), "aws:SecureTransport".to_string(), v));
+        let ip_clause = (
+            pick(&["IpAddress", "NotIpAddress"]),
+            suffix.clone(),
+            strings(&["10.0.0.0/8", "2001:db8::/32", "203.0.113.7", "0.0.0.0/0"], 2),
+        )
+            .prop_map(|(op, sfx, v)| (format!("{op}{sfx}"), "aws:SourceIp".to_string(), v));
+        let multi_clause = (
+            multi_set,
+            pick(&["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]),
+            suffix.clone(),
+            pick(&["aws:TagKeys", "kms:EncryptionContextKeys"]),
+            strings(&["a", "b*", "z"], 2),
+        )
             .prop_map(|(set, op, sfx, key, v)| (format!("{set}{op}{sfx}"), key.to_string(), v));
-        let null_clause = (pick(&["aws:TagKeys", "kms:ViaService", "aws:SourceIp", "aws:PrincipalTag/team", "kms:CallerAccount", "aws:SourceArn"]), any::<bool>()).prop_map(|(k, b)| ("Null".to_string(), k.to_string(), json!(b)));
+        let null_clause = (
+            pick(&["aws:TagKeys", "kms:ViaService", "aws:SourceIp", "aws:PrincipalTag/team", "kms:CallerAccount", "aws:SourceArn"]),
+            any::<bool>(),
+        )
+            .prop_map(|(k, b)| ("Null".to_string(), k.to_string(), json!(b)));
         prop_oneof![3 => string_clause, 2 => arn_clause, 1 => num_clause, 1 => date_clause, 1 => bool_clause, 1 => ip_clause, 2 => multi_clause, 1 => null_clause]
     }
 
     fn statement(with_principal: bool) -> impl Strategy<Value = Value> {
         let effect = prop_oneof![3 => Just("Allow"), 1 => Just("Deny")];
-        let actions = strings(&["kms:*", "kms:Decrypt", "kms:De*", "kms:*Key*", "*", "s3:*", "kms:?ncrypt", "kms:Future*", "KMS:encrypt"], 2);
+        let actions =
+            strings(&["kms:*", "kms:Decrypt", "kms:De*", "kms:*Key*", "*", "s3:*", "kms:?ncrypt", "kms:Future*", "KMS:encrypt"], 2);
         let resources = strings(
-            &["*", "arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:*:key/k1", "arn:aws:kms:*:*:alias/*", "arn:aws:s3:::bucket/${aws:username}/*", "arn:aws:kms:*:${aws:PrincipalAccount}:key/*", "arn:aws:kms:*:*:key/k?", "arn:aws:kms:*:*:key/${aws:PrincipalTag/team}"],
+            &[
+                "*",
+                "arn:aws:kms:*:111122223333:key/*",
+                "arn:aws:kms:us-east-1:*:key/k1",
+                "arn:aws:kms:*:*:alias/*",
+                "arn:aws:s3:::bucket/${aws:username}/*",
+                "arn:aws:kms:*:${aws:PrincipalAccount}:key/*",
+                "arn:aws:kms:*:*:key/k?",
+                "arn:aws:kms:*:*:key/${aws:PrincipalTag/team}",
+            ],
             2,
         );
         let principal = prop_oneof![
@@ -143,27 +225,29 @@ mod random {
             Just(json!({"Service": "logs.amazonaws.com"})),
         ];
         let conditions = prop::collection::vec(clause(), 0..3);
-        (effect, any::<bool>(), actions, any::<bool>(), resources, principal, any::<bool>(), conditions).prop_map(move |(effect, not_action, actions, not_resource, resources, principal, not_principal, conds)| {
-            let mut s = serde_json::Map::new();
-            s.insert("Effect".into(), json!(effect));
-            s.insert(if not_action { "NotAction" } else { "Action" }.into(), actions);
-            s.insert(if not_resource { "NotResource" } else { "Resource" }.into(), resources);
-            if with_principal {
-                let np = not_principal && effect == "Deny";
-                s.insert(if np { "NotPrincipal" } else { "Principal" }.into(), principal);
-            }
-            let mut c = serde_json::Map::new();
-            for (op, key, v) in conds {
-                let entry = c.entry(op).or_insert_with(|| json!({}));
-                if let Some(o) = entry.as_object_mut() {
-                    o.insert(key, v);
+        (effect, any::<bool>(), actions, any::<bool>(), resources, principal, any::<bool>(), conditions).prop_map(
+            move |(effect, not_action, actions, not_resource, resources, principal, not_principal, conds)| {
+                let mut s = serde_json::Map::new();
+                s.insert("Effect".into(), json!(effect));
+                s.insert(if not_action { "NotAction" } else { "Action" }.into(), actions);
+                s.insert(if not_resource { "NotResource" } else { "Resource" }.into(), resources);
+                if with_principal {
+                    let np = not_principal && effect == "Deny";
+                    s.insert(if np { "NotPrincipal" } else { "Principal" }.into(), principal);
                 }
-            }
-            if !c.is_empty() {
-                s.insert("Condition".into(), Value::Object(c));
-            }
-            Value::Object(s)
-        })
+                let mut c = serde_json::Map::new();
+                for (op, key, v) in conds {
+                    let entry = c.entry(op).or_insert_with(|| json!({}));
+                    if let Some(o) = entry.as_object_mut() {
+                        o.insert(key, v);
+                    }
+                }
+                if !c.is_empty() {
+                    s.insert("Condition".into(), Value::Object(c));
+                }
+                Value::Object(s)
+            },
+        )
     }
 
     fn policy(with_principal: bool) -> impl Strategy<Value = Value> {
@@ -175,14 +259,21 @@ mod random {
     }
 
     fn policy_set() -> impl Strategy<Value = Vec<(String, Value)>> {
-        (prop::collection::vec(policy(false), 0..3), prop::option::weighted(0.8, policy(true)), prop::option::weighted(0.2, policy(false)), prop::option::weighted(0.2, policy(false)), prop::option::weighted(0.15, policy(true))).prop_map(|(ids, key, boundary, scp, grants)| {
-            let mut out: Vec<(String, Value)> = ids.into_iter().map(|p| ("identity".to_string(), p)).collect();
-            out.extend(key.map(|p| ("key".to_string(), p)));
-            out.extend(boundary.map(|p| ("boundary".to_string(), p)));
-            out.extend(scp.map(|p| ("scp".to_string(), p)));
-            out.extend(grants.map(|p| ("grant".to_string(), p)));
-            out
-        })
+        (
+            prop::collection::vec(policy(false), 0..3),
+            prop::option::weighted(0.8, policy(true)),
+            prop::option::weighted(0.2, policy(false)),
+            prop::option::weighted(0.2, policy(false)),
+            prop::option::weighted(0.15, policy(true)),
+        )
+            .prop_map(|(ids, key, boundary, scp, grants)| {
+                let mut out: Vec<(String, Value)> = ids.into_iter().map(|p| ("identity".to_string(), p)).collect();
+                out.extend(key.map(|p| ("key".to_string(), p)));
+                out.extend(boundary.map(|p| ("boundary".to_string(), p)));
+                out.extend(scp.map(|p| ("scp".to_string(), p)));
+                out.extend(grants.map(|p| ("grant".to_string(), p)));
+                out
+            })
     }
 
     fn request() -> impl Strategy<Value = Request> {
@@ -198,13 +289,25 @@ mod random {
             "arn:aws:iam::444455556666:root",
         ];
         let actions = ["kms:Decrypt", "kms:Encrypt", "kms:PutKeyPolicy", "kms:CreateKey", "s3:GetObject", "kms:FutureThing", "KMS:decrypt"];
-        let resources = ["arn:aws:kms:us-east-1:111122223333:key/k1", "arn:aws:kms:eu-west-1:444455556666:key/k2", "arn:aws:kms:us-east-1:111122223333:alias/a", "*", "arn:aws:s3:::bucket/alice/x", "arn:aws:kms:us-east-1:111122223333:key/red"];
+        let resources = [
+            "arn:aws:kms:us-east-1:111122223333:key/k1",
+            "arn:aws:kms:eu-west-1:444455556666:key/k2",
+            "arn:aws:kms:us-east-1:111122223333:alias/a",
+            "*",
+            "arn:aws:s3:::bucket/alice/x",
+            "arn:aws:kms:us-east-1:111122223333:key/red",
+        ];
         let opt = |pool: &'static [&'static str]| prop::option::weighted(0.6, pick(pool));
         let ctx = (
             opt(&["s3.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "lambda.amazonaws.com"]),
             opt(&["red", "blue", "alice"]),
             opt(&["eng", "fin", "ENG", "f"]),
-            opt(&["arn:aws:s3:::bucket1", "arn:aws:sns:us-east-1:111122223333:topic", "not-an-arn", "arn:aws:iam::111122223333:role/Admin"]),
+            opt(&[
+                "arn:aws:s3:::bucket1",
+                "arn:aws:sns:us-east-1:111122223333:topic",
+                "not-an-arn",
+                "arn:aws:iam::111122223333:role/Admin",
+            ]),
             opt(&["10", "3600", "99999", "1.25", "abc", "-5", "1.5"]),
             pick(&["2025-06-01T00:00:00Z", "2027-01-01T00:00:00Z", "1767225600", "garbage", "2026-01-01"]),
             pick(&["true", "false", "TRUE", "yes"]),
@@ -212,34 +315,37 @@ mod random {
             prop::sample::subsequence(vec!["a", "b", "bc", "z"], 0..3),
             prop::sample::subsequence(vec!["a", "bx", "z"], 0..3),
         );
-        (pick(&principals), pick(&actions), pick(&resources), ctx).prop_map(|(p, a, r, (via, team, dept, src, mfa, time, tls, ip, tags, eck))| {
-            let principal = Principal::parse(p).unwrap();
-            let mut c = Context::new();
-            let mut put = |k: &str, v: Option<&str>| {
-                if let Some(v) = v {
-                    c.insert(k, vec![v.to_string()]);
+        (pick(&principals), pick(&actions), pick(&resources), ctx).prop_map(
+            |(p, a, r, (via, team, dept, src, mfa, time, tls, ip, tags, eck))| {
+                let principal = Principal::parse(p).unwrap();
+                let mut c = Context::new();
+                let mut put = |k: &str, v: Option<&str>| {
+                    if let Some(v) = v {
+                        c.insert(k, vec![v.to_string()]);
+                    }
+                };
+                put("kms:ViaService", via);
+                if principal.kind.in_account() {
+                    put("aws:PrincipalTag/team", team);
                 }
-            };
-            put("kms:ViaService", via);
-            if principal.kind.in_account() {
-                put("aws:PrincipalTag/team", team);
-            }
-            put("kms:EncryptionContext:dept", dept);
-            put("aws:SourceArn", src);
-            put("aws:MultiFactorAuthAge", mfa);
-            put("aws:CurrentTime", Some(time));
-            put("aws:SecureTransport", Some(tls));
-            put("aws:SourceIp", ip);
-            c.insert("aws:TagKeys", tags.into_iter().map(str::to_string).collect());
-            c.insert("kms:EncryptionContextKeys", eck.into_iter().map(str::to_string).collect());
-            Request { principal, action: a.to_string(), resource: r.to_string(), context: c }
-        })
+                put("kms:EncryptionContext:dept", dept);
+                put("aws:SourceArn", src);
+                put("aws:MultiFactorAuthAge", mfa);
+                put("aws:CurrentTime", Some(time));
+                put("aws:SecureTransport", Some(tls));
+                put("aws:SourceIp", ip);
+                c.insert("aws:TagKeys", tags.into_iter().map(str::to_string).collect());
+                c.insert("kms:EncryptionContextKeys", eck.into_iter().map(str::to_string).collect());
+                Request { principal, action: a.to_string(), resource: r.to_string(), context: c }
+            },
+        )
     }
 
     fn build(set: &[(String, Value)]) -> PolicySet {
         let mut ps = PolicySet { external_identity_unknown: set.len() % 2 == 1, ..PolicySet::default() };
         for (i, (role, doc)) in set.iter().enumerate() {
-            let p = parse_policy(Source::new(format!("{role}-{i}.json"), doc.to_string())).unwrap_or_else(|e| panic!("generated policy does not parse: {e}\n{doc}"));
+            let p = parse_policy(Source::new(format!("{role}-{i}.json"), doc.to_string()))
+                .unwrap_or_else(|e| panic!("generated policy does not parse: {e}\n{doc}"));
             match role.as_str() {
                 "identity" => ps.identity.push(p),
                 "key" => ps.key_policy = Some(p),
@@ -266,7 +372,11 @@ mod random {
         let mut runner = TestRunner::new(Config { cases: cases(), max_shrink_iters: 200, failure_persistence: None, ..Config::default() });
         let unknowns: Mutex<Vec<String>> = Mutex::new(Vec::new());
         let queries = std::sync::atomic::AtomicUsize::new(0);
-        let opts = SolverOptions { dump_dir: std::env::var("KEYWARD_DIFF_DUMP").ok().map(Into::into), timeout: std::time::Duration::from_secs(5), ..SolverOptions::default() };
+        let opts = SolverOptions {
+            dump_dir: std::env::var("KEYWARD_DIFF_DUMP").ok().map(Into::into),
+            timeout: std::time::Duration::from_secs(5),
+            ..SolverOptions::default()
+        };
         let result = runner.run(&(policy_set(), prop::collection::vec(request(), 1..4)), |(set, reqs)| {
             let ps = build(&set);
             for req in &reqs {
@@ -278,11 +388,21 @@ mod random {
                     let sym = symbolic_decision(&ps, req, mode, &opts);
                     if std::env::var("KEYWARD_DIFF_PROFILE").is_ok() {
                         let (c1, m1) = keyward::smt::solver::counters::snapshot();
-                        eprintln!("PROFILE {mode:?} {:.2}ms calls={} solve_ms={:.2}", t0.elapsed().as_secs_f64() * 1000.0, c1 - c0, (m1 - m0) as f64 / 1000.0);
+                        eprintln!(
+                            "PROFILE {mode:?} {:.2}ms calls={} solve_ms={:.2}",
+                            t0.elapsed().as_secs_f64() * 1000.0,
+                            c1 - c0,
+                            (m1 - m0) as f64 / 1000.0
+                        );
                     }
-                    let show = || format!("mode {:?}\nrequest {}\npolicies {}", mode,
-                        serde_json::to_string(&keyward::model::request_file::request_to_json(req)).unwrap(),
-                        serde_json::to_string(&set).unwrap());
+                    let show = || {
+                        format!(
+                            "mode {:?}\nrequest {}\npolicies {}",
+                            mode,
+                            serde_json::to_string(&keyward::model::request_file::request_to_json(req)).unwrap(),
+                            serde_json::to_string(&set).unwrap()
+                        )
+                    };
                     match sym {
                         Err(e) if e.contains("timeout") || e.contains("unknown") || e.contains("canceled") => {
                             unknowns.lock().unwrap().push(format!("{e}: {}", show()));

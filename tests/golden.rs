@@ -26,26 +26,57 @@ fn goldens() -> Vec<Golden> {
     vec![
         Golden {
             name: "kms1-arbitrary-key",
-            set: PolicySet { identity: vec![policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*","Condition":{"StringLike":{"kms:ViaService":"s3.*.amazonaws.com"}}}]}"#)], ..PolicySet::default() },
+            set: PolicySet {
+                identity: vec![policy(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*","Condition":{"StringLike":{"kms:ViaService":"s3.*.amazonaws.com"}}}]}"#,
+                )],
+                ..PolicySet::default()
+            },
             who: PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role]),
-            req: RequestSpec { action: ActionSpec::AnyOf { actions: vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()], unlisted: None }, resource: ResourceSpec::Key { account: None, region: None, arbitrary: true }, context: vec![] },
+            req: RequestSpec {
+                action: ActionSpec::AnyOf { actions: vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()], unlisted: None },
+                resource: ResourceSpec::Key { account: None, region: None, arbitrary: true },
+                context: vec![],
+            },
             sat: true,
         },
         Golden {
             name: "exposed-public-caller-account",
             set: PolicySet {
-                key_policy: Some(policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#)),
+                key_policy: Some(policy(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#,
+                )),
                 ..PolicySet::default()
             },
-            who: PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] },
-            req: RequestSpec { action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()), context: vec![] },
+            who: PrincipalSpec::Any {
+                kinds: PrincipalKind::ALL.to_vec(),
+                fresh: true,
+                accounts: None,
+                not_accounts: vec![],
+                not_matching: vec![],
+                matching: vec![],
+            },
+            req: RequestSpec {
+                action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+                resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+                context: vec![],
+            },
             sat: false,
         },
         Golden {
             name: "variables-and-set-operators",
-            set: PolicySet { identity: vec![policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:${aws:PrincipalAccount}:key/*","Condition":{"ForAnyValue:StringLike":{"kms:EncryptionContextKeys":"team*"},"StringEquals":{"kms:EncryptionContext:team":"${aws:PrincipalTag/team}"}}},{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringNotEquals":{"kms:EncryptionContextKeys":["team","project"]}}}]}"#)], ..PolicySet::default() },
+            set: PolicySet {
+                identity: vec![policy(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:${aws:PrincipalAccount}:key/*","Condition":{"ForAnyValue:StringLike":{"kms:EncryptionContextKeys":"team*"},"StringEquals":{"kms:EncryptionContext:team":"${aws:PrincipalTag/team}"}}},{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringNotEquals":{"kms:EncryptionContextKeys":["team","project"]}}}]}"#,
+                )],
+                ..PolicySet::default()
+            },
             who: PrincipalSpec::any(&[PrincipalKind::Role]),
-            req: RequestSpec { action: ActionSpec::One("kms:Decrypt".into()), resource: ResourceSpec::Key { account: None, region: Some("eu-west-1".into()), arbitrary: false }, context: vec![] },
+            req: RequestSpec {
+                action: ActionSpec::One("kms:Decrypt".into()),
+                resource: ResourceSpec::Key { account: None, region: Some("eu-west-1".into()), arbitrary: false },
+                context: vec![],
+            },
             sat: true,
         },
     ]

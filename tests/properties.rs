@@ -35,9 +35,13 @@ fn verdict(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Verdict {
 
 #[test]
 fn decrypt_on_named_keys_only_holds_and_on_a_wildcard_is_violated() {
-    let named = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}"#);
+    let named = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}]}"#,
+    );
     assert!(matches!(verdict(&named, &iam_principal(), &decrypt_on_arbitrary_key()), Verdict::Holds));
-    let wild = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/*"}]}"#);
+    let wild = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/*"}]}"#,
+    );
     match verdict(&wild, &iam_principal(), &decrypt_on_arbitrary_key()) {
         Verdict::Violated(cx) => {
             let r = &cx.requests[0];
@@ -52,7 +56,9 @@ fn decrypt_on_named_keys_only_holds_and_on_a_wildcard_is_violated() {
 #[test]
 fn not_resource_and_not_action_are_complements() {
     // NotResource of one key: every other key is allowed.
-    let p = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","NotResource":"arn:aws:kms:*:*:key/secret"}]}"#);
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","NotResource":"arn:aws:kms:*:*:key/secret"}]}"#,
+    );
     assert!(matches!(verdict(&p, &iam_principal(), &decrypt_on_arbitrary_key()), Verdict::Violated(_)));
     // NotAction s3:* allows every KMS action.
     let p = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#);
@@ -64,23 +70,41 @@ fn not_resource_and_not_action_are_complements() {
 
 #[test]
 fn a_deny_overrides_and_impossible_conditions_grant_nothing() {
-    let p = identity(r#"{"Version":"2012-10-17","Statement":[
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Action":"kms:*","Resource":"*"},
-        {"Effect":"Deny","Action":["kms:Decrypt","kms:ReEncrypt*"],"Resource":"*"}]}"#);
+        {"Effect":"Deny","Action":["kms:Decrypt","kms:ReEncrypt*"],"Resource":"*"}]}"#,
+    );
     assert!(matches!(verdict(&p, &iam_principal(), &decrypt_on_arbitrary_key()), Verdict::Holds));
-    let p = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",
-        "Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"},"Null":{"kms:ViaService":"true"}}}]}"#);
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*",
+        "Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"},"Null":{"kms:ViaService":"true"}}}]}"#,
+    );
     assert!(matches!(verdict(&p, &iam_principal(), &decrypt_on_arbitrary_key()), Verdict::Holds));
 }
 
 #[test]
 fn principal_star_restricted_by_caller_account_is_not_public() {
-    let p = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
-        "Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#);
-    let outsider = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] };
-    let on_key = RequestSpec { action: ActionSpec::Any { named: vec!["kms:Decrypt".into()] }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()), context: vec![] };
+    let p = key_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+        "Condition":{"StringEquals":{"kms:CallerAccount":"111122223333"}}}]}"#,
+    );
+    let outsider = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: true,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: vec![],
+        matching: vec![],
+    };
+    let on_key = RequestSpec {
+        action: ActionSpec::Any { named: vec!["kms:Decrypt".into()] },
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        context: vec![],
+    };
     assert!(matches!(verdict(&p, &outsider, &on_key), Verdict::Holds));
-    let open = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#);
+    let open =
+        key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#);
     match verdict(&open, &outsider, &on_key) {
         Verdict::Violated(cx) => assert_eq!(cx.requests[0].action, "kms:Decrypt"),
         other => panic!("{other:?}"),
@@ -89,33 +113,53 @@ fn principal_star_restricted_by_caller_account_is_not_public() {
 
 #[test]
 fn via_service_absent_is_a_context_constraint() {
-    let p = key_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":"kms:CreateGrant","Resource":"*",
-        "Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}"#);
+    let p = key_policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":"kms:CreateGrant","Resource":"*",
+        "Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}"#,
+    );
     let direct = RequestSpec {
         action: ActionSpec::One("kms:CreateGrant".into()),
         resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
-        context: vec![ContextSpec::Absent("kms:ViaService".into()), ContextSpec::NotEqual("kms:GrantIsForAWSResource".into(), "true".into())],
+        context: vec![
+            ContextSpec::Absent("kms:ViaService".into()),
+            ContextSpec::NotEqual("kms:GrantIsForAWSResource".into(), "true".into()),
+        ],
     };
     // "true" compared case-insensitively: "TRUE" would slip past a case-sensitive NotEqual — the
     // query finds exactly that.
     match verdict(&p, &PrincipalSpec::anyone(), &direct) {
-        Verdict::Violated(cx) => assert!(cx.requests[0].context.iter().any(|(k, v)| k.name() == "kms:GrantIsForAWSResource" && v[0].eq_ignore_ascii_case("true"))),
+        Verdict::Violated(cx) => assert!(cx.requests[0]
+            .context
+            .iter()
+            .any(|(k, v)| k.name() == "kms:GrantIsForAWSResource" && v[0].eq_ignore_ascii_case("true"))),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn separation_of_duties_needs_one_principal_with_both_kinds() {
-    let split = key_policy(r#"{"Version":"2012-10-17","Statement":[
+    let split = key_policy(
+        r#"{"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":["kms:PutKeyPolicy","kms:DisableKey"],"Resource":"*"},
-        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":["kms:Decrypt"],"Resource":"*"}]}"#);
-    let admin = RequestSpec { action: ActionSpec::AnyOf { actions: keyward::model::catalog::admin_actions(), unlisted: None }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()), context: vec![] };
-    let usage = RequestSpec { action: ActionSpec::AnyOf { actions: keyward::model::catalog::usage_actions(), unlisted: None }, resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()), context: vec![] };
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/App"},"Action":["kms:Decrypt"],"Resource":"*"}]}"#,
+    );
+    let admin = RequestSpec {
+        action: ActionSpec::AnyOf { actions: keyward::model::catalog::admin_actions(), unlisted: None },
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        context: vec![],
+    };
+    let usage = RequestSpec {
+        action: ActionSpec::AnyOf { actions: keyward::model::catalog::usage_actions(), unlisted: None },
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        context: vec![],
+    };
     let who = PrincipalSpec::anyone();
     let v = exists_allowed_pair(&split, &who, &admin, &usage, true, &SolverOptions::default(), "sod").unwrap().0;
     assert!(matches!(v, Verdict::Holds), "{v:?}");
-    let both = key_policy(r#"{"Version":"2012-10-17","Statement":[
-        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":["kms:PutKeyPolicy","kms:Decrypt"],"Resource":"*"}]}"#);
+    let both = key_policy(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":["kms:PutKeyPolicy","kms:Decrypt"],"Resource":"*"}]}"#,
+    );
     match exists_allowed_pair(&both, &who, &admin, &usage, true, &SolverOptions::default(), "sod").unwrap().0 {
         Verdict::Violated(cx) => {
             assert_eq!(cx.requests.len(), 2);
@@ -127,10 +171,20 @@ fn separation_of_duties_needs_one_principal_with_both_kinds() {
 
 #[test]
 fn a_widened_action_is_added_access_and_a_reordering_is_not() {
-    let old = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#);
-    let wider = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":"arn:aws:kms:*:111122223333:key/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#);
-    let reordered = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*"}]}"#);
-    let any = RequestSpec { action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Any, context: vec![] };
+    let old = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let wider = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:*"],"Resource":"arn:aws:kms:*:111122223333:key/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let reordered = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],"Resource":"arn:aws:kms:*:111122223333:key/*"}]}"#,
+    );
+    let any = RequestSpec {
+        action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+        resource: ResourceSpec::Any,
+        context: vec![],
+    };
     let who = iam_principal();
     let opts = SolverOptions::default();
     match added_access(&old, &wider, &who, &any, &opts, "diff").unwrap().0 {

@@ -29,7 +29,12 @@ fn the_corpus_has_at_least_200_cases_with_an_oracle_verdict() {
     for c in &cases {
         assert!(!c.description.is_empty(), "{} has no description", c.path);
         for r in &c.requests {
-            assert!(r.oracle == "agrees" || r.oracle.starts_with("differs: "), "{} / {}: oracle field must be \"agrees\" or \"differs: <reason>\"", c.path, r.name);
+            assert!(
+                r.oracle == "agrees" || r.oracle.starts_with("differs: "),
+                "{} / {}: oracle field must be \"agrees\" or \"differs: <reason>\"",
+                c.path,
+                r.name
+            );
         }
     }
 }

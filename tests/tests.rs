@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-mod parsing;
-mod semantics;
-mod differential;
-mod properties;
-mod golden;
 mod controls;
 mod corpus_cmd;
 mod diff_mutations;
+mod differential;
+mod golden;
+mod parsing;
+mod properties;
+mod semantics;

@@ -177,7 +177,12 @@ fn compare_cmd(args: &CompareArgs) -> i32 {
     let c = compare::compare(&a, &b);
     print!("{}", compare::render(&c, &args.a.display().to_string(), &args.b.display().to_string(), args.min_ms, args.top));
     if let Some(svg) = &args.plot {
-        let points: Vec<plot::ScatterPoint> = c.pairs.iter().filter(|p| p.a.verdict != "not_applicable" && p.b.verdict != "not_applicable").map(|p| (p.a.total_ms, p.b.total_ms, p.a.control.clone())).collect();
+        let points: Vec<plot::ScatterPoint> = c
+            .pairs
+            .iter()
+            .filter(|p| p.a.verdict != "not_applicable" && p.b.verdict != "not_applicable")
+            .map(|p| (p.a.total_ms, p.b.total_ms, p.a.control.clone()))
+            .collect();
         if let Err(e) = plot::scatter(&points, &run_name(&args.a), &run_name(&args.b), svg) {
             return fail(e);
         }

@@ -52,7 +52,9 @@ pub fn run(args: &DiffArgs) -> i32 {
     let opts = args.solver.options();
     let added = added_access(&old, &new, &who, &req, &opts, "diff-added");
     let removed = added_access(&new, &old, &who, &req, &opts, "diff-removed");
-    let describe = |r: &Result<(Verdict, crate::properties::CheckStats), crate::properties::InternalError>, granting: &PolicySet| -> (String, serde_json::Value, Vec<String>) {
+    let describe = |r: &Result<(Verdict, crate::properties::CheckStats), crate::properties::InternalError>,
+                    granting: &PolicySet|
+     -> (String, serde_json::Value, Vec<String>) {
         match r {
             Ok((Verdict::Holds, _)) => ("none".into(), serde_json::Value::Null, vec![]),
             Ok((Verdict::Violated(cx), _)) => {

@@ -132,7 +132,11 @@ pub fn eval_json(ev: &Evaluation) -> serde_json::Value {
 fn render_trace(out: &mut String, t: &StatementTrace) {
     use std::fmt::Write;
     let sid = t.sid.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-    let _ = writeln!(out, "  {:?} {} statement {}{} [{}]: {:?}, principal {:?}", t.role, t.policy, t.statement, sid, t.path, t.effect, t.principal);
+    let _ = writeln!(
+        out,
+        "  {:?} {} statement {}{} [{}]: {:?}, principal {:?}",
+        t.role, t.policy, t.statement, sid, t.path, t.effect, t.principal
+    );
     for c in &t.conditions {
         let _ = writeln!(out, "      {} {} {}: {}", if c.holds { "holds " } else { "fails " }, c.operator, c.key, c.reason);
     }

@@ -14,7 +14,10 @@ pub fn policy_set(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> PolicySet 
         match load_policy(p) {
             Ok(pol) if pol.has_principals() => {
                 if set.key_policy.is_some() {
-                    errors.push(Diagnostic::file(&p.display().to_string(), "a second key policy (a policy with Principal elements); give one key policy at a time"));
+                    errors.push(Diagnostic::file(
+                        &p.display().to_string(),
+                        "a second key policy (a policy with Principal elements); give one key policy at a time",
+                    ));
                 } else {
                     set.key_policy = Some(pol);
                 }

@@ -139,7 +139,12 @@ pub struct SolverArgs {
 
 impl SolverArgs {
     pub fn options(&self) -> crate::smt::solver::SolverOptions {
-        crate::smt::solver::SolverOptions { timeout: std::time::Duration::from_millis(self.timeout_ms), backend: self.solver.clone(), dump_dir: self.dump_smt.clone(), encoding: self.encoding }
+        crate::smt::solver::SolverOptions {
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            backend: self.solver.clone(),
+            dump_dir: self.dump_smt.clone(),
+            encoding: self.encoding,
+        }
     }
 }
 

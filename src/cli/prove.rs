@@ -60,7 +60,9 @@ pub fn run(args: &ProveArgs) -> i32 {
     let opts = args.solver.options();
     let (verdict, message, requests) = match prop.kind {
         PropertyKind::Forbidden => match exists_allowed(&set, &who, &prop.request_spec(), &opts, &prop.name) {
-            Ok((Verdict::Violated(cx), _)) => (Verdict::Violated(cx.clone()), "a request the property forbids is allowed".to_string(), cx.requests),
+            Ok((Verdict::Violated(cx), _)) => {
+                (Verdict::Violated(cx.clone()), "a request the property forbids is allowed".to_string(), cx.requests)
+            }
             Ok((v, _)) => (v, String::new(), vec![]),
             Err(e) => (Verdict::Unknown(e.to_string()), e.to_string(), vec![]),
         },
@@ -118,7 +120,12 @@ fn finish_errors(errors: &[crate::policy::Diagnostic]) -> i32 {
 
 /// Required access: every listed action (after expansion) must be allowed for some matching
 /// request. Violated when one never is; the evidence names it.
-fn required(prop: &PropertyFile, set: &crate::eval::PolicySet, who: &crate::properties::template::PrincipalSpec, opts: &crate::smt::solver::SolverOptions) -> (Verdict, String, Vec<crate::model::request::Request>) {
+fn required(
+    prop: &PropertyFile,
+    set: &crate::eval::PolicySet,
+    who: &crate::properties::template::PrincipalSpec,
+    opts: &crate::smt::solver::SolverOptions,
+) -> (Verdict, String, Vec<crate::model::request::Request>) {
     let base = prop.request_spec();
     let mut witnesses = Vec::new();
     for action in ActionSpec::expand(&prop.request.actions) {
@@ -126,7 +133,11 @@ fn required(prop: &PropertyFile, set: &crate::eval::PolicySet, who: &crate::prop
         match exists_allowed(set, who, &spec, opts, &format!("{}-{action}", prop.name)) {
             Ok((Verdict::Violated(cx), _)) => witnesses.extend(cx.requests),
             Ok((Verdict::Holds, _)) => {
-                return (Verdict::Violated(crate::properties::Counterexample { requests: vec![], decisions: vec![] }), format!("{action} is never allowed for a matching request"), vec![]);
+                return (
+                    Verdict::Violated(crate::properties::Counterexample { requests: vec![], decisions: vec![] }),
+                    format!("{action} is never allowed for a matching request"),
+                    vec![],
+                );
             }
             Ok((Verdict::Unknown(why), _)) => return (Verdict::Unknown(why), String::new(), vec![]),
             Err(e) => return (Verdict::Unknown(e.to_string()), String::new(), vec![]),

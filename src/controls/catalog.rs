@@ -64,12 +64,42 @@ pub struct ControlInfo {
     pub params: &'static [ParamInfo],
 }
 
-const BLOCKED: ParamInfo = ParamInfo { name: "blocked_actions", kind: ParamKind::List, default: "kms:Decrypt,kms:ReEncryptFrom", help: "action patterns that must not be allowed on an arbitrary key" };
-const CONDITIONS: ParamInfo = ParamInfo { name: "conditions", kind: ParamKind::Word(&["respect", "ignore"]), default: "respect", help: "ignore treats every condition as satisfiable (the AWS Security Hub rule)" };
-const AUTHORIZED: ParamInfo = ParamInfo { name: "authorized_principals", kind: ParamKind::List, default: "the owner account root", help: "principal ARN patterns, account ids or service names allowed to perform the action" };
-const EXEMPT: ParamInfo = ParamInfo { name: "exempt_principals", kind: ParamKind::List, default: "the owner account root", help: "principals the control does not consider" };
-const ADMIN: ParamInfo = ParamInfo { name: "admin_actions", kind: ParamKind::List, default: "the administration actions of CONTROLS.md", help: "actions that change the key or its policy" };
-const USAGE: ParamInfo = ParamInfo { name: "usage_actions", kind: ParamKind::List, default: "the cryptographic actions of CONTROLS.md", help: "actions that use the key" };
+const BLOCKED: ParamInfo = ParamInfo {
+    name: "blocked_actions",
+    kind: ParamKind::List,
+    default: "kms:Decrypt,kms:ReEncryptFrom",
+    help: "action patterns that must not be allowed on an arbitrary key",
+};
+const CONDITIONS: ParamInfo = ParamInfo {
+    name: "conditions",
+    kind: ParamKind::Word(&["respect", "ignore"]),
+    default: "respect",
+    help: "ignore treats every condition as satisfiable (the AWS Security Hub rule)",
+};
+const AUTHORIZED: ParamInfo = ParamInfo {
+    name: "authorized_principals",
+    kind: ParamKind::List,
+    default: "the owner account root",
+    help: "principal ARN patterns, account ids or service names allowed to perform the action",
+};
+const EXEMPT: ParamInfo = ParamInfo {
+    name: "exempt_principals",
+    kind: ParamKind::List,
+    default: "the owner account root",
+    help: "principals the control does not consider",
+};
+const ADMIN: ParamInfo = ParamInfo {
+    name: "admin_actions",
+    kind: ParamKind::List,
+    default: "the administration actions of CONTROLS.md",
+    help: "actions that change the key or its policy",
+};
+const USAGE: ParamInfo = ParamInfo {
+    name: "usage_actions",
+    kind: ParamKind::List,
+    default: "the cryptographic actions of CONTROLS.md",
+    help: "actions that use the key",
+};
 
 const fn destructive(id: &'static str, title: &'static str) -> ControlInfo {
     ControlInfo {

@@ -36,7 +36,10 @@ pub fn run(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn blocked_on_arbitrary_key(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
-    if id == "KMS.1" && ctx.params.bool(id, "exclude_permission_boundaries") == Some(true) && s.origin == (crate::inputs::IdentityOrigin::Managed { boundary: true }) {
+    if id == "KMS.1"
+        && ctx.params.bool(id, "exclude_permission_boundaries") == Some(true)
+        && s.origin == (crate::inputs::IdentityOrigin::Managed { boundary: true })
+    {
         f.status = Status::NotApplicable;
         f.message = "the policy is used as a permissions boundary (exclude_permission_boundaries)".into();
         return f;
@@ -56,11 +59,20 @@ fn blocked_on_arbitrary_key(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>, mut f:
         }
     }
     let set = set_of(&policy);
-    let req = RequestSpec { action: ActionSpec::Patterns(blocked.clone()), resource: ResourceSpec::Key { account: None, region: None, arbitrary: true }, context: vec![] };
+    let req = RequestSpec {
+        action: ActionSpec::Patterns(blocked.clone()),
+        resource: ResourceSpec::Key { account: None, region: None, arbitrary: true },
+        context: vec![],
+    };
     let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("{id}-{}", s.resource));
     let holds = format!("no action of {} is allowed on a key the policy does not name", blocked.join(", "));
     from_checked(f, checked, &set, &holds, |rs| match rs.first() {
-        Some(r) => format!("{} is allowed on {}, a key the policy does not name{}", r.action, r.resource, if ignore { " (conditions ignored)" } else { "" }),
+        Some(r) => format!(
+            "{} is allowed on {}, a key the policy does not name{}",
+            r.action,
+            r.resource,
+            if ignore { " (conditions ignored)" } else { "" }
+        ),
         None => "violated".into(),
     })
 }
@@ -72,12 +84,18 @@ fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = set_of(&s.policy);
     let mut order: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
     // Actions that policies rarely grant first: those outside the usage and read families.
-    order.sort_by_key(|a| (crate::model::catalog::usage_actions().contains(a) || a.contains(":Describe") || a.contains(":Get") || a.contains(":List"), a.clone()));
+    order.sort_by_key(|a| {
+        (
+            crate::model::catalog::usage_actions().contains(a) || a.contains(":Describe") || a.contains(":Get") || a.contains(":List"),
+            a.clone(),
+        )
+    });
     let mut witnesses = Vec::new();
     for a in &order {
         // Resource-less actions are requested against `*` (CONTROLS.md).
         let unscoped = crate::model::catalog::lookup(a).is_some_and(|k| k.resource == crate::model::catalog::ResourceKind::Unscoped);
-        let resource = if unscoped { ResourceSpec::Fixed("*".into()) } else { ResourceSpec::Key { account: None, region: None, arbitrary: false } };
+        let resource =
+            if unscoped { ResourceSpec::Fixed("*".into()) } else { ResourceSpec::Key { account: None, region: None, arbitrary: false } };
         let req = RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] };
         match verdict_of(&mut f, exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-{a}")), Some(a)) {
             Some(Verdict::Holds) => {
@@ -99,10 +117,17 @@ fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
 /// CIS-KMS-STAR:unlisted — an action AWS may add to KMS later is allowed.
 fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = set_of(&s.policy);
-    let req = RequestSpec { action: ActionSpec::Unlisted { service: "kms".into(), named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Any, context: vec![] };
+    let req = RequestSpec {
+        action: ActionSpec::Unlisted { service: "kms".into(), named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+        resource: ResourceSpec::Any,
+        context: vec![],
+    };
     let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-unlisted-{}", s.resource));
     from_checked(f, checked, &set, "no KMS action outside the catalog is allowed", |rs| match rs.first() {
-        Some(r) => format!("{} — an action that is not in the KMS catalog, such as one AWS adds later — is allowed: the policy grants future KMS actions", r.action),
+        Some(r) => format!(
+            "{} — an action that is not in the KMS catalog, such as one AWS adds later — is allowed: the policy grants future KMS actions",
+            r.action
+        ),
         None => "violated".into(),
     })
 }
@@ -116,8 +141,18 @@ fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let first = RequestSpec { action: ActionSpec::Patterns(admin), resource: key.clone(), context: vec![] };
     let second = RequestSpec { action: ActionSpec::Patterns(usage), resource: key, context: vec![] };
     let checked = exists_allowed_pair(&set, &holder(), &first, &second, same_key, ctx.opts, &format!("IAM-KMS-8-{}", s.resource));
-    from_checked(f, checked, &set, if same_key { "no key gets both an administration and a usage action" } else { "the policy does not grant both administration and usage actions" }, |rs| {
-        let lines: Vec<String> = rs.iter().map(request_line).collect();
-        format!("the holder can both administer and use {}: {}", if same_key { "the same key" } else { "keys" }, lines.join(" and "))
-    })
+    from_checked(
+        f,
+        checked,
+        &set,
+        if same_key {
+            "no key gets both an administration and a usage action"
+        } else {
+            "the policy does not grant both administration and usage actions"
+        },
+        |rs| {
+            let lines: Vec<String> = rs.iter().map(request_line).collect();
+            format!("the holder can both administer and use {}: {}", if same_key { "the same key" } else { "keys" }, lines.join(" and "))
+        },
+    )
 }

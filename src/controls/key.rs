@@ -57,8 +57,13 @@ pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
         return p.kind.in_account() && p.account == pat;
     }
     if pat.starts_with("arn:") {
-        let pathless = crate::model::principal::iam_name(&p.arn).map(|(part, acct, kind, name)| format!("arn:{part}:iam::{acct}:{kind}/{name}"));
-        return p.kind.in_account() && (glob(pat, &p.arn) || p.session.as_deref().is_some_and(|s| glob(pat, s)) || same_iam_name(pat, &p.arn) || pathless.is_some_and(|a| glob(pat, &a)));
+        let pathless =
+            crate::model::principal::iam_name(&p.arn).map(|(part, acct, kind, name)| format!("arn:{part}:iam::{acct}:{kind}/{name}"));
+        return p.kind.in_account()
+            && (glob(pat, &p.arn)
+                || p.session.as_deref().is_some_and(|s| glob(pat, s))
+                || same_iam_name(pat, &p.arn)
+                || pathless.is_some_and(|a| glob(pat, &a)));
     }
     !p.kind.in_account() && p.kind != PrincipalKind::Anonymous && glob(pat, &p.arn)
 }
@@ -68,7 +73,13 @@ pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
 /// first violation (or internal error) with the set it was found under, else the last unknown,
 /// else the key-only answer. The figures of the queries whose answer is not returned are added
 /// to `f`; the returned answer's are added where it is turned into the finding.
-fn search(k: &KeySubject, who: &PrincipalSpec, keep: &dyn Fn(&Principal) -> bool, f: &mut Finding, query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked) -> (Checked, PolicySet) {
+fn search(
+    k: &KeySubject,
+    who: &PrincipalSpec,
+    keep: &dyn Fn(&Principal) -> bool,
+    f: &mut Finding,
+    query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked,
+) -> (Checked, PolicySet) {
     let settled = |c: &Checked| matches!(c, Ok((Verdict::Violated(_), _)) | Err(_));
     let key_set = k.key_set();
     let mut answer = query(&key_set, who);
@@ -101,12 +112,20 @@ fn principal_of(who: &[Request]) -> String {
 
 fn only_authorized(id: &str, action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let authorized = ctx.params.list(id, "authorized_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
-    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: authorized.clone(), matching: vec![] };
+    let who = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: false,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: authorized.clone(),
+        matching: vec![],
+    };
     let req = RequestSpec { action: ActionSpec::One(action.into()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
     let keep = |p: &Principal| !authorized.iter().any(|a| matches_pattern(p, a));
     let label = format!("{id}-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
-    let holds = if authorized.is_empty() { format!("no principal can {action}") } else { format!("only {} can {action}", authorized.join(", ")) };
+    let holds =
+        if authorized.is_empty() { format!("no principal can {action}") } else { format!("only {} can {action}", authorized.join(", ")) };
     from_checked(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
 }
 
@@ -116,7 +135,11 @@ fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = k.key_set();
     for a in &actions {
         let req = RequestSpec { action: ActionSpec::One(a.clone()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
-        match verdict_of(&mut f, exists_allowed(&set, &PrincipalSpec::Fixed(root.clone()), &req, ctx.opts, &format!("IAM-KMS-1-{a}")), Some(a)) {
+        match verdict_of(
+            &mut f,
+            exists_allowed(&set, &PrincipalSpec::Fixed(root.clone()), &req, ctx.opts, &format!("IAM-KMS-1-{a}")),
+            Some(a),
+        ) {
             Some(Verdict::Violated(_)) => {}
             Some(Verdict::Holds) => {
                 // No context lets the root do it: the evidence is the plain request and the
@@ -141,7 +164,11 @@ fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
 }
 
 fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
-    let req = RequestSpec { action: ActionSpec::One("kms:PutKeyPolicy".into()), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+    let req = RequestSpec {
+        action: ActionSpec::One("kms:PutKeyPolicy".into()),
+        resource: ResourceSpec::Fixed(k.key_arn.clone()),
+        context: vec![],
+    };
     let label = format!("IAM-KMS-1-lockout-{}", k.key_arn);
     let (checked, _) = search(k, &PrincipalSpec::anyone(), &|_| true, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
     match verdict_of(&mut f, checked, None) {
@@ -159,7 +186,10 @@ fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
 }
 
 fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
-    let actions = ctx.params.list("IAM-KMS-6", "service_actions").unwrap_or_else(|| vec!["kms:CreateGrant".into(), "kms:ListGrants".into(), "kms:RevokeGrant".into()]);
+    let actions = ctx
+        .params
+        .list("IAM-KMS-6", "service_actions")
+        .unwrap_or_else(|| vec!["kms:CreateGrant".into(), "kms:ListGrants".into(), "kms:RevokeGrant".into()]);
     let exempt = ctx.params.list("IAM-KMS-6", "exempt_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
     let scope = ctx.params.list("IAM-KMS-6", "service_principals").unwrap_or_default();
     if actions.is_empty() {
@@ -167,25 +197,53 @@ fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
         f.message = "no service actions".into();
         return f;
     }
-    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: exempt.clone(), matching: scope.clone() };
+    let who = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: false,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: exempt.clone(),
+        matching: scope.clone(),
+    };
     let req = RequestSpec {
         action: ActionSpec::Patterns(actions.clone()),
         resource: ResourceSpec::Fixed(k.key_arn.clone()),
-        context: vec![ContextSpec::Absent("kms:ViaService".into()), ContextSpec::AbsentOr("kms:GrantIsForAWSResource".into(), "false".into())],
+        context: vec![
+            ContextSpec::Absent("kms:ViaService".into()),
+            ContextSpec::AbsentOr("kms:GrantIsForAWSResource".into(), "false".into()),
+        ],
     };
-    let keep = |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a)) && (scope.is_empty() || scope.iter().any(|a| matches_pattern(p, a)));
+    let keep =
+        |p: &Principal| !exempt.iter().any(|a| matches_pattern(p, a)) && (scope.is_empty() || scope.iter().any(|a| matches_pattern(p, a)));
     let label = format!("IAM-KMS-6-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
-    from_checked(f, checked, &set, &format!("{} are only allowed through an AWS service (kms:ViaService or kms:GrantIsForAWSResource)", actions.join(", ")), |rs| {
-        format!("{} can call {} directly, not through an AWS service", principal_of(rs), rs.first().map(|r| r.action.as_str()).unwrap_or(""))
-    })
+    from_checked(
+        f,
+        checked,
+        &set,
+        &format!("{} are only allowed through an AWS service (kms:ViaService or kms:GrantIsForAWSResource)", actions.join(", ")),
+        |rs| {
+            format!(
+                "{} can call {} directly, not through an AWS service",
+                principal_of(rs),
+                rs.first().map(|r| r.action.as_str()).unwrap_or("")
+            )
+        },
+    )
 }
 
 fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let exempt = ctx.params.list("IAM-KMS-8", "exempt_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
     let admin = ctx.params.list("IAM-KMS-8", "admin_actions").unwrap_or_else(admin_actions);
     let usage = ctx.params.list("IAM-KMS-8", "usage_actions").unwrap_or_else(usage_actions);
-    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: exempt.clone(), matching: vec![] };
+    let who = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: false,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: exempt.clone(),
+        matching: vec![],
+    };
     let key = ResourceSpec::Fixed(k.key_arn.clone());
     let first = RequestSpec { action: ActionSpec::Patterns(admin), resource: key.clone(), context: vec![] };
     let second = RequestSpec { action: ActionSpec::Patterns(usage), resource: key, context: vec![] };
@@ -200,12 +258,27 @@ fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
 
 fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = k.key_set();
-    let who = PrincipalSpec::Any { kinds: PrincipalKind::ALL.to_vec(), fresh: true, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] };
-    let req = RequestSpec { action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
+    let who = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: true,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: vec![],
+        matching: vec![],
+    };
+    let req = RequestSpec {
+        action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+        resource: ResourceSpec::Fixed(k.key_arn.clone()),
+        context: vec![],
+    };
     let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-public-{}", k.key_arn));
     from_checked(f, checked, &set, "no arbitrary principal (or anonymous caller) is allowed any action on the key", |rs| {
         let r = rs.first();
-        format!("an arbitrary principal ({}) is allowed {} on the key", r.map(|r| r.principal.render()).unwrap_or_default(), r.map(|r| r.action.as_str()).unwrap_or(""))
+        format!(
+            "an arbitrary principal ({}) is allowed {} on the key",
+            r.map(|r| r.principal.render()).unwrap_or_default(),
+            r.map(|r| r.action.as_str()).unwrap_or("")
+        )
     })
 }
 
@@ -219,9 +292,20 @@ fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let mut excluded = trusted.clone();
     let mut found: Vec<Request> = Vec::new();
     let req_ctx: Vec<ContextSpec> = orgs.iter().map(|o| ContextSpec::NotEqual("aws:PrincipalOrgID".into(), o.clone())).collect();
-    let req = RequestSpec { action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() }, resource: ResourceSpec::Fixed(k.key_arn.clone()), context: req_ctx };
+    let req = RequestSpec {
+        action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+        resource: ResourceSpec::Fixed(k.key_arn.clone()),
+        context: req_ctx,
+    };
     loop {
-        let who = PrincipalSpec::Any { kinds: vec![PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser], fresh: false, accounts: None, not_accounts: excluded.clone(), matching: vec![], not_matching: vec![] };
+        let who = PrincipalSpec::Any {
+            kinds: vec![PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser],
+            fresh: false,
+            accounts: None,
+            not_accounts: excluded.clone(),
+            matching: vec![],
+            not_matching: vec![],
+        };
         let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-external-{}", k.key_arn));
         match verdict_of(&mut f, checked, None) {
             Some(Verdict::Violated(cx)) => {
@@ -238,7 +322,11 @@ fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     }
     if found.is_empty() {
         f.status = Status::Holds;
-        f.message = format!("only principals of trusted accounts ({}){} have access", trusted.join(", "), if orgs.is_empty() { String::new() } else { format!(" or organizations ({})", orgs.join(", ")) });
+        f.message = format!(
+            "only principals of trusted accounts ({}){} have access",
+            trusted.join(", "),
+            if orgs.is_empty() { String::new() } else { format!(" or organizations ({})", orgs.join(", ")) }
+        );
         return f;
     }
     f.status = Status::Violated;
@@ -277,7 +365,11 @@ fn star_in_key_policy(k: &KeySubject, mut f: Finding) -> Finding {
     let bad: Vec<_> = p
         .statements
         .iter()
-        .filter(|s| s.effect == Effect::Allow && !s.action.negated && s.action.patterns.iter().any(|t| matches!(t.raw().to_ascii_lowercase().as_str(), "*" | "kms:*")))
+        .filter(|s| {
+            s.effect == Effect::Allow
+                && !s.action.negated
+                && s.action.patterns.iter().any(|t| matches!(t.raw().to_ascii_lowercase().as_str(), "*" | "kms:*"))
+        })
         .filter(|s| s.principal.as_ref().is_some_and(|e| e.negated || e.patterns.iter().any(|pat| !is_owner_root(pat))))
         .collect();
     if bad.is_empty() {
@@ -285,7 +377,10 @@ fn star_in_key_policy(k: &KeySubject, mut f: Finding) -> Finding {
         f.message = "kms:* is granted to the owner account root only".into();
     } else {
         f.status = Status::Violated;
-        f.message = format!("kms:* is granted to principals other than the owner root in statement {}", bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "));
+        f.message = format!(
+            "kms:* is granted to principals other than the owner root in statement {}",
+            bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")
+        );
         f.statements = bad.iter().map(|s| statement_ref(p, PolicyRole::KeyPolicy, s)).collect();
     }
     f

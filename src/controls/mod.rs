@@ -92,7 +92,17 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(file: &str, resource: &str, control: &str, status: Status, message: impl Into<String>) -> Finding {
-        Finding { file: file.into(), resource: resource.into(), control: control.into(), status, counterexample: vec![], message: message.into(), statements: vec![], suppressed: None, timing: Timing::default() }
+        Finding {
+            file: file.into(),
+            resource: resource.into(),
+            control: control.into(),
+            status,
+            counterexample: vec![],
+            message: message.into(),
+            statements: vec![],
+            suppressed: None,
+            timing: Timing::default(),
+        }
     }
 }
 
@@ -138,7 +148,13 @@ pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Opti
 }
 
 /// Turn a query answer into a finding. `violated` names the message of a counterexample.
-pub fn from_checked(mut f: Finding, checked: Checked, set: &PolicySet, holds: &str, violated: impl FnOnce(&[Request]) -> String) -> Finding {
+pub fn from_checked(
+    mut f: Finding,
+    checked: Checked,
+    set: &PolicySet,
+    holds: &str,
+    violated: impl FnOnce(&[Request]) -> String,
+) -> Finding {
     match verdict_of(&mut f, checked, None) {
         Some(Verdict::Holds) => {
             f.status = Status::Holds;
@@ -177,7 +193,9 @@ pub fn run_subject(subject: &Subject, selected: &[String], ctx: &Ctx<'_>) -> Vec
                 _ => true,
             },
             // AWS managed keys have policies AWS writes and maintains.
-            (Subject::Key(k), Target::Key | Target::Both) => k.policy.is_some() && !k.metadata.as_ref().is_some_and(|m| m.key_manager.eq_ignore_ascii_case("AWS")),
+            (Subject::Key(k), Target::Key | Target::Both) => {
+                k.policy.is_some() && !k.metadata.as_ref().is_some_and(|m| m.key_manager.eq_ignore_ascii_case("AWS"))
+            }
             (Subject::Key(k), Target::KeyMetadata) => k.metadata.is_some() || explicit,
             _ => false,
         };

@@ -96,7 +96,11 @@ fn typed(kind: ParamKind, raw: &str) -> Result<ParamValue, String> {
 
 fn from_toml(kind: ParamKind, v: &toml::Value) -> Result<ParamValue, String> {
     match (kind, v) {
-        (ParamKind::List, toml::Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{x} is not a string"))).collect::<Result<Vec<_>, _>>().map(ParamValue::List),
+        (ParamKind::List, toml::Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{x} is not a string")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(ParamValue::List),
         (ParamKind::List, toml::Value::String(s)) => typed(kind, s),
         (ParamKind::Bool, toml::Value::Boolean(b)) => Ok(ParamValue::Bool(*b)),
         (_, toml::Value::String(s)) => typed(kind, s),
@@ -135,7 +139,13 @@ impl Params {
     pub fn load_config(&mut self, file: &str, text: &str) -> Result<(), String> {
         let cfg: ConfigFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
         let cli = std::mem::take(&mut self.values);
-        for (name, v) in [("trusted_accounts", &cfg.trusted_accounts), ("trusted_orgs", &cfg.trusted_orgs), ("authorized_principals", &cfg.authorized_principals), ("exempt_principals", &cfg.exempt_principals), ("blocked_actions", &cfg.blocked_actions)] {
+        for (name, v) in [
+            ("trusted_accounts", &cfg.trusted_accounts),
+            ("trusted_orgs", &cfg.trusted_orgs),
+            ("authorized_principals", &cfg.authorized_principals),
+            ("exempt_principals", &cfg.exempt_principals),
+            ("blocked_actions", &cfg.blocked_actions),
+        ] {
             if let Some(list) = v {
                 for c in CONTROLS.iter().filter(|c| c.params.iter().any(|p| p.name == name)) {
                     self.values.insert((c.id.to_string(), name.to_string()), ParamValue::List(list.clone()));
@@ -163,7 +173,11 @@ impl Params {
     /// Set a parameter from JSON (labelled corpus cases).
     pub fn set_json(&mut self, control: &str, name: &str, v: &serde_json::Value) -> Result<(), String> {
         self.set(control, name, |kind| match (kind, v) {
-            (ParamKind::List, serde_json::Value::Array(a)) => a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{x} is not a string"))).collect::<Result<Vec<_>, _>>().map(ParamValue::List),
+            (ParamKind::List, serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("{x} is not a string")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(ParamValue::List),
             (ParamKind::Bool, serde_json::Value::Bool(b)) => Ok(ParamValue::Bool(*b)),
             (_, serde_json::Value::String(s)) => typed(kind, s),
             _ => Err(format!("{v} has the wrong type")),

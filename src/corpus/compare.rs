@@ -164,18 +164,41 @@ pub fn render(c: &Comparison, name_a: &str, name_b: &str, min_ms: f64, top: usiz
 
     let all: Vec<&Pair> = c.pairs.iter().collect();
     let sp = speedups(&all, min_ms);
-    let _ = writeln!(s, "\nspeedup A/B per query (above 1: B faster), over the {} queries taking at least {} in one run:", sp.compared, fmt_ms(min_ms));
-    let _ = writeln!(s, "  geometric mean {:.3}x, median {:.3}x; B faster (>10%) {}, slower (>10%) {}, within 10% {}", sp.geomean, sp.median, sp.faster, sp.slower, sp.same);
+    let _ = writeln!(
+        s,
+        "\nspeedup A/B per query (above 1: B faster), over the {} queries taking at least {} in one run:",
+        sp.compared,
+        fmt_ms(min_ms)
+    );
+    let _ = writeln!(
+        s,
+        "  geometric mean {:.3}x, median {:.3}x; B faster (>10%) {}, slower (>10%) {}, within 10% {}",
+        sp.geomean, sp.median, sp.faster, sp.slower, sp.same
+    );
     let mut controls: Vec<(usize, &str)> = c.pairs.iter().map(|p| (control_rank(&p.a.control), p.a.control.as_str())).collect();
     controls.sort();
     controls.dedup();
-    let _ = writeln!(s, "{:<26} {:>7} {:>9} {:>7} {:>7} {:>12} {:>12}", "control", "queries", "geomean", "faster", "slower", "A total", "B total");
+    let _ = writeln!(
+        s,
+        "{:<26} {:>7} {:>9} {:>7} {:>7} {:>12} {:>12}",
+        "control", "queries", "geomean", "faster", "slower", "A total", "B total"
+    );
     for (_, control) in controls {
         let of_c: Vec<&Pair> = c.pairs.iter().filter(|p| p.a.control == control).collect();
         let sp = speedups(&of_c, min_ms);
         let (ta, tb): (f64, f64) = (of_c.iter().map(|p| p.a.total_ms).sum(), of_c.iter().map(|p| p.b.total_ms).sum());
         let geomean = if sp.compared == 0 { "-".to_string() } else { format!("{:.3}x", sp.geomean) };
-        let _ = writeln!(s, "{:<26} {:>7} {:>9} {:>7} {:>7} {:>12} {:>12}", control, of_c.len(), geomean, sp.faster, sp.slower, fmt_ms(ta), fmt_ms(tb));
+        let _ = writeln!(
+            s,
+            "{:<26} {:>7} {:>9} {:>7} {:>7} {:>12} {:>12}",
+            control,
+            of_c.len(),
+            geomean,
+            sp.faster,
+            sp.slower,
+            fmt_ms(ta),
+            fmt_ms(tb)
+        );
     }
     let total = |f: fn(&Pair) -> &QueryRecord| -> (f64, usize, usize) {
         let qs = c.pairs.iter().map(f);
@@ -197,7 +220,15 @@ pub fn render(c: &Comparison, name_a: &str, name_b: &str, min_ms: f64, top: usiz
         let _ = writeln!(s, "  none");
     }
     for p in slow.iter().take(top) {
-        let _ = writeln!(s, "  {:>8.2}x slower  {}  {}: A {}, B {}", 1.0 / p.speedup(), p.a.file, p.a.control, fmt_ms(p.a.total_ms), fmt_ms(p.b.total_ms));
+        let _ = writeln!(
+            s,
+            "  {:>8.2}x slower  {}  {}: A {}, B {}",
+            1.0 / p.speedup(),
+            p.a.file,
+            p.a.control,
+            fmt_ms(p.a.total_ms),
+            fmt_ms(p.b.total_ms)
+        );
     }
     s
 }

@@ -95,7 +95,8 @@ pub fn read_run(path: &Path) -> Result<Vec<Record>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let r: Record = serde_json::from_str(line).map_err(|e| format!("{}:{}: not a keyward corpus record: {e}", path.display(), i + 1))?;
+        let r: Record =
+            serde_json::from_str(line).map_err(|e| format!("{}:{}: not a keyward corpus record: {e}", path.display(), i + 1))?;
         out.push(r);
     }
     Ok(out)

@@ -65,7 +65,10 @@ pub fn by_control(records: &[Record]) -> Vec<Series> {
     let mut controls: Vec<&str> = solved(records).map(|q| q.control.as_str()).collect();
     controls.sort_by_key(|c| (control_rank(c), *c));
     controls.dedup();
-    controls.iter().map(|c| Series { label: c.to_string(), times: solved(records).filter(|q| q.control == *c).map(|q| q.total_ms).collect() }).collect()
+    controls
+        .iter()
+        .map(|c| Series { label: c.to_string(), times: solved(records).filter(|q| q.control == *c).map(|q| q.total_ms).collect() })
+        .collect()
 }
 
 /// One series per run.
@@ -146,7 +149,15 @@ pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), String> 
         .y_label_area_size(70)
         .build_cartesian_2d(0usize..xmax + xmax / 50 + 1, yrange.log_scale())
         .map_err(err)?;
-    chart.configure_mesh().x_desc("queries solved").y_desc("time per query (ms, log scale)").y_label_formatter(&ms_label).label_style(("sans-serif", 14)).axis_desc_style(("sans-serif", 16)).draw().map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("queries solved")
+        .y_desc("time per query (ms, log scale)")
+        .y_label_formatter(&ms_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
     let mut keys = Vec::new();
     for (i, s) in sorted.iter().enumerate() {
         let color = color(i);
@@ -196,7 +207,10 @@ pub fn scatter(points: &[ScatterPoint], name_a: &str, name_b: &str, out: &Path) 
     controls.dedup();
     for (i, control) in controls.iter().enumerate() {
         let color = color(i);
-        let pts = points.iter().filter(|p| p.2 == *control).map(|p| Circle::new((p.0.max(FLOOR_MS), p.1.max(FLOOR_MS)), 3, color.mix(0.7).filled()));
+        let pts = points
+            .iter()
+            .filter(|p| p.2 == *control)
+            .map(|p| Circle::new((p.0.max(FLOOR_MS), p.1.max(FLOOR_MS)), 3, color.mix(0.7).filled()));
         chart.draw_series(pts).map_err(err)?;
         keys.push((control.to_string(), Key::Dot(color)));
     }

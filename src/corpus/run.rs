@@ -77,7 +77,10 @@ pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
             continue;
         }
         if snapshot::is_snapshot(dir) {
-            return Err(format!("{}: an account snapshot; `keyward corpus` reads folders of policy files (use `keyward check` for snapshots)", dir.display()));
+            return Err(format!(
+                "{}: an account snapshot; `keyward corpus` reads folders of policy files (use `keyward check` for snapshots)",
+                dir.display()
+            ));
         }
         let in_shard = |f: &Path| cfg.shard.map_or(true, |s| s.contains(&relative(f, dir)));
         let mut skipped = Vec::new();
@@ -94,7 +97,12 @@ pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
     files.sort();
     files.dedup_by(|a, b| a.0 == b.0);
     listing.files = files.into_iter().map(|(_, p)| p).collect();
-    listing.errors = diagnostics.into_iter().map(|d| Record::Error(ErrorRecord { file: d.file.clone(), message: d.to_string(), diagnostics: vec![d.to_string()], parse_ms: 0.0 })).collect();
+    listing.errors = diagnostics
+        .into_iter()
+        .map(|d| {
+            Record::Error(ErrorRecord { file: d.file.clone(), message: d.to_string(), diagnostics: vec![d.to_string()], parse_ms: 0.0 })
+        })
+        .collect();
     Ok(listing)
 }
 
@@ -166,7 +174,14 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
         return Err(e);
     }
     out.flush().map_err(|e| format!("cannot write the run: {e}"))?;
-    Ok(RunOutcome { records, files: listing.files.len(), skipped: listing.skipped, wall_ms: start.elapsed().as_secs_f64() * 1000.0, jobs, shard: cfg.shard })
+    Ok(RunOutcome {
+        records,
+        files: listing.files.len(),
+        skipped: listing.skipped,
+        wall_ms: start.elapsed().as_secs_f64() * 1000.0,
+        jobs,
+        shard: cfg.shard,
+    })
 }
 
 fn progress_bar(show: bool, files: usize) -> indicatif::ProgressBar {
@@ -174,7 +189,9 @@ fn progress_bar(show: bool, files: usize) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::with_draw_target(Some(files as u64), indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} files, {msg}, eta {eta}").map(|s| s.progress_chars("=> ")).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} files, {msg}, eta {eta}")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -199,7 +216,8 @@ fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
         }
     }));
     attempt.unwrap_or_else(|panic| {
-        let what = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        let what =
+            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         let message = format!("{name}: INTERNAL ERROR (please report): panic: {what}");
         vec![Record::Error(ErrorRecord { file: name.clone(), message: message.clone(), diagnostics: vec![message], parse_ms: 0.0 })]
     })

@@ -80,7 +80,11 @@ pub fn fmt_ms(ms: f64) -> String {
 /// The per-control table of `rows`.
 pub fn table(rows: &[ControlSummary]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}", "control", "holds", "violated", "unknown", "n/a", "median", "p90", "p99", "max", "sum", "solver calls");
+    let _ = writeln!(
+        s,
+        "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "control", "holds", "violated", "unknown", "n/a", "median", "p90", "p99", "max", "sum", "solver calls"
+    );
     for r in rows {
         let _ = writeln!(
             s,

@@ -101,7 +101,11 @@ pub fn eval_clause(clause: &Clause, ctx: &Context) -> ClauseOutcome {
             // reference oracle never matches it and Access Analyzer calls it an error.
             Some(_) if op.set.is_none() && is_multi_valued(&clause.key) => (
                 false,
-                format!("{} is a multivalued key and {} has no ForAnyValue/ForAllValues qualifier: such a clause never matches a present key", clause.key, op.name()),
+                format!(
+                    "{} is a multivalued key and {} has no ForAnyValue/ForAllValues qualifier: such a clause never matches a present key",
+                    clause.key,
+                    op.name()
+                ),
             ),
             Some(values) => {
                 let positive = base.positive();
@@ -120,7 +124,10 @@ pub fn eval_clause(clause: &Clause, ctx: &Context) -> ClauseOutcome {
                     Some(SetOp::ForAnyValue) | None => values.iter().any(lit),
                 };
                 let shown = if values.len() == 1 { format!("{:?}", values[0]) } else { format!("{values:?}") };
-                (holds, format!("request value {shown} {} {}", if holds { "satisfies" } else { "does not satisfy" }, describe_values(clause)))
+                (
+                    holds,
+                    format!("request value {shown} {} {}", if holds { "satisfies" } else { "does not satisfy" }, describe_values(clause)),
+                )
             }
         }
     };

@@ -16,10 +16,10 @@
 
 pub mod condition;
 
-use crate::model::{Effect, Policy, Principal, PrincipalElement, PrincipalKind, PrincipalPattern, Request, Statement};
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::IdentityClass;
 use crate::model::request::Context;
+use crate::model::{Effect, Policy, Principal, PrincipalElement, PrincipalKind, PrincipalPattern, Request, Statement};
 use condition::{arn_matches, eval_clause, template_matches, ClauseOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -184,7 +184,14 @@ pub fn resource_matches(s: &Statement, resource: &str, ctx: &Context) -> bool {
 }
 
 /// Trace one statement against a request. `None` when principal, action or resource miss.
-pub fn trace_statement(role: PolicyRole, policy: &Policy, s: &Statement, req: &Request, ctx: &Context, has_boundary: bool) -> Option<StatementTrace> {
+pub fn trace_statement(
+    role: PolicyRole,
+    policy: &Policy,
+    s: &Statement,
+    req: &Request,
+    ctx: &Context,
+    has_boundary: bool,
+) -> Option<StatementTrace> {
     let principal = match (&s.principal, role) {
         (Some(el), _) => match_principal(el, s.effect, &req.principal, has_boundary),
         // A resource policy statement without a principal grants nobody (AWS rejects it).
@@ -255,18 +262,27 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
     if !limits_ok {
         reasons.push("the permissions boundary or session policy does not allow the request".into());
     }
-    let granted = req.resource != "*" && matched.iter().any(|t| t.role == PolicyRole::Grant && t.effect == Effect::Allow && matches!(t.principal, PrincipalMatch::Exact | PrincipalMatch::Role));
+    let granted = req.resource != "*"
+        && matched.iter().any(|t| {
+            t.role == PolicyRole::Grant && t.effect == Effect::Allow && matches!(t.principal, PrincipalMatch::Exact | PrincipalMatch::Role)
+        });
     if granted && scp_ok {
         reasons.push("a grant on the key allows the request".into());
         return true;
     }
-    let key_allows = |m: PrincipalMatch| matched.iter().any(|t| t.role == PolicyRole::KeyPolicy && t.effect == Effect::Allow && t.principal == m);
+    let key_allows =
+        |m: PrincipalMatch| matched.iter().any(|t| t.role == PolicyRole::KeyPolicy && t.effect == Effect::Allow && t.principal == m);
     match &set.key_policy {
         // A key policy governs requests on its key; resource-less actions (`*`) are IAM-only.
         Some(_) if req.resource != "*" => {
-            let (exact, role, account) = (key_allows(PrincipalMatch::Exact), key_allows(PrincipalMatch::Role), key_allows(PrincipalMatch::Account));
+            let (exact, role, account) =
+                (key_allows(PrincipalMatch::Exact), key_allows(PrincipalMatch::Role), key_allows(PrincipalMatch::Account));
             if !p.kind.in_account() {
-                reasons.push(if exact { "the key policy allows this principal".into() } else { "the key policy does not allow this principal".into() });
+                reasons.push(if exact {
+                    "the key policy allows this principal".into()
+                } else {
+                    "the key policy does not allow this principal".into()
+                });
                 return exact;
             }
             let same_account = req.resource_account().as_deref() == Some(p.account.as_str());

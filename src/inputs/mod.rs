@@ -94,7 +94,13 @@ pub struct KeySubject {
 impl KeySubject {
     /// The key policy set (key policy and grants, SCPs) without identity policies.
     pub fn key_set(&self) -> crate::eval::PolicySet {
-        crate::eval::PolicySet { key_policy: self.policy.clone(), grants: self.grants.iter().cloned().collect(), scps: self.scps.clone(), external_identity_unknown: true, ..Default::default() }
+        crate::eval::PolicySet {
+            key_policy: self.policy.clone(),
+            grants: self.grants.iter().cloned().collect(),
+            scps: self.scps.clone(),
+            external_identity_unknown: true,
+            ..Default::default()
+        }
     }
 }
 
@@ -227,7 +233,18 @@ pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
         Kind::Key => {
             let key_arn = opts.key_arn.clone().unwrap_or_else(|| placeholder_key(&opts.account));
             let owner = crate::model::value::arn_segments(&key_arn).map(|s| s[4].to_string()).unwrap_or_else(|| opts.account.clone());
-            Subject::Key(KeySubject { file, key_arn, owner, policy: Some(policy), grants: None, metadata: None, rotation: None, aliases: vec![], principals: None, scps: vec![] })
+            Subject::Key(KeySubject {
+                file,
+                key_arn,
+                owner,
+                policy: Some(policy),
+                grants: None,
+                metadata: None,
+                rotation: None,
+                aliases: vec![],
+                principals: None,
+                scps: vec![],
+            })
         }
     }
 }

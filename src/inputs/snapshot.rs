@@ -131,16 +131,26 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
             let arn = string(get(pol, "Arn"));
             let default = string(get(pol, "DefaultVersionId"));
             let versions = items(get(pol, "PolicyVersionList"));
-            let pick = versions.iter().enumerate().find(|(_, v)| matches!(get(v, "IsDefaultVersion"), Some(JsonValue::BooleanLit(b)) if b.value) || (!default.is_empty() && string(get(v, "VersionId")) == default));
+            let pick = versions.iter().enumerate().find(|(_, v)| {
+                matches!(get(v, "IsDefaultVersion"), Some(JsonValue::BooleanLit(b)) if b.value)
+                    || (!default.is_empty() && string(get(v, "VersionId")) == default)
+            });
             let Some((j, v)) = pick else {
                 local_errors.push(Diagnostic::file(&file, format!("Policies[{i}] ({arn}): no default version in PolicyVersionList")));
                 continue;
             };
-            let Some(p) = doc(get(v, "Document"), format!("Policies[{i}].PolicyVersionList[{j}].Document"), &mut local_errors) else { continue };
+            let Some(p) = doc(get(v, "Document"), format!("Policies[{i}].PolicyVersionList[{j}].Document"), &mut local_errors) else {
+                continue;
+            };
             // KMS.1 covers customer managed policies; AWS managed ones are only used to resolve
             // what principals may do.
             if !arn.starts_with("arn:aws:iam::aws:") && !arn.contains(":iam::aws:policy/") {
-                iam.subjects.push(Subject::Identity(IdentitySubject { file: file.clone(), resource: arn.clone(), policy: p.clone(), origin: IdentityOrigin::Managed { boundary: boundary_arns.contains(&arn) } }));
+                iam.subjects.push(Subject::Identity(IdentitySubject {
+                    file: file.clone(),
+                    resource: arn.clone(),
+                    policy: p.clone(),
+                    origin: IdentityOrigin::Managed { boundary: boundary_arns.contains(&arn) },
+                }));
             }
             iam.managed.insert(arn, p);
         }
@@ -150,7 +160,10 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                 let arn = string(get(a, "PolicyArn"));
                 match iam.managed.get(&arn) {
                     Some(p) => out.push(p.clone()),
-                    None => errs.push(Diagnostic::file(&file, format!("{what}: attached policy {arn} is not in Policies (collect with every filter)"))),
+                    None => errs.push(Diagnostic::file(
+                        &file,
+                        format!("{what}: attached policy {arn} is not in Policies (collect with every filter)"),
+                    )),
                 }
             }
             out
@@ -162,8 +175,15 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
             let mut pols = attached(g, &iam, &mut local_errors, &format!("GroupDetailList[{i}] ({name})"));
             for (j, ip) in items(get(g, "GroupPolicyList")).iter().enumerate() {
                 let pname = string(get(ip, "PolicyName"));
-                if let Some(p) = doc(get(ip, "PolicyDocument"), format!("GroupDetailList[{i}].GroupPolicyList[{j}].PolicyDocument"), &mut local_errors) {
-                    iam.subjects.push(Subject::Identity(IdentitySubject { file: file.clone(), resource: format!("{}/{pname}", string(get(g, "Arn"))), policy: p.clone(), origin: IdentityOrigin::Inline { holder: string(get(g, "Arn")) } }));
+                if let Some(p) =
+                    doc(get(ip, "PolicyDocument"), format!("GroupDetailList[{i}].GroupPolicyList[{j}].PolicyDocument"), &mut local_errors)
+                {
+                    iam.subjects.push(Subject::Identity(IdentitySubject {
+                        file: file.clone(),
+                        resource: format!("{}/{pname}", string(get(g, "Arn"))),
+                        policy: p.clone(),
+                        origin: IdentityOrigin::Inline { holder: string(get(g, "Arn")) },
+                    }));
                     pols.push(p);
                 }
             }
@@ -175,8 +195,15 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                 let mut pols = attached(e, &iam, &mut local_errors, &format!("{list}[{i}] ({arn})"));
                 for (j, ip) in items(get(e, inline_key)).iter().enumerate() {
                     let pname = string(get(ip, "PolicyName"));
-                    if let Some(p) = doc(get(ip, "PolicyDocument"), format!("{list}[{i}].{inline_key}[{j}].PolicyDocument"), &mut local_errors) {
-                        iam.subjects.push(Subject::Identity(IdentitySubject { file: file.clone(), resource: format!("{arn}/{pname}"), policy: p.clone(), origin: IdentityOrigin::Inline { holder: arn.clone() } }));
+                    if let Some(p) =
+                        doc(get(ip, "PolicyDocument"), format!("{list}[{i}].{inline_key}[{j}].PolicyDocument"), &mut local_errors)
+                    {
+                        iam.subjects.push(Subject::Identity(IdentitySubject {
+                            file: file.clone(),
+                            resource: format!("{arn}/{pname}"),
+                            policy: p.clone(),
+                            origin: IdentityOrigin::Inline { holder: arn.clone() },
+                        }));
                         pols.push(p);
                     }
                 }
@@ -222,7 +249,13 @@ fn read_json(path: &Path, errors: &mut Vec<Diagnostic>) -> Option<serde_json::Va
     match serde_json::from_str(&text) {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.push(Diagnostic { file, path: String::new(), line: e.line(), column: e.column(), message: format!("invalid JSON: {e}") });
+            errors.push(Diagnostic {
+                file,
+                path: String::new(),
+                line: e.line(),
+                column: e.column(),
+                message: format!("invalid JSON: {e}"),
+            });
             None
         }
     }
@@ -259,7 +292,9 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
         if alias_file.is_file() {
             if let Some(v) = read_json(&alias_file, errors) {
                 for a in v.get("Aliases").and_then(|x| x.as_array()).into_iter().flatten() {
-                    if let (Some(name), Some(target)) = (a.get("AliasName").and_then(|x| x.as_str()), a.get("TargetKeyId").and_then(|x| x.as_str())) {
+                    if let (Some(name), Some(target)) =
+                        (a.get("AliasName").and_then(|x| x.as_str()), a.get("TargetKeyId").and_then(|x| x.as_str()))
+                    {
                         aliases.entry(target.to_string()).or_default().push(name.to_string());
                     }
                 }
@@ -294,7 +329,11 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
                 None
             };
             let rotation_file = kdir.join("get-key-rotation-status.json");
-            let rotation = if rotation_file.is_file() { read_json(&rotation_file, errors).and_then(|v| v.get("KeyRotationEnabled").and_then(|b| b.as_bool())) } else { None };
+            let rotation = if rotation_file.is_file() {
+                read_json(&rotation_file, errors).and_then(|v| v.get("KeyRotationEnabled").and_then(|b| b.as_bool()))
+            } else {
+                None
+            };
             let grants_file = kdir.join("list-grants.json");
             let grants = if grants_file.is_file() {
                 let name = grants_file.display().to_string();
@@ -314,7 +353,11 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
             } else {
                 None
             };
-            let owner = if md.aws_account_id.is_empty() { crate::model::value::arn_segments(&md.arn).map(|s| s[4].to_string()).unwrap_or_default() } else { md.aws_account_id.clone() };
+            let owner = if md.aws_account_id.is_empty() {
+                crate::model::value::arn_segments(&md.arn).map(|s| s[4].to_string()).unwrap_or_default()
+            } else {
+                md.aws_account_id.clone()
+            };
             let key_aliases = aliases.get(&md.key_id).cloned().unwrap_or_default();
             out.push(Subject::Key(KeySubject {
                 file: policy_file.display().to_string(),

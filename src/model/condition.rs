@@ -154,8 +154,12 @@ impl BaseOp {
     pub fn family(self) -> Family {
         use BaseOp::*;
         match self {
-            StringEquals | StringNotEquals | StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | StringLike | StringNotLike => Family::String,
-            NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => Family::Numeric,
+            StringEquals | StringNotEquals | StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | StringLike | StringNotLike => {
+                Family::String
+            }
+            NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan | NumericGreaterThanEquals => {
+                Family::Numeric
+            }
             DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => Family::Date,
             Bool => Family::Bool,
             BinaryEquals => Family::Binary,
@@ -169,7 +173,17 @@ impl BaseOp {
     /// hold when the key is absent.
     pub fn negated(self) -> bool {
         use BaseOp::*;
-        matches!(self, StringNotEquals | StringNotEqualsIgnoreCase | StringNotLike | NumericNotEquals | DateNotEquals | NotIpAddress | ArnNotEquals | ArnNotLike)
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+                | ArnNotEquals
+                | ArnNotLike
+        )
     }
 
     /// The positive operator whose match a negated operator denies (identity for positives).
@@ -303,9 +317,15 @@ impl ConditionValue {
                 let wildcards = base.str_match() == Some(StrMatch::Like);
                 ConditionValue::Str(Template::parse(text, Syntax { wildcards, variables })?)
             }
-            Family::Numeric => ConditionValue::Num(Decimal::parse(text).ok_or_else(|| format!("{text:?} is not a number (integer or decimal) for {}", op.name()))?),
-            Family::Date => ConditionValue::Date(Timestamp::parse(text).ok_or_else(|| format!("{text:?} is not a date (ISO 8601 or epoch seconds) for {}", op.name()))?),
-            Family::Bool => ConditionValue::Bool(parse_bool(text).ok_or_else(|| format!("{text:?} is not `true` or `false` for {}", op.name()))?),
+            Family::Numeric => ConditionValue::Num(
+                Decimal::parse(text).ok_or_else(|| format!("{text:?} is not a number (integer or decimal) for {}", op.name()))?,
+            ),
+            Family::Date => ConditionValue::Date(
+                Timestamp::parse(text).ok_or_else(|| format!("{text:?} is not a date (ISO 8601 or epoch seconds) for {}", op.name()))?,
+            ),
+            Family::Bool => {
+                ConditionValue::Bool(parse_bool(text).ok_or_else(|| format!("{text:?} is not `true` or `false` for {}", op.name()))?)
+            }
             Family::Binary => {
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| format!("{text:?} is not base64 for {}", op.name()))?;

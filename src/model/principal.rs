@@ -100,10 +100,22 @@ impl Principal {
             return Ok(Principal::root("aws", text));
         }
         if let Some(p) = text.strip_prefix("federated:") {
-            return Ok(Principal { kind: PrincipalKind::WebIdentity, account: String::new(), arn: p.to_string(), session: None, partition: String::new() });
+            return Ok(Principal {
+                kind: PrincipalKind::WebIdentity,
+                account: String::new(),
+                arn: p.to_string(),
+                session: None,
+                partition: String::new(),
+            });
         }
         if let Some(p) = text.strip_prefix("canonical:") {
-            return Ok(Principal { kind: PrincipalKind::CanonicalUser, account: String::new(), arn: p.to_string(), session: None, partition: String::new() });
+            return Ok(Principal {
+                kind: PrincipalKind::CanonicalUser,
+                account: String::new(),
+                arn: p.to_string(),
+                session: None,
+                partition: String::new(),
+            });
         }
         if !text.starts_with("arn:") {
             if is_service_principal(text) {
@@ -115,10 +127,13 @@ impl Principal {
         if !is_account_like(&arn.account) {
             return Err(format!("{text:?}: the account segment must be an account id"));
         }
-        let base = |kind| Principal { kind, account: arn.account.clone(), arn: text.to_string(), session: None, partition: arn.partition.clone() };
+        let base =
+            |kind| Principal { kind, account: arn.account.clone(), arn: text.to_string(), session: None, partition: arn.partition.clone() };
         match (arn.service.as_str(), arn.resource.split_once('/').map(|(t, _)| t).unwrap_or(arn.resource.as_str())) {
             ("iam", "root") if arn.resource == "root" => Ok(Principal::root(&arn.partition, &arn.account)),
-            ("iam", "user") | ("iam", "role") if iam_name(text).is_none() => Err(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)")),
+            ("iam", "user") | ("iam", "role") if iam_name(text).is_none() => {
+                Err(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)"))
+            }
             ("iam", "user") => Ok(base(PrincipalKind::User)),
             ("iam", "role") => Ok(base(PrincipalKind::Role)),
             ("sts", "assumed-role") => {
@@ -135,7 +150,11 @@ impl Principal {
                     _ => Err(format!("{text:?}: an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")),
                 }
             }
-            ("sts", "federated-user") if arn.resource.len() > "federated-user/".len() && !arn.resource["federated-user/".len()..].contains('/') => Ok(base(PrincipalKind::FederatedUser)),
+            ("sts", "federated-user")
+                if arn.resource.len() > "federated-user/".len() && !arn.resource["federated-user/".len()..].contains('/') =>
+            {
+                Ok(base(PrincipalKind::FederatedUser))
+            }
             _ => Err(format!("{text:?} is not an IAM user, role, root, assumed-role or federated-user ARN")),
         }
     }

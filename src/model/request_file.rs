@@ -37,7 +37,9 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
                 }
             }
             ("resource", Some(t)) => resource = Some(t),
-            ("principal" | "action" | "resource", None) => err(value_span(&p.value), &ppath, format!("{name} must be a string, found {}", kind_name(&p.value))),
+            ("principal" | "action" | "resource", None) => {
+                err(value_span(&p.value), &ppath, format!("{name} must be a string, found {}", kind_name(&p.value)))
+            }
             ("context", _) => match &p.value {
                 JsonValue::Object(ctx) => {
                     for kp in &ctx.properties {
@@ -55,7 +57,11 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
                                 for (i, e) in a.elements.iter().enumerate() {
                                     match scalar(e) {
                                         Some(s) => out.push(s),
-                                        None => err(value_span(e), &path_index(&kpath, i), format!("context values must be strings, found {}", kind_name(e))),
+                                        None => err(
+                                            value_span(e),
+                                            &path_index(&kpath, i),
+                                            format!("context values must be strings, found {}", kind_name(e)),
+                                        ),
                                     }
                                 }
                                 out
@@ -63,7 +69,11 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
                             other => match scalar(other) {
                                 Some(s) => vec![s],
                                 None => {
-                                    err(value_span(other), &kpath, format!("a context value must be a string or an array of strings, found {}", kind_name(other)));
+                                    err(
+                                        value_span(other),
+                                        &kpath,
+                                        format!("a context value must be a string or an array of strings, found {}", kind_name(other)),
+                                    );
                                     vec![]
                                 }
                             },
@@ -73,7 +83,9 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
                 }
                 other => err(value_span(other), &ppath, format!("context must be an object, found {}", kind_name(other))),
             },
-            (other, _) => err(span(&p.range), &ppath, format!("unknown request field {other:?} (expected principal, action, resource, context)")),
+            (other, _) => {
+                err(span(&p.range), &ppath, format!("unknown request field {other:?} (expected principal, action, resource, context)"))
+            }
         }
     }
     let sp = span(&obj.range);
@@ -96,7 +108,11 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
 pub fn request_to_json(r: &Request) -> serde_json::Value {
     let mut ctx = serde_json::Map::new();
     for (k, v) in r.context.iter() {
-        let value = if v.len() == 1 { serde_json::Value::String(v[0].clone()) } else { serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect()) };
+        let value = if v.len() == 1 {
+            serde_json::Value::String(v[0].clone())
+        } else {
+            serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect())
+        };
         ctx.insert(k.name().to_string(), value);
     }
     serde_json::json!({

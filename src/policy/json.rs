@@ -17,7 +17,14 @@ pub fn with_json<T>(source: &Source, f: impl FnOnce(&Value<'_>) -> Result<T, Dia
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         let message = strip_position(&e.to_string());
         let (line, column) = (e.line(), e.column());
-        return Err(Diagnostic { file: source.name().into(), path: source.full_path(""), line, column, message: format!("invalid JSON: {message}") }.into());
+        return Err(Diagnostic {
+            file: source.name().into(),
+            path: source.full_path(""),
+            line,
+            column,
+            message: format!("invalid JSON: {message}"),
+        }
+        .into());
     }
     let strict = ParseOptions {
         allow_comments: false,
@@ -59,7 +66,12 @@ fn find_duplicate_keys(source: &Source, v: &Value<'_>, path: &str, out: &mut Vec
                 let name = prop_name(&p.name);
                 let child = path_member(path, &name);
                 if !seen.insert(name.clone()) {
-                    out.push(Diagnostic::at(source, span(&p.range), &child, format!("duplicate key {name:?}: JSON does not say which one counts")));
+                    out.push(Diagnostic::at(
+                        source,
+                        span(&p.range),
+                        &child,
+                        format!("duplicate key {name:?}: JSON does not say which one counts"),
+                    ));
                 }
                 find_duplicate_keys(source, &p.value, &child, out);
             }

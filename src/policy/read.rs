@@ -96,7 +96,11 @@ impl<'s> Reader<'s> {
                     statements.push(st);
                 }
             }
-            other => self.err(value_span(other), "Statement", format!("Statement must be an object or an array of objects, found {}", kind_name(other))),
+            other => self.err(
+                value_span(other),
+                "Statement",
+                format!("Statement must be an object or an array of objects, found {}", kind_name(other)),
+            ),
         }
         Some(Policy { source: self.source.clone(), version, id, statements })
     }
@@ -273,7 +277,11 @@ impl<'s> Reader<'s> {
                             "CanonicalUser" if !s.text.is_empty() => Ok(PrincipalPattern::Canonical(s.text.clone())),
                             "Federated" | "CanonicalUser" => Err("an empty principal name".to_string()),
                             other => {
-                                self.err(span(&p.range), &kpath, format!("unknown principal type {other:?} (expected AWS, Service, Federated, CanonicalUser)"));
+                                self.err(
+                                    span(&p.range),
+                                    &kpath,
+                                    format!("unknown principal type {other:?} (expected AWS, Service, Federated, CanonicalUser)"),
+                                );
                                 break;
                             }
                         };
@@ -309,7 +317,11 @@ impl<'s> Reader<'s> {
                 }
             };
             let JsonValue::Object(keys) = &op_prop.value else {
-                self.err(value_span(&op_prop.value), &op_path, format!("{op_name} must map condition keys to values, found {}", kind_name(&op_prop.value)));
+                self.err(
+                    value_span(&op_prop.value),
+                    &op_path,
+                    format!("{op_name} must map condition keys to values, found {}", kind_name(&op_prop.value)),
+                );
                 continue;
             };
             for key_prop in &keys.properties {
@@ -353,7 +365,11 @@ impl<'s> Reader<'s> {
                     let p = path_index(path, i);
                     match scalar(e) {
                         Some(s) => out.push((s, value_span(e), p)),
-                        None => self.err(value_span(e), &p, format!("a condition value must be a string, number or boolean, found {}", kind_name(e))),
+                        None => self.err(
+                            value_span(e),
+                            &p,
+                            format!("a condition value must be a string, number or boolean, found {}", kind_name(e)),
+                        ),
                     }
                 }
                 out
@@ -361,7 +377,11 @@ impl<'s> Reader<'s> {
             other => match scalar(other) {
                 Some(s) => vec![(s, value_span(other), path.to_string())],
                 None => {
-                    self.err(value_span(other), path, format!("a condition value must be a string, number or boolean (or an array of them), found {}", kind_name(other)));
+                    self.err(
+                        value_span(other),
+                        path,
+                        format!("a condition value must be a string, number or boolean (or an array of them), found {}", kind_name(other)),
+                    );
                     Vec::new()
                 }
             },
@@ -396,7 +416,8 @@ mod tests {
 
     #[test]
     fn single_statement_object() {
-        let p = parse(r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}"}}"#).unwrap();
+        let p =
+            parse(r#"{"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}"}}"#).unwrap();
         assert_eq!(p.version, Version::Absent);
         assert_eq!(p.statements[0].path, "Statement");
         // Without Version 2012-10-17 the variable is text.
@@ -416,7 +437,9 @@ mod tests {
         assert!(e.message.contains("unknown condition operator"));
         let e = first_error(r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "NotAction": "c:d", "Resource": "*"}]}"#);
         assert!(e.message.contains("both"), "{}", e.message);
-        let e = first_error(r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/99"}}}]}"#);
+        let e = first_error(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/99"}}}]}"#,
+        );
         assert_eq!(e.path, "Statement[0].Condition.IpAddress.aws:SourceIp");
         let e = first_error(r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "bucket"}]}"#);
         assert!(e.message.contains("not a resource ARN"));
@@ -424,13 +447,19 @@ mod tests {
         assert_eq!(e.path, "Statement[0].Action[1]");
         let e = first_error(r#"{"Statement": [{"Effect": "Permit", "Action": "a:b", "Resource": "*"}]}"#);
         assert_eq!(e.path, "Statement[0].Effect");
-        let e = first_error(r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Principal": {"AWS": "arn:aws:iam::abc:user/x"}}]}"#);
+        let e = first_error(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Principal": {"AWS": "arn:aws:iam::abc:user/x"}}]}"#,
+        );
         assert_eq!(e.path, "Statement[0].Principal.AWS");
         let e = first_error(r#"{"Statement": [], "Extra": 1}"#);
         assert_eq!(e.path, "Extra");
-        let e = first_error(r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "arn:aws:s3:::${aws:username"}]}"#);
+        let e = first_error(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "arn:aws:s3:::${aws:username"}]}"#,
+        );
         assert!(e.message.contains("unterminated"));
-        let e = first_error(r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Condition": {"StringEquals": {"k": null}}}]}"#);
+        let e = first_error(
+            r#"{"Statement": [{"Effect": "Allow", "Action": "a:b", "Resource": "*", "Condition": {"StringEquals": {"k": null}}}]}"#,
+        );
         assert_eq!(e.path, "Statement[0].Condition.StringEquals.k");
     }
 

@@ -94,7 +94,8 @@ pub fn join_path(prefix: &str, path: &str) -> String {
 
 /// Append an object member to a JSON path, quoting names that would read ambiguously.
 pub fn path_member(path: &str, name: &str) -> String {
-    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '/' | '$' | '{' | '}' | '@'));
+    let plain =
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '/' | '$' | '{' | '}' | '@'));
     let member = if plain { name.to_string() } else { format!("[{}]", serde_json::Value::String(name.to_string())) };
     if member.starts_with('[') {
         format!("{path}{member}")

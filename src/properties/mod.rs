@@ -72,7 +72,14 @@ pub struct CheckStats {
 pub struct InternalError(pub String);
 
 /// Solve "∃ requests: goals" and build the verdict. `label` names the query in SMT dumps.
-pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOptions, label: &str, encode_started: Instant) -> Result<(Verdict, CheckStats), InternalError> {
+pub fn run(
+    mut enc: Encoder,
+    goals: &[T],
+    replay: &[Replay<'_>],
+    opts: &SolverOptions,
+    label: &str,
+    encode_started: Instant,
+) -> Result<(Verdict, CheckStats), InternalError> {
     enc.finish();
     let mut stats = CheckStats::default();
     if !enc.unsupported.is_empty() {
@@ -90,7 +97,9 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
     let eager = crate::smt::simplify::for_encoding(opts.encoding, &mut enc.t, eager);
     stats.encode_ms = encode_started.elapsed().as_secs_f64() * 1000.0;
     let (outcome, solve_stats) = match (&opts.backend, opts.encoding) {
-        (crate::smt::solver::Backend::Z3, crate::smt::solver::Encoding::Default) => solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label),
+        (crate::smt::solver::Backend::Z3, crate::smt::solver::Encoding::Default) => {
+            solve_lazy(&enc.t, &eager, &enc.shapes, &want, opts, label)
+        }
         // An external solver gets one script: the propagated query with every shape axiom
         // (it cannot be asked again with more axioms the way the lazy loop asks z3).
         (crate::smt::solver::Backend::External(_), crate::smt::solver::Encoding::Default) => {
@@ -108,16 +117,19 @@ pub fn run(mut enc: Encoder, goals: &[T], replay: &[Replay<'_>], opts: &SolverOp
         Outcome::Sat(m) => m,
     };
     // An external solver gives no model: ask z3 in process for one.
-    let model = if stats.solve.solver_called && model.values.is_empty() && !want.is_empty() && opts.backend != crate::smt::solver::Backend::Z3 {
-        let local = SolverOptions { backend: crate::smt::solver::Backend::Z3, dump_dir: None, ..opts.clone() };
-        match solve_lazy(&enc.t, &eager, &enc.shapes, &want, &local, label).0 {
-            Outcome::Sat(m) => m,
-            Outcome::Unsat => return Err(InternalError(format!("{label}: the external solver answered sat, z3 answers unsat"))),
-            Outcome::Unknown(why) => return Ok((Verdict::Unknown(format!("sat, but no counterexample: z3 answered unknown ({why})")), stats)),
-        }
-    } else {
-        model
-    };
+    let model =
+        if stats.solve.solver_called && model.values.is_empty() && !want.is_empty() && opts.backend != crate::smt::solver::Backend::Z3 {
+            let local = SolverOptions { backend: crate::smt::solver::Backend::Z3, dump_dir: None, ..opts.clone() };
+            match solve_lazy(&enc.t, &eager, &enc.shapes, &want, &local, label).0 {
+                Outcome::Sat(m) => m,
+                Outcome::Unsat => return Err(InternalError(format!("{label}: the external solver answered sat, z3 answers unsat"))),
+                Outcome::Unknown(why) => {
+                    return Ok((Verdict::Unknown(format!("sat, but no counterexample: z3 answered unknown ({why})")), stats))
+                }
+            }
+        } else {
+            model
+        };
     let model = prettify(&enc, &assertions, model, replay);
     {
         let mut g = Ground::new(&enc.t, &model);
@@ -176,7 +188,10 @@ fn prettify(enc: &Encoder, assertions: &[T], mut model: Model, replay: &[Replay<
             if candidate == current {
                 break;
             }
-            if let Some(trial) = crate::smt::lazy::replacements(&enc.t, &model, name, &current, &candidate, &links).into_iter().find(|t| accepts(enc, assertions, t, replay)) {
+            if let Some(trial) = crate::smt::lazy::replacements(&enc.t, &model, name, &current, &candidate, &links)
+                .into_iter()
+                .find(|t| accepts(enc, assertions, t, replay))
+            {
                 model = trial;
                 break;
             }

@@ -39,7 +39,11 @@ impl Named {
                                 values.insert(a.clone());
                                 values.insert(format!("arn:aws:iam::{a}:root"));
                             }
-                            PrincipalPattern::Arn(a) | PrincipalPattern::Service(a) | PrincipalPattern::Federated(a) | PrincipalPattern::Canonical(a) | PrincipalPattern::UniqueId(a) => {
+                            PrincipalPattern::Arn(a)
+                            | PrincipalPattern::Service(a)
+                            | PrincipalPattern::Federated(a)
+                            | PrincipalPattern::Canonical(a)
+                            | PrincipalPattern::UniqueId(a) => {
                                 values.insert(a.clone());
                             }
                             PrincipalPattern::Everyone => {}
@@ -67,7 +71,8 @@ impl Named {
             }
         }
         // The accounts inside named ARNs are named too.
-        let accounts: Vec<String> = values.iter().filter_map(|v| arn_segments(v).map(|s| s[4].to_string())).filter(|a| !a.is_empty()).collect();
+        let accounts: Vec<String> =
+            values.iter().filter_map(|v| arn_segments(v).map(|s| s[4].to_string())).filter(|a| !a.is_empty()).collect();
         values.extend(accounts);
         Named { values }
     }

@@ -7,15 +7,17 @@
 //! Each returns a `Verdict` where *violated* means such requests exist (with them as the
 //! counterexample, confirmed by the evaluator).
 
+use crate::eval::Decision;
 use crate::eval::PolicySet;
 use crate::properties::named::Named;
-use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
-use crate::eval::Decision;
+use crate::properties::template::{
+    action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec,
+};
 use crate::properties::{run, CheckStats, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::{Encoder, ResourceRep};
-use crate::smt::term::T;
 use crate::smt::lazy::readable;
 use crate::smt::solver::{Encoding, SolverOptions};
+use crate::smt::term::T;
 use std::time::Instant;
 
 /// One request of a template.
@@ -45,7 +47,14 @@ fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encod
 
 /// Add request `prefix` of template `req` — on `shared`'s resource when given — with its
 /// constraints pushed onto `goals`; returns its index and resource.
-fn add_request(enc: &mut Encoder, prefix: &str, req: &RequestSpec, named: &Named, shared: Option<ResourceRep>, goals: &mut Vec<T>) -> (usize, ResourceRep) {
+fn add_request(
+    enc: &mut Encoder,
+    prefix: &str,
+    req: &RequestSpec,
+    named: &Named,
+    shared: Option<ResourceRep>,
+    goals: &mut Vec<T>,
+) -> (usize, ResourceRep) {
     let a = action(enc, prefix, &req.action);
     let r = match shared {
         Some(r) => r,
@@ -86,7 +95,15 @@ pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestS
 
 /// ∃ principal matching `who` and two requests both allowed by `set`; with `same_resource` the
 /// two requests address the same resource.
-pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &RequestSpec, second: &RequestSpec, same_resource: bool, opts: &SolverOptions, label: &str) -> Checked {
+pub fn exists_allowed_pair(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    first: &RequestSpec,
+    second: &RequestSpec,
+    same_resource: bool,
+    opts: &SolverOptions,
+    label: &str,
+) -> Checked {
     let started = Instant::now();
     let (mut enc, named, mut goals) = setup(&[set], who, opts.encoding);
     let (i0, r0) = add_request(&mut enc, "q0.", first, &named, None, &mut goals);
@@ -95,11 +112,25 @@ pub fn exists_allowed_pair(set: &PolicySet, who: &PrincipalSpec, first: &Request
         let d = enc.decision(set, i);
         goals.push(d.allowed);
     }
-    run(enc, &goals, &[Replay { req: i0, set, expect: Expect::Allowed }, Replay { req: i1, set, expect: Expect::Allowed }], opts, label, started)
+    run(
+        enc,
+        &goals,
+        &[Replay { req: i0, set, expect: Expect::Allowed }, Replay { req: i1, set, expect: Expect::Allowed }],
+        opts,
+        label,
+        started,
+    )
 }
 
 /// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
-pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+pub fn added_access(
+    old: &PolicySet,
+    new: &PolicySet,
+    who: &PrincipalSpec,
+    req: &RequestSpec,
+    opts: &SolverOptions,
+    label: &str,
+) -> Checked {
     let started = Instant::now();
     let (mut enc, named, mut goals) = setup(&[old, new], who, opts.encoding);
     let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
@@ -107,7 +138,14 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
     let dold = enc.decision(old, i);
     goals.push(dn.allowed);
     goals.push(enc.t.not(dold.allowed));
-    run(enc, &goals, &[Replay { req: i, set: new, expect: Expect::Allowed }, Replay { req: i, set: old, expect: Expect::NotAllowed }], opts, label, started)
+    run(
+        enc,
+        &goals,
+        &[Replay { req: i, set: new, expect: Expect::Allowed }, Replay { req: i, set: old, expect: Expect::NotAllowed }],
+        opts,
+        label,
+        started,
+    )
 }
 
 /// A concrete request of the template that the evaluator allows, found without the solver:
@@ -122,7 +160,11 @@ pub fn added_access(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: 
 /// action's word equations cost z3 100–250 ms).
 fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Option<crate::model::Request> {
     let PrincipalSpec::Any { kinds, accounts, not_accounts, not_matching, matching, .. } = who else { return None };
-    if !kinds.contains(&crate::model::principal::PrincipalKind::Role) || !not_matching.is_empty() || !matching.is_empty() || !req.context.is_empty() {
+    if !kinds.contains(&crate::model::principal::PrincipalKind::Role)
+        || !not_matching.is_empty()
+        || !matching.is_empty()
+        || !req.context.is_empty()
+    {
         return None;
     }
     let named = Named::of(set.policies().map(|(_, p)| p));
@@ -187,7 +229,8 @@ fn unlisted_guesses(set: &PolicySet, service: &str, named: &[String]) -> Vec<Str
             }
         }
     }
-    let is_action = |a: &str| a.strip_prefix(prefix.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()));
+    let is_action =
+        |a: &str| a.strip_prefix(prefix.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()));
     out.retain(|a| is_action(a) && !named.iter().any(|n| n.eq_ignore_ascii_case(a)));
     let mut seen = std::collections::HashSet::new();
     out.retain(|a| seen.insert(a.to_ascii_lowercase()));

@@ -141,14 +141,23 @@ impl PropertyFile {
         if kinds.is_empty() {
             kinds = PrincipalKind::ALL.to_vec();
         }
-        Ok(PrincipalSpec::Any { kinds, fresh: p.fresh, accounts: p.accounts.clone(), not_accounts: p.not_accounts.clone(), not_matching: p.not_matching.clone(), matching: vec![] })
+        Ok(PrincipalSpec::Any {
+            kinds,
+            fresh: p.fresh,
+            accounts: p.accounts.clone(),
+            not_accounts: p.not_accounts.clone(),
+            not_matching: p.not_matching.clone(),
+            matching: vec![],
+        })
     }
 
     pub fn resource_spec(&self) -> ResourceSpec {
         match &self.request.resource {
             ResourceValue::Text(t) if t == "any" => ResourceSpec::Any,
             ResourceValue::Text(t) => ResourceSpec::Fixed(t.clone()),
-            ResourceValue::Key { key_of_account, region, arbitrary } => ResourceSpec::Key { account: key_of_account.clone(), region: region.clone(), arbitrary: *arbitrary },
+            ResourceValue::Key { key_of_account, region, arbitrary } => {
+                ResourceSpec::Key { account: key_of_account.clone(), region: region.clone(), arbitrary: *arbitrary }
+            }
         }
     }
 
@@ -167,6 +176,10 @@ impl PropertyFile {
 
     /// The request template with all listed actions.
     pub fn request_spec(&self) -> RequestSpec {
-        RequestSpec { action: ActionSpec::Patterns(self.request.actions.clone()), resource: self.resource_spec(), context: self.context_specs() }
+        RequestSpec {
+            action: ActionSpec::Patterns(self.request.actions.clone()),
+            resource: self.resource_spec(),
+            context: self.context_specs(),
+        }
     }
 }

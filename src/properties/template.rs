@@ -33,7 +33,14 @@ pub enum PrincipalSpec {
 
 impl PrincipalSpec {
     pub fn any(kinds: &[PrincipalKind]) -> PrincipalSpec {
-        PrincipalSpec::Any { kinds: kinds.to_vec(), fresh: false, accounts: None, not_accounts: vec![], not_matching: vec![], matching: vec![] }
+        PrincipalSpec::Any {
+            kinds: kinds.to_vec(),
+            fresh: false,
+            accounts: None,
+            not_accounts: vec![],
+            not_matching: vec![],
+            matching: vec![],
+        }
     }
 
     /// Every kind of principal, anonymous and services included.
@@ -284,11 +291,19 @@ pub enum ActionSpec {
     One(String),
     /// One of these (display names), and optionally an unlisted action of `service` that is
     /// none of them.
-    AnyOf { actions: Vec<String>, unlisted: Option<String> },
+    AnyOf {
+        actions: Vec<String>,
+        unlisted: Option<String>,
+    },
     /// Exactly an action of `service` that is none of `named` (an action AWS may add later).
-    Unlisted { service: String, named: Vec<String> },
+    Unlisted {
+        service: String,
+        named: Vec<String>,
+    },
     /// Any action at all: every named one and a free one of any service.
-    Any { named: Vec<String> },
+    Any {
+        named: Vec<String>,
+    },
     /// An action matching one of these patterns (case-insensitive globs such as `kms:Re*`):
     /// the KMS catalog actions and literal actions that match, plus, when a pattern has a
     /// wildcard, a free action matching it (an action AWS may add later, or of another service).
@@ -300,7 +315,10 @@ impl ActionSpec {
     /// wildcard-free patterns themselves.
     pub fn expand(patterns: &[String]) -> Vec<String> {
         let mut out = Vec::new();
-        let parsed: Vec<_> = patterns.iter().filter_map(|p| Template::parse(p, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None))).collect();
+        let parsed: Vec<_> = patterns
+            .iter()
+            .filter_map(|p| Template::parse(p, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None)))
+            .collect();
         for a in crate::model::catalog::KMS_ACTIONS.iter() {
             let full = a.full_name();
             let hit = parsed.iter().any(|r| r.matches(&full, true));

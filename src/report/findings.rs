@@ -148,7 +148,11 @@ pub fn text_report(findings: &[Finding], errors: &[Diagnostic], verbose: bool) -
                 out.push_str(&format!("             suppressed: {r}\n"));
             }
             for (i, r) in f.counterexample.iter().enumerate().take(if verbose { usize::MAX } else { 3 }) {
-                out.push_str(&format!("             counterexample {}: {}\n", i + 1, serde_json::to_string(&request_to_json(r)).unwrap_or_default()));
+                out.push_str(&format!(
+                    "             counterexample {}: {}\n",
+                    i + 1,
+                    serde_json::to_string(&request_to_json(r)).unwrap_or_default()
+                ));
             }
             if f.counterexample.len() > 3 && !verbose {
                 out.push_str(&format!("             … {} more requests (--format json shows all)\n", f.counterexample.len() - 3));

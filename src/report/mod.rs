@@ -43,7 +43,15 @@ fn locate(set: &PolicySet, t: &StatementTrace) -> Option<StatementRef> {
     let policy = set.policies().find(|(role, p)| *role == t.role && p.name() == t.policy)?.1;
     let st = policy.statements.iter().find(|s| s.index == t.statement)?;
     let (line, column) = policy.source.line_col(st.span.start);
-    Some(StatementRef { file: policy.name().to_string(), role: t.role, index: t.statement, sid: t.sid.clone(), effect: t.effect, line, column })
+    Some(StatementRef {
+        file: policy.name().to_string(),
+        role: t.role,
+        index: t.statement,
+        sid: t.sid.clone(),
+        effect: t.effect,
+        line,
+        column,
+    })
 }
 
 /// One line of JSON for a request.

@@ -123,9 +123,15 @@ impl<'a> Ground<'a> {
                 Value::Bool(crate::smt::regex::matches(self.terms, re, &text))
             }
             Node::BvAnd(a, b) => Value::Bv(self.bv(a) & self.bv(b)),
-            Node::ReLit(_) | Node::ReConcat(_) | Node::ReUnion(_) | Node::ReStar(_) | Node::ReAllChar | Node::ReAll | Node::ReNone | Node::ReRange(..) | Node::ReLoop(..) => {
-                Value::Str(String::new())
-            }
+            Node::ReLit(_)
+            | Node::ReConcat(_)
+            | Node::ReUnion(_)
+            | Node::ReStar(_)
+            | Node::ReAllChar
+            | Node::ReAll
+            | Node::ReNone
+            | Node::ReRange(..)
+            | Node::ReLoop(..) => Value::Str(String::new()),
         }
     }
 }

@@ -215,7 +215,8 @@ impl Links {
                 continue;
             }
             if let Node::Eq(a, b) = terms.node(t) {
-                let (va, vb): (Vec<String>, Vec<String>) = (terms.vars(&[*a]).into_iter().filter_map(name).collect(), terms.vars(&[*b]).into_iter().filter_map(name).collect());
+                let (va, vb): (Vec<String>, Vec<String>) =
+                    (terms.vars(&[*a]).into_iter().filter_map(name).collect(), terms.vars(&[*b]).into_iter().filter_map(name).collect());
                 for x in &va {
                     for y in &vb {
                         out.linked.entry(x.clone()).or_default().push(y.clone());

@@ -40,7 +40,11 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
             enc.add_request(action, ResourceRep::Lit(req.resource.clone()))
         }
         PinMode::Assert => {
-            let extra = if is_account_id(&req.principal.account) || req.principal.account.is_empty() { vec![] } else { vec![req.principal.account.clone()] };
+            let extra = if is_account_id(&req.principal.account) || req.principal.account.is_empty() {
+                vec![]
+            } else {
+                vec![req.principal.account.clone()]
+            };
             enc.set_principal_sym(&PrincipalKind::ALL, extra);
             let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
             for (_, p) in set.policies() {

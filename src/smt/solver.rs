@@ -264,9 +264,14 @@ mod z3_backend {
                     for (name, sort) in vars {
                         let value = match sort {
                             Sort::Bool => model.eval(&Bool::new_const(name.as_str()), true).and_then(|b| b.as_bool()).map(Value::Bool),
-                            Sort::Int => model.eval(&Int::new_const(name.as_str()), true).and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok()).map(Value::Int),
+                            Sort::Int => model
+                                .eval(&Int::new_const(name.as_str()), true)
+                                .and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok())
+                                .map(Value::Int),
                             Sort::Str => model.eval(&ZString::new_const(name.as_str()), true).and_then(|s| s.as_string()).map(Value::Str),
-                            Sort::Bv(w) => model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv),
+                            Sort::Bv(w) => {
+                                model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv)
+                            }
                             Sort::Re => None,
                         };
                         if let Some(val) = value {
@@ -363,7 +368,15 @@ mod timing {
                 let mut stats = super::SolveStats::default();
                 let t0 = std::time::Instant::now();
                 let out = super::z3_backend::check(&terms, &text, &[], std::time::Duration::from_secs(10), &mut stats);
-                println!("{f}: {} in {:.1} ms", match out { super::Outcome::Sat(_) => "sat".to_string(), super::Outcome::Unsat => "unsat".into(), super::Outcome::Unknown(w) => w }, t0.elapsed().as_secs_f64() * 1e3);
+                println!(
+                    "{f}: {} in {:.1} ms",
+                    match out {
+                        super::Outcome::Sat(_) => "sat".to_string(),
+                        super::Outcome::Unsat => "unsat".into(),
+                        super::Outcome::Unknown(w) => w,
+                    },
+                    t0.elapsed().as_secs_f64() * 1e3
+                );
             }
         }
     }
@@ -402,7 +415,9 @@ mod external_tests {
 
     #[test]
     fn failures_and_timeouts_are_unknown_with_the_reason() {
-        assert!(matches!(run("echo '(error \"bad\")'; echo oops >&2; exit 1", 5000), Outcome::Unknown(w) if w.contains("no verdict") && w.contains("oops")));
+        assert!(
+            matches!(run("echo '(error \"bad\")'; echo oops >&2; exit 1", 5000), Outcome::Unknown(w) if w.contains("no verdict") && w.contains("oops"))
+        );
         assert!(matches!(run("sleep 5; echo sat", 200), Outcome::Unknown(w) if w.contains("timeout after 200 ms")));
         let missing = external(&["/no/such/solver".to_string()], "(check-sat)\n", Duration::from_secs(1));
         assert!(matches!(missing, Outcome::Unknown(w) if w.contains("cannot start")));

@@ -301,7 +301,10 @@ impl Terms {
         // A literal can never equal a concatenation whose literal prefix or suffix disagrees.
         if let (Some(lit), Some(parts)) = (self.str_lit_of(a, b), self.concat_parts_of(a, b)) {
             let (pre, suf) = self.literal_ends(&parts);
-            if !lit.starts_with(&pre) || !lit.ends_with(&suf) || lit.len() < pre.len() + suf.len() && parts.len() > 1 && pre.len() + suf.len() > lit.len() {
+            if !lit.starts_with(&pre)
+                || !lit.ends_with(&suf)
+                || lit.len() < pre.len() + suf.len() && parts.len() > 1 && pre.len() + suf.len() > lit.len()
+            {
                 return self.ff();
             }
         }
@@ -778,7 +781,14 @@ impl Terms {
             Node::Not(a) | Node::Len(a) | Node::ReStar(a) | Node::Mul(_, a) | Node::ReLoop(a, _, _) => vec![*a],
             Node::And(xs) | Node::Or(xs) | Node::Add(xs) | Node::Concat(xs) | Node::ReConcat(xs) | Node::ReUnion(xs) => xs.clone(),
             Node::Ite(a, b, c) | Node::IndexOf(a, b, c) | Node::Substr(a, b, c) => vec![*a, *b, *c],
-            Node::Eq(a, b) | Node::Le(a, b) | Node::Lt(a, b) | Node::Prefix(a, b) | Node::Suffix(a, b) | Node::Contains(a, b) | Node::InRe(a, b) | Node::BvAnd(a, b) => vec![*a, *b],
+            Node::Eq(a, b)
+            | Node::Le(a, b)
+            | Node::Lt(a, b)
+            | Node::Prefix(a, b)
+            | Node::Suffix(a, b)
+            | Node::Contains(a, b)
+            | Node::InRe(a, b)
+            | Node::BvAnd(a, b) => vec![*a, *b],
             _ => vec![],
         }
     }

@@ -110,7 +110,10 @@ impl Encoder {
             },
             ConditionValue::Bool(b) => {
                 let s = self.need_string(slot);
-                let r = crate::smt::encode::pattern::Resolved { ok: self.t.tt(), parts: vec![crate::smt::encode::pattern::TPart::Lit(b.to_string())] };
+                let r = crate::smt::encode::pattern::Resolved {
+                    ok: self.t.tt(),
+                    parts: vec![crate::smt::encode::pattern::TPart::Lit(b.to_string())],
+                };
                 self.exact_ignore_case(&r, s)
             }
             ConditionValue::Binary(text) => {

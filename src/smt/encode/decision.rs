@@ -182,7 +182,9 @@ impl Encoder {
                     exact.push(self.t.and([arn, not_role]));
                     exact.push(self.names_session(pat));
                 }
-                PrincipalPattern::Service(_) | PrincipalPattern::Federated(_) | PrincipalPattern::Canonical(_) => exact.push(self.names_other(pat)),
+                PrincipalPattern::Service(_) | PrincipalPattern::Federated(_) | PrincipalPattern::Canonical(_) => {
+                    exact.push(self.names_other(pat))
+                }
                 PrincipalPattern::UniqueId(_) => {}
             }
         }
@@ -226,14 +228,21 @@ impl Encoder {
                     }
                     // A free action of a known service only meets patterns that can start with
                     // `service:` (most patterns of a policy name other services: folded here).
-                    let reachable = |svc: &Option<String>| svc.as_ref().map_or(true, |svc| literal_prefix_compatible(&r.parts, &format!("{}:", svc.to_ascii_lowercase())));
+                    let reachable = |svc: &Option<String>| {
+                        svc.as_ref().map_or(true, |svc| literal_prefix_compatible(&r.parts, &format!("{}:", svc.to_ascii_lowercase())))
+                    };
                     // A literal pattern naming a named action never matches a free action that
                     // is distinct from the named ones.
-                    let literal: Option<String> = r.parts.iter().map(|p| match p {
-                        crate::smt::encode::pattern::TPart::Lit(s) => Some(s.to_ascii_lowercase()),
-                        _ => None,
-                    }).collect();
-                    let named_literal = |name: &T| self.distinct_free.contains(name) && literal.as_ref().is_some_and(|l| named.iter().any(|(n, _)| n == l));
+                    let literal: Option<String> = r
+                        .parts
+                        .iter()
+                        .map(|p| match p {
+                            crate::smt::encode::pattern::TPart::Lit(s) => Some(s.to_ascii_lowercase()),
+                            _ => None,
+                        })
+                        .collect();
+                    let named_literal =
+                        |name: &T| self.distinct_free.contains(name) && literal.as_ref().is_some_and(|l| named.iter().any(|(n, _)| n == l));
                     if let Some((name, _)) = free.filter(|(name, svc)| reachable(svc) && !named_literal(name)) {
                         let n = self.t.int(named.len() as i128);
                         let is_free = self.t.eq(idx, n);

@@ -80,7 +80,10 @@ pub enum PrincipalRep {
 
 #[derive(Debug, Clone)]
 pub enum ActionRep {
-    Const { canonical: String, display: String },
+    Const {
+        canonical: String,
+        display: String,
+    },
     Sym {
         idx: T,
         /// (lower-case name, display name) of each index.
@@ -102,7 +105,12 @@ pub enum ResourceRep {
     /// joined by `:`, else `whole`.
     /// In the textbook encoding `text` is the resource as one string, which every Resource
     /// pattern matches by a regular expression (the segments are tied to it by an equation).
-    Sym { split: T, segs: [T; 6], whole: T, text: Option<T> },
+    Sym {
+        split: T,
+        segs: [T; 6],
+        whole: T,
+        text: Option<T>,
+    },
 }
 
 /// Typed views of one value slot of a context key.
@@ -333,7 +341,9 @@ impl Encoder {
     pub fn p_arn_segs(&mut self) -> [T; 6] {
         match self.principal.clone() {
             PrincipalRep::Const(p) => {
-                let segs = arn_segments(&p.arn).map(|s| s.map(str::to_string)).unwrap_or_else(|| [p.arn.clone(), String::new(), String::new(), String::new(), String::new(), String::new()]);
+                let segs = arn_segments(&p.arn)
+                    .map(|s| s.map(str::to_string))
+                    .unwrap_or_else(|| [p.arn.clone(), String::new(), String::new(), String::new(), String::new(), String::new()]);
                 segs.map(|s| self.t.str(&s))
             }
             PrincipalRep::Sym(sp) => {
@@ -391,7 +401,16 @@ impl Encoder {
                 (has, s)
             }
             PrincipalRep::Sym(sp) => {
-                let pieces = [self.t.str("arn:"), sp.part, self.t.str(":sts::"), sp.account, self.t.str(":assumed-role/"), sp.pname, self.t.str("/"), sp.sname];
+                let pieces = [
+                    self.t.str("arn:"),
+                    sp.part,
+                    self.t.str(":sts::"),
+                    sp.account,
+                    self.t.str(":assumed-role/"),
+                    sp.pname,
+                    self.t.str("/"),
+                    sp.sname,
+                ];
                 let s = self.t.concat(pieces);
                 (sp.has_sess, s)
             }
@@ -823,7 +842,10 @@ impl Encoder {
         let families = [stringish, u.numeric, u.date, u.ip].iter().filter(|b| **b).count();
         // SOUNDNESS: a key compared with operators of two types is a refusal (unknown).
         if families > 1 {
-            self.unsupported(format!("condition key {} is compared with operators of different types (string, numeric, date, IP)", key.name()));
+            self.unsupported(format!(
+                "condition key {} is compared with operators of different types (string, numeric, date, IP)",
+                key.name()
+            ));
         }
         let mut slots = Vec::new();
         let present_var = self.t.var(&format!("{base}.present"), Sort::Bool);

@@ -41,7 +41,10 @@ impl Encoder {
                     let rep = self.key(req, &v.key);
                     let values: Vec<(T, Option<T>)> = rep.slots.iter().map(|s| (s.active, s.s)).collect();
                     if values.iter().any(|(_, s)| s.is_none()) {
-                        self.unsupported(format!("policy variable ${{{}}} names a key that is compared as a number, date or IP", v.key.name()));
+                        self.unsupported(format!(
+                            "policy variable ${{{}}} names a key that is compared as a number, date or IP",
+                            v.key.name()
+                        ));
                     }
                     // Exactly one value.
                     let mut one = Vec::new();

@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn arn_regex_keeps_wildcards_inside_segments() {
         let mut enc = Encoder::new([]);
-        let r = enc.add_request(crate::smt::encode::ActionRep::Const { canonical: "kms:decrypt".into(), display: "kms:Decrypt".into() }, ResourceRep::Lit(String::new()));
+        let r = enc.add_request(
+            crate::smt::encode::ActionRep::Const { canonical: "kms:decrypt".into(), display: "kms:Decrypt".into() },
+            ResourceRep::Lit(String::new()),
+        );
         let re = enc.arn_regex(r, &arn("arn:aws:kms:*:111122223333:key/*")).expect("literal pattern");
         let cases = [
             ("arn:aws:kms:us-east-1:111122223333:key/abc", true),
@@ -128,7 +131,13 @@ mod tests {
             let m = enc.t.in_re(lit, re);
             assert_eq!(enc.t.as_bool(m), Some(want), "{s}");
             let segs = crate::model::value::arn_segments(s);
-            let by_segments = segs.is_some_and(|segs| arn("arn:aws:kms:*:111122223333:key/*").segments.iter().zip(segs.iter()).all(|(t, v)| t.resolve(&|_| None).is_some_and(|r| r.matches(v, false))));
+            let by_segments = segs.is_some_and(|segs| {
+                arn("arn:aws:kms:*:111122223333:key/*")
+                    .segments
+                    .iter()
+                    .zip(segs.iter())
+                    .all(|(t, v)| t.resolve(&|_| None).is_some_and(|r| r.matches(v, false)))
+            });
             assert_eq!(by_segments, want, "segment semantics of {s}");
         }
         assert!(enc.arn_regex(r, &arn("arn:aws:kms:*:${aws:PrincipalAccount}:key/*")).is_none());

@@ -22,13 +22,15 @@
 //! took) before the numbers.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use keyward::eval::{evaluate, Decision, PolicySet};
+use keyward::eval::evaluate;
 use keyward::model::principal::{Principal, PrincipalKind};
 use keyward::model::request::{Context, Request};
+use keyward::model::request_spec::RequestSpec;
+use keyward::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use keyward::model::Policy;
+use keyward::model::{Decision, PolicySet};
 use keyward::policy::{parse_policy, Source};
-use keyward::properties::queries::{build_exists_allowed, exists_allowed, RequestSpec};
-use keyward::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use keyward::properties::queries::{build_exists_allowed, exists_allowed};
 use keyward::properties::Verdict;
 use keyward::smt::solver::{solve, Outcome, SolverOptions};
 use keyward::smt::term::{Terms, T};

@@ -70,8 +70,9 @@ fn debug_dump_case() {
 }
 
 mod random {
-    use keyward::eval::{evaluate, PolicySet};
+    use keyward::eval::evaluate;
     use keyward::model::request::{Context, Request};
+    use keyward::model::PolicySet;
     use keyward::model::Principal;
     use keyward::policy::{parse_policy, Source};
     use keyward::smt::pin::{symbolic_decision, PinMode};
@@ -395,14 +396,8 @@ mod random {
                             (m1 - m0) as f64 / 1000.0
                         );
                     }
-                    let show = || {
-                        format!(
-                            "mode {:?}\nrequest {}\npolicies {}",
-                            mode,
-                            serde_json::to_string(&keyward::model::request_file::request_to_json(req)).unwrap(),
-                            serde_json::to_string(&set).unwrap()
-                        )
-                    };
+                    let show =
+                        || format!("mode {:?}\nrequest {}\npolicies {}", mode, req.to_json_line(), serde_json::to_string(&set).unwrap());
                     match sym {
                         Err(e) if e.contains("timeout") || e.contains("unknown") || e.contains("canceled") => {
                             unknowns.lock().unwrap().push(format!("{e}: {}", show()));

@@ -2,11 +2,12 @@
 //! not change unnoticed, and each file must still give its known answer. Regenerate after an
 //! intended change with `KEYWARD_BLESS=1 cargo test golden`.
 
-use keyward::eval::PolicySet;
 use keyward::model::principal::PrincipalKind;
+use keyward::model::request_spec::RequestSpec;
+use keyward::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
+use keyward::model::PolicySet;
 use keyward::policy::{parse_policy, Source};
-use keyward::properties::queries::{build_exists_allowed, RequestSpec};
-use keyward::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use keyward::properties::queries::build_exists_allowed;
 use keyward::smt::smtlib::script;
 use keyward::smt::solver::{solve, Outcome, SolverOptions};
 

@@ -1,11 +1,12 @@
 //! The query primitives on small policies whose answers are known, including the traps that
 //! fool syntactic scanners. Every violated verdict has already been replayed by `run`.
 
-use keyward::eval::PolicySet;
 use keyward::model::principal::PrincipalKind;
+use keyward::model::request_spec::RequestSpec;
+use keyward::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use keyward::model::PolicySet;
 use keyward::policy::{parse_policy, Source};
-use keyward::properties::queries::{added_access, exists_allowed, exists_allowed_pair, RequestSpec};
-use keyward::properties::template::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use keyward::properties::queries::{added_access, exists_allowed, exists_allowed_pair};
 use keyward::properties::Verdict;
 use keyward::smt::solver::SolverOptions;
 

@@ -3,14 +3,15 @@
 //! Exit 1 when NEW grants access OLD did not, 0 when it does not, 2 bad input, 3 unknown.
 
 use super::{inputs, Format, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
-use crate::eval::PolicySet;
+use crate::eval::explain::responsible;
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::PrincipalKind;
+use crate::model::request_spec::RequestSpec;
+use crate::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
+use crate::model::PolicySet;
 use crate::model::Template;
-use crate::properties::queries::{added_access, RequestSpec};
-use crate::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use crate::properties::queries::added_access;
 use crate::properties::Verdict;
-use crate::report::{request_line, responsible};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -60,7 +61,7 @@ pub fn run(args: &DiffArgs) -> i32 {
             Ok((Verdict::Violated(cx), _)) => {
                 let req = &cx.requests[0];
                 let why = responsible(granting, req).1.iter().map(|s| s.to_string()).collect();
-                (request_line(req), crate::model::request_file::request_to_json(req), why)
+                (req.to_json_line(), req.to_json(), why)
             }
             Ok((Verdict::Unknown(w), _)) => (format!("unknown: {w}"), serde_json::Value::Null, vec![]),
             Err(e) => (e.to_string(), serde_json::Value::Null, vec![]),

@@ -1,9 +1,10 @@
 //! `keyward eval`: one concrete request, decided and explained.
 
 use super::{Format, EXIT_INPUT, EXIT_OK};
-use crate::eval::{evaluate, Evaluation, PolicySet, StatementTrace};
-use crate::model::request_file::{read_request, request_to_json};
+use crate::eval::{evaluate, Evaluation, StatementTrace};
+use crate::model::PolicySet;
 use crate::model::Request;
+use crate::policy::request_file::read_request;
 use crate::policy::{json::with_json, load_policy, Diagnostics, Source};
 use std::path::PathBuf;
 
@@ -146,7 +147,7 @@ pub fn render_text(request: &Request, ev: &Evaluation) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "Decision: {}", ev.decision);
-    let _ = writeln!(out, "Request: {}", serde_json::to_string(&request_to_json(request)).unwrap_or_default());
+    let _ = writeln!(out, "Request: {}", request.to_json_line());
     for r in &ev.reasons {
         let _ = writeln!(out, "  because {r}");
     }

@@ -2,8 +2,8 @@
 //! policy (it has Principal/NotPrincipal elements) or an identity policy. Problems are collected
 //! so one bad file does not hide the others.
 
-use crate::eval::PolicySet;
 use crate::model::Policy;
+use crate::model::PolicySet;
 use crate::policy::{load_policy, Diagnostic};
 use std::path::PathBuf;
 

@@ -2,11 +2,12 @@
 //! Exit 0 when it holds, 1 when violated (with a counterexample), 2 for bad input, 3 unknown.
 
 use super::{inputs, Format, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
-use crate::properties::queries::{exists_allowed, RequestSpec};
+use crate::eval::explain::responsible;
+use crate::model::request_spec::ActionSpec;
+use crate::model::request_spec::RequestSpec;
+use crate::properties::queries::exists_allowed;
 use crate::properties::spec::{parse, PropertyFile, PropertyKind};
-use crate::properties::template::ActionSpec;
 use crate::properties::Verdict;
-use crate::report::{request_line, responsible};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -77,7 +78,7 @@ pub fn run(args: &ProveArgs) -> i32 {
                 "kind": match prop.kind { PropertyKind::Forbidden => "forbidden", PropertyKind::Required => "required" },
                 "verdict": verdict.name(),
                 "message": message_for(&verdict, &message),
-                "counterexample": requests.iter().map(crate::model::request_file::request_to_json).collect::<Vec<_>>(),
+                "counterexample": requests.iter().map(crate::model::Request::to_json).collect::<Vec<_>>(),
                 "statements": statements,
             });
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
@@ -92,7 +93,7 @@ pub fn run(args: &ProveArgs) -> i32 {
                 println!("  {m}");
             }
             for r in &requests {
-                println!("  counterexample: {}", request_line(r));
+                println!("  counterexample: {}", r.to_json_line());
             }
             for s in &statements {
                 println!("  because of {s}");
@@ -122,8 +123,8 @@ fn finish_errors(errors: &[crate::policy::Diagnostic]) -> i32 {
 /// request. Violated when one never is; the evidence names it.
 fn required(
     prop: &PropertyFile,
-    set: &crate::eval::PolicySet,
-    who: &crate::properties::template::PrincipalSpec,
+    set: &crate::model::PolicySet,
+    who: &crate::model::request_spec::PrincipalSpec,
     opts: &crate::smt::solver::SolverOptions,
 ) -> (Verdict, String, Vec<crate::model::request::Request>) {
     let base = prop.request_spec();

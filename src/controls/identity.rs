@@ -4,15 +4,15 @@
 //! policy is analysed alone, as the only identity policy of a user or role it is attached to.
 
 use super::{from_checked, key::deny_not_principal, verdict_of, Ctx, Finding, Status};
-use crate::eval::PolicySet;
 use crate::inputs::IdentitySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
 use crate::model::principal::PrincipalKind;
+use crate::model::request_spec::RequestSpec;
+use crate::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use crate::model::Policy;
-use crate::properties::queries::{exists_allowed, exists_allowed_pair, RequestSpec};
-use crate::properties::template::{ActionSpec, PrincipalSpec, ResourceSpec};
+use crate::model::PolicySet;
+use crate::properties::queries::{exists_allowed, exists_allowed_pair};
 use crate::properties::Verdict;
-use crate::report::request_line;
 
 /// The principals an identity policy can be attached to.
 fn holder() -> PrincipalSpec {
@@ -151,7 +151,7 @@ fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
             "the policy does not grant both administration and usage actions"
         },
         |rs| {
-            let lines: Vec<String> = rs.iter().map(request_line).collect();
+            let lines: Vec<String> = rs.iter().map(crate::model::Request::to_json_line).collect();
             format!("the holder can both administer and use {}: {}", if same_key { "the same key" } else { "keys" }, lines.join(" and "))
         },
     )

@@ -13,15 +13,16 @@
 use super::catalog::destructive_action;
 use super::params::glob;
 use super::{from_checked, verdict_of, Ctx, Finding, Status};
-use crate::eval::{PolicyRole, PolicySet};
+use crate::eval::explain::statement_ref;
 use crate::inputs::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
 use crate::model::principal::{same_iam_name, Principal, PrincipalKind};
+use crate::model::request_spec::RequestSpec;
+use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::model::{Effect, Policy, PrincipalPattern, Request};
-use crate::properties::queries::{exists_allowed, exists_allowed_pair, Checked, RequestSpec};
-use crate::properties::template::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::model::{PolicyRole, PolicySet};
+use crate::properties::queries::{exists_allowed, exists_allowed_pair, Checked};
 use crate::properties::Verdict;
-use crate::report::statement_ref;
 
 pub fn run(id: &str, k: &KeySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
     let base = Finding::new(&k.file, &k.key_arn, id, Status::Unknown, "");
@@ -51,7 +52,7 @@ fn owner_root(k: &KeySubject) -> Principal {
 }
 
 /// A concrete principal matches an authorized-principal pattern (the concrete twin of
-/// `properties::template::principal_matches_pattern`).
+/// `smt::encode` principal_matches_pattern).
 pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
     if crate::model::principal::is_account_like(pat) {
         return p.kind.in_account() && p.account == pat;

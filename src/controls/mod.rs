@@ -13,12 +13,12 @@ pub mod params;
 pub use catalog::{control, ControlInfo, Severity, Target, CONTROLS};
 pub use params::{Ignore, Params};
 
-use crate::eval::PolicySet;
+use crate::eval::explain::{responsible, StatementRef};
 use crate::inputs::{IdentityOrigin, Subject};
 use crate::model::request::Request;
+use crate::model::PolicySet;
 use crate::properties::queries::Checked;
 use crate::properties::{CheckStats, Verdict};
-use crate::report::{responsible, StatementRef};
 use crate::smt::solver::SolverOptions;
 
 /// The verdict of a control on one subject.

@@ -15,94 +15,12 @@
 //! 4. Anything else → `ImplicitlyDenied`.
 
 pub mod condition;
+pub mod explain;
 
 use crate::model::policy::ResourcePattern;
-use crate::model::principal::IdentityClass;
 use crate::model::request::Context;
-use crate::model::{Effect, Policy, Principal, PrincipalElement, PrincipalKind, PrincipalPattern, Request, Statement};
+use crate::model::{Decision, Effect, Policy, PolicyRole, PolicySet, PrincipalKind, PrincipalMatch, Request, Statement};
 use condition::{arn_matches, eval_clause, template_matches, ClauseOutcome};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Decision {
-    Allowed,
-    ExplicitlyDenied,
-    ImplicitlyDenied,
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Decision::Allowed => "Allowed",
-            Decision::ExplicitlyDenied => "ExplicitlyDenied",
-            Decision::ImplicitlyDenied => "ImplicitlyDenied",
-        })
-    }
-}
-
-/// The role a policy plays in a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyRole {
-    Identity,
-    KeyPolicy,
-    Boundary,
-    Scp,
-    Session,
-    /// KMS grants on the key (from ListGrants), as allow statements naming their grantee.
-    Grant,
-}
-
-/// The policies in scope for one principal and one key.
-#[derive(Debug, Clone, Default)]
-pub struct PolicySet {
-    /// Identity policies of the requesting principal (attached, inline, group).
-    pub identity: Vec<Policy>,
-    /// The key policy (resource policy) of the requested key.
-    pub key_policy: Option<Policy>,
-    /// Permissions boundaries of the principal (usually zero or one).
-    pub boundaries: Vec<Policy>,
-    /// SCPs that apply to the principal's account (one level: one of them must allow).
-    pub scps: Vec<Policy>,
-    /// Session policies of a role session or federated user.
-    pub session: Vec<Policy>,
-    /// The key's grants, each an Allow statement for its grantee, operations and constraints.
-    /// A grant authorizes its grantee by itself (no key policy or IAM policy needed), still
-    /// under explicit denies and SCPs (KMS Developer Guide, "Grants in AWS KMS").
-    pub grants: Vec<Policy>,
-    /// Key-policy analysis without the other accounts' IAM policies: a principal of another
-    /// account counts as allowed by its own identity policies (its account may grant it
-    /// anything), so the key policy alone decides what is exposed.
-    pub external_identity_unknown: bool,
-}
-
-impl PolicySet {
-    pub fn policies(&self) -> impl Iterator<Item = (PolicyRole, &Policy)> {
-        self.identity
-            .iter()
-            .map(|p| (PolicyRole::Identity, p))
-            .chain(self.key_policy.iter().map(|p| (PolicyRole::KeyPolicy, p)))
-            .chain(self.boundaries.iter().map(|p| (PolicyRole::Boundary, p)))
-            .chain(self.scps.iter().map(|p| (PolicyRole::Scp, p)))
-            .chain(self.session.iter().map(|p| (PolicyRole::Session, p)))
-            .chain(self.grants.iter().map(|p| (PolicyRole::Grant, p)))
-    }
-}
-
-/// How a statement's Principal element relates to the request principal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrincipalMatch {
-    /// A policy without Principal elements: it applies to the principal that holds it.
-    Holder,
-    /// The statement names the caller itself (its user, session or federated-user ARN, its
-    /// service, or everyone).
-    Exact,
-    /// The statement names the role of the calling session.
-    Role,
-    /// The statement names only the principal's account (delegation to IAM).
-    Account,
-    No,
-}
 
 /// Why a statement did or did not apply.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -129,32 +47,6 @@ pub struct Evaluation {
     pub unmatched_conditions: Vec<StatementTrace>,
     /// The reasoning steps, in words.
     pub reasons: Vec<String>,
-}
-
-/// Does a Principal/NotPrincipal element cover the principal, and how? `has_boundary` says
-/// whether the principal has a permissions boundary: AWS documents that a Deny statement with
-/// NotPrincipal always applies to such principals, whatever NotPrincipal lists.
-pub fn match_principal(el: &PrincipalElement, effect: Effect, p: &Principal, has_boundary: bool) -> PrincipalMatch {
-    let ids = p.identities();
-    if el.negated {
-        if effect == Effect::Deny && has_boundary {
-            return PrincipalMatch::Exact;
-        }
-        // NotPrincipal applies unless it names every identity the principal is checked as.
-        let all_named = ids.iter().all(|i| el.patterns.iter().any(|pat| pat.matches(i)));
-        return if all_named { PrincipalMatch::No } else { PrincipalMatch::Exact };
-    }
-    // `*` names every identity, the caller's own session included.
-    if el.patterns.contains(&PrincipalPattern::Everyone) {
-        return PrincipalMatch::Exact;
-    }
-    let best = ids.iter().filter(|i| el.patterns.iter().any(|pat| pat.matches(i))).map(|i| p.identity_class(i)).max();
-    match best {
-        Some(IdentityClass::Exact) => PrincipalMatch::Exact,
-        Some(IdentityClass::Role) => PrincipalMatch::Role,
-        Some(IdentityClass::Account) => PrincipalMatch::Account,
-        None => PrincipalMatch::No,
-    }
 }
 
 /// Does the Action/NotAction element cover the request's action?
@@ -193,7 +85,7 @@ pub fn trace_statement(
     has_boundary: bool,
 ) -> Option<StatementTrace> {
     let principal = match (&s.principal, role) {
-        (Some(el), _) => match_principal(el, s.effect, &req.principal, has_boundary),
+        (Some(el), _) => el.matches(s.effect, &req.principal, has_boundary),
         // A resource policy statement without a principal grants nobody (AWS rejects it).
         (None, PolicyRole::KeyPolicy) => PrincipalMatch::No,
         (None, _) => PrincipalMatch::Holder,
@@ -220,12 +112,12 @@ pub fn trace_statement(
 pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let ctx = req.effective_context();
     let p = &req.principal;
-    let has_boundary = role_applies(PolicyRole::Boundary, p) && !set.boundaries.is_empty();
+    let has_boundary = PolicyRole::Boundary.governs(p) && !set.boundaries.is_empty();
     let mut matched = Vec::new();
     let mut unmatched_conditions = Vec::new();
     let mut reasons = Vec::new();
     for (role, policy) in set.policies() {
-        if !role_applies(role, p) {
+        if !role.governs(p) {
             continue;
         }
         for s in &policy.statements {
@@ -251,7 +143,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &mut Vec<String>) -> bool {
     let p = &req.principal;
     let allows = |role: PolicyRole| matched.iter().any(|t| t.role == role && t.effect == Effect::Allow);
-    let gate = |role: PolicyRole, list: &[Policy]| !role_applies(role, p) || list.is_empty() || allows(role);
+    let gate = |role: PolicyRole, list: &[Policy]| !role.governs(p) || list.is_empty() || allows(role);
     let scp_ok = gate(PolicyRole::Scp, &set.scps);
     let limits_ok = gate(PolicyRole::Boundary, &set.boundaries) && gate(PolicyRole::Session, &set.session);
     // The root user has every permission of its account without identity policies.
@@ -320,17 +212,5 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
             reasons.push(if ok { "an identity policy allows the request".into() } else { "no identity policy allows the request".into() });
             ok && scp_ok && limits_ok
         }
-    }
-}
-
-/// Which policy roles govern a principal: identity policies, boundaries and session policies
-/// belong to IAM users and roles; SCPs to every principal of a member account, root included.
-pub fn role_applies(role: PolicyRole, p: &Principal) -> bool {
-    match role {
-        PolicyRole::KeyPolicy | PolicyRole::Grant => true,
-        PolicyRole::Identity => p.kind.in_account() && p.kind != PrincipalKind::Root,
-        PolicyRole::Boundary => matches!(p.kind, PrincipalKind::User | PrincipalKind::Role),
-        PolicyRole::Session => matches!(p.kind, PrincipalKind::Role | PrincipalKind::FederatedUser),
-        PolicyRole::Scp => p.kind.in_account(),
     }
 }

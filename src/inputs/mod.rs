@@ -93,8 +93,8 @@ pub struct KeySubject {
 
 impl KeySubject {
     /// The key policy set (key policy and grants, SCPs) without identity policies.
-    pub fn key_set(&self) -> crate::eval::PolicySet {
-        crate::eval::PolicySet {
+    pub fn key_set(&self) -> crate::model::PolicySet {
+        crate::model::PolicySet {
             key_policy: self.policy.clone(),
             grants: self.grants.iter().cloned().collect(),
             scps: self.scps.clone(),

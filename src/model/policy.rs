@@ -3,9 +3,9 @@
 //! Every statement keeps its JSON path and source span so findings can point at it.
 
 use crate::model::condition::{ArnPattern, Clause};
-use crate::model::principal::PrincipalPattern;
+use crate::model::principal::{IdentityClass, Principal, PrincipalPattern};
+use crate::model::source::{Source, Span};
 use crate::model::template::Template;
-use crate::policy::source::{Source, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
@@ -41,6 +41,51 @@ pub enum Effect {
 pub struct PrincipalElement {
     pub negated: bool,
     pub patterns: Vec<PrincipalPattern>,
+}
+
+/// How a statement's Principal element relates to the request principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalMatch {
+    /// A policy without Principal elements: it applies to the principal that holds it.
+    Holder,
+    /// The statement names the caller itself (its user, session or federated-user ARN, its
+    /// service, or everyone).
+    Exact,
+    /// The statement names the role of the calling session.
+    Role,
+    /// The statement names only the principal's account (delegation to IAM).
+    Account,
+    No,
+}
+
+impl PrincipalElement {
+    /// Does a Principal/NotPrincipal element cover the principal, and how? `has_boundary` says
+    /// whether the principal has a permissions boundary: AWS documents that a Deny statement with
+    /// NotPrincipal always applies to such principals, whatever NotPrincipal lists.
+    pub fn matches(&self, effect: Effect, p: &Principal, has_boundary: bool) -> PrincipalMatch {
+        let el = self;
+        let ids = p.identities();
+        if el.negated {
+            if effect == Effect::Deny && has_boundary {
+                return PrincipalMatch::Exact;
+            }
+            // NotPrincipal applies unless it names every identity the principal is checked as.
+            let all_named = ids.iter().all(|i| el.patterns.iter().any(|pat| pat.matches(i)));
+            return if all_named { PrincipalMatch::No } else { PrincipalMatch::Exact };
+        }
+        // `*` names every identity, the caller's own session included.
+        if el.patterns.contains(&PrincipalPattern::Everyone) {
+            return PrincipalMatch::Exact;
+        }
+        let best = ids.iter().filter(|i| el.patterns.iter().any(|pat| pat.matches(i))).map(|i| p.identity_class(i)).max();
+        match best {
+            Some(IdentityClass::Exact) => PrincipalMatch::Exact,
+            Some(IdentityClass::Role) => PrincipalMatch::Role,
+            Some(IdentityClass::Account) => PrincipalMatch::Account,
+            None => PrincipalMatch::No,
+        }
+    }
 }
 
 /// Action or NotAction. Patterns are `service:Name` globs compared case-insensitively.

@@ -111,6 +111,32 @@ impl Request {
         ctx
     }
 
+    /// The request in the request-file format of `keyward eval` (context keys in their given
+    /// order): what counterexamples print, so they can be fed back.
+    pub fn to_json(&self) -> serde_json::Value {
+        let r = self;
+        let mut ctx = serde_json::Map::new();
+        for (k, v) in r.context.iter() {
+            let value = if v.len() == 1 {
+                serde_json::Value::String(v[0].clone())
+            } else {
+                serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect())
+            };
+            ctx.insert(k.name().to_string(), value);
+        }
+        serde_json::json!({
+            "principal": r.principal.render(),
+            "action": r.action,
+            "resource": r.resource,
+            "context": ctx,
+        })
+    }
+
+    /// `to_json` on one line.
+    pub fn to_json_line(&self) -> String {
+        self.to_json().to_string()
+    }
+
     /// The account that owns the resource, if the resource names one.
     pub fn resource_account(&self) -> Option<String> {
         Arn::parse(&self.resource).map(|a| a.account).filter(|a| !a.is_empty())

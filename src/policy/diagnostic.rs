@@ -2,7 +2,7 @@
 //! (`Statement[2].Condition.StringLike`) and its line:column, so users can fix it without
 //! guessing. Loading collects all problems of a file instead of stopping at the first one.
 
-use crate::policy::source::{Source, Span};
+use crate::model::source::{Source, Span};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

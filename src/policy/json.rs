@@ -4,8 +4,8 @@
 //! Duplicate object keys are rejected here: JSON leaves their meaning open and a prover must not
 //! pick one reading silently.
 
+use crate::model::source::{path_index, path_member, Source, Span};
 use crate::policy::diagnostic::{Diagnostic, Diagnostics};
-use crate::policy::source::{path_index, path_member, Source, Span};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 

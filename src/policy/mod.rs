@@ -4,11 +4,11 @@
 pub mod diagnostic;
 pub mod json;
 pub mod read;
-pub mod source;
+pub mod request_file;
 
+pub use crate::model::source::Source;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use read::parse_policy;
-pub use source::Source;
 
 use crate::model::Policy;
 use std::path::Path;

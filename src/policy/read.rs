@@ -10,10 +10,10 @@ use crate::model::condition::{parse_arn_pattern, Clause, ConditionValue, Operato
 use crate::model::key::ContextKey;
 use crate::model::policy::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, ResourcePattern, Statement, Version};
 use crate::model::principal::{is_service_principal, PrincipalPattern};
+use crate::model::source::{path_index, path_member, Source, Span};
 use crate::model::template::{Syntax, Template};
 use crate::policy::diagnostic::{Diagnostic, Diagnostics};
 use crate::policy::json::{kind_name, prop_name, span, value_span, with_json, JsonValue};
-use crate::policy::source::{path_index, path_member, Source, Span};
 
 /// Parse a policy document.
 pub fn parse_policy(source: Source) -> Result<Policy, Diagnostics> {

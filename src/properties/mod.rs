@@ -5,13 +5,13 @@
 //! every assertion true, and **replayed through the concrete evaluator** before it is reported:
 //! a replay that disagrees is an internal error, reported loudly, never a result.
 
-pub mod named;
 pub mod queries;
 pub mod spec;
 pub mod template;
 
-use crate::eval::{evaluate, Decision, PolicySet};
+use crate::eval::evaluate;
 use crate::model::request::Request;
+use crate::model::{Decision, PolicySet};
 use crate::smt::decode::decode_request;
 use crate::smt::encode::Encoder;
 use crate::smt::ground::Ground;
@@ -150,7 +150,7 @@ pub fn run(
         if !ok {
             return Err(InternalError(format!(
                 "{label}: the counterexample {} replays as {d}, the encoding expected {:?}",
-                serde_json::to_string(&crate::model::request_file::request_to_json(req)).unwrap_or_default(),
+                req.to_json_line(),
                 r.expect
             )));
         }

@@ -7,26 +7,17 @@
 //! Each returns a `Verdict` where *violated* means such requests exist (with them as the
 //! counterexample, confirmed by the evaluator).
 
-use crate::eval::Decision;
-use crate::eval::PolicySet;
-use crate::properties::named::Named;
-use crate::properties::template::{
-    action, action_constraint, context, principal, resource, same_partition, ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec,
-};
+use crate::model::named::Named;
+use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::Decision;
+use crate::model::PolicySet;
+use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition};
 use crate::properties::{run, CheckStats, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::smt::encode::{Encoder, ResourceRep};
 use crate::smt::lazy::readable;
 use crate::smt::solver::{Encoding, SolverOptions};
 use crate::smt::term::T;
 use std::time::Instant;
-
-/// One request of a template.
-#[derive(Debug, Clone)]
-pub struct RequestSpec {
-    pub action: ActionSpec,
-    pub resource: ResourceSpec,
-    pub context: Vec<ContextSpec>,
-}
 
 pub type Checked = Result<(Verdict, CheckStats), InternalError>;
 
@@ -240,7 +231,7 @@ fn unlisted_guesses(set: &PolicySet, service: &str, named: &[String]) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::unlisted_guesses;
-    use crate::eval::PolicySet;
+    use crate::model::PolicySet;
     use crate::policy::{parse_policy, Source};
 
     #[test]

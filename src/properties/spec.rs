@@ -22,8 +22,8 @@
 //! ```
 
 use crate::model::principal::{Principal, PrincipalKind};
-use crate::properties::queries::RequestSpec;
-use crate::properties::template::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::model::request_spec::RequestSpec;
+use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -4,7 +4,6 @@
 //! statements responsible).
 
 use crate::controls::{control, Finding, Status, CONTROLS};
-use crate::model::request_file::request_to_json;
 use crate::policy::Diagnostic;
 use serde_json::{json, Value};
 
@@ -14,7 +13,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "resource": f.resource,
         "control": f.control,
         "verdict": f.status.name(),
-        "counterexample": f.counterexample.iter().map(request_to_json).collect::<Vec<_>>(),
+        "counterexample": f.counterexample.iter().map(crate::model::Request::to_json).collect::<Vec<_>>(),
         "message": f.message,
         "statements": f.statements.iter().map(|s| s.index).collect::<Vec<_>>(),
         "locations": f.statements,
@@ -94,7 +93,7 @@ pub fn sarif_report(findings: &[Finding], errors: &[Diagnostic]) -> Value {
                 "level": sarif_level(f),
                 "message": {"text": f.message},
                 "locations": locations,
-                "properties": {"verdict": f.status.name(), "counterexample": f.counterexample.iter().map(request_to_json).collect::<Vec<_>>()},
+                "properties": {"verdict": f.status.name(), "counterexample": f.counterexample.iter().map(crate::model::Request::to_json).collect::<Vec<_>>()},
             });
             if let Some(reason) = &f.suppressed {
                 r["suppressions"] = json!([{"kind": "external", "justification": reason}]);
@@ -148,11 +147,7 @@ pub fn text_report(findings: &[Finding], errors: &[Diagnostic], verbose: bool) -
                 out.push_str(&format!("             suppressed: {r}\n"));
             }
             for (i, r) in f.counterexample.iter().enumerate().take(if verbose { usize::MAX } else { 3 }) {
-                out.push_str(&format!(
-                    "             counterexample {}: {}\n",
-                    i + 1,
-                    serde_json::to_string(&request_to_json(r)).unwrap_or_default()
-                ));
+                out.push_str(&format!("             counterexample {}: {}\n", i + 1, r.to_json_line()));
             }
             if f.counterexample.len() > 3 && !verbose {
                 out.push_str(&format!("             … {} more requests (--format json shows all)\n", f.counterexample.len() - 3));

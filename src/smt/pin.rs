@@ -4,12 +4,12 @@
 //! decides whether the policy set allows or explicitly denies it. Differential tests compare
 //! this with `crate::eval`; any difference is a bug in one of them.
 
-use crate::eval::{Decision, PolicySet};
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::{is_account_id, Principal, PrincipalKind};
 use crate::model::request::Request;
 use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
 use crate::model::Template;
+use crate::model::{Decision, PolicySet};
 use crate::smt::encode::{kind_index, ActionRep, Encoder, KeyRep, PrincipalRep, ResourceRep};
 use crate::smt::solver::{solve, Outcome, SolverOptions};
 use crate::smt::term::T;

@@ -10,12 +10,12 @@
 //! ```
 //! Policies are embedded so a case reads on one screen; diagnostics point into the case file.
 
-use keyward::eval::{Decision, PolicySet};
-use keyward::model::request_file::read_request;
+use keyward::model::source::{path_index, path_member};
 use keyward::model::Request;
+use keyward::model::{Decision, PolicySet};
 use keyward::policy::json::{prop_name, with_json, JsonValue};
 use keyward::policy::read::read_policy;
-use keyward::policy::source::{path_index, path_member};
+use keyward::policy::request_file::read_request;
 use keyward::policy::{Diagnostics, Source};
 use std::path::Path;
 

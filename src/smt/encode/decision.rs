@@ -3,10 +3,10 @@
 //! delegation to IAM; cross-account needing both sides; boundaries, SCPs and session policies
 //! as limits; resource-less actions decided by identity policies).
 
-use crate::eval::{PolicyRole, PolicySet};
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::PrincipalKind;
 use crate::model::{Effect, PrincipalElement, PrincipalPattern, Statement};
+use crate::model::{PolicyRole, PolicySet, PrincipalMatch};
 use crate::smt::encode::{Encoder, PrincipalRep};
 use crate::smt::term::T;
 
@@ -26,7 +26,7 @@ pub struct DecisionTerms {
 }
 
 impl Encoder {
-    /// Which policy roles govern the principal (`eval::role_applies`).
+    /// Which policy roles govern the principal (`PolicyRole::governs`).
     pub fn role_applies(&mut self, role: PolicyRole) -> T {
         use PrincipalKind::*;
         match role {
@@ -120,14 +120,13 @@ impl Encoder {
         self.t.and([is, e])
     }
 
-    /// Principal/NotPrincipal coverage (`eval::match_principal`).
+    /// Principal/NotPrincipal coverage (`PrincipalElement::matches`).
     pub fn principal_cover(&mut self, el: &PrincipalElement, effect: Effect, has_boundaries: bool) -> PrincipalCover {
         let ff = self.t.ff();
         // A constant principal: the evaluator's own matcher decides.
         if let PrincipalRep::Const(p) = &self.principal {
-            use crate::eval::{match_principal, PrincipalMatch};
-            let bounded = has_boundaries && crate::eval::role_applies(PolicyRole::Boundary, p);
-            let m = match_principal(el, effect, p, bounded);
+            let bounded = has_boundaries && PolicyRole::Boundary.governs(p);
+            let m = el.matches(effect, p, bounded);
             let (e, r, a) = (m == PrincipalMatch::Exact, m == PrincipalMatch::Role, m == PrincipalMatch::Account);
             return PrincipalCover { exact: self.t.bool(e), role: self.t.bool(r), account: self.t.bool(a) };
         }

@@ -1,13 +1,14 @@
 //! The request file format of `keyward eval` and of the semantics cases:
 //! `{"principal": ARN | service principal | "anonymous", "action": "kms:Decrypt",
 //!   "resource": ARN | "*", "context": {"key": "value" | ["v1", "v2"]}}`.
-//! Counterexamples are printed in this same format so they can be fed back to `keyward eval`.
+//! Counterexamples are printed in this same format (`Request::to_json`) so they can be fed back
+//! to `keyward eval`.
 
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::json::{kind_name, prop_name, span, value_span, JsonValue};
 use crate::model::principal::Principal;
 use crate::model::request::{Context, Request};
-use crate::policy::diagnostic::{Diagnostic, Diagnostics};
-use crate::policy::json::{kind_name, prop_name, span, value_span, JsonValue};
-use crate::policy::source::{path_index, path_member, Source};
+use crate::model::source::{path_index, path_member, Source};
 
 /// Read a request from a JSON subtree.
 pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Request, Diagnostics> {
@@ -102,23 +103,4 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
         (Some(principal), Some(action)) => Ok(Request { principal, action, resource: resource.unwrap_or_else(|| "*".into()), context }),
         _ => Err(Diagnostic::at(source, sp, path, "incomplete request").into()),
     }
-}
-
-/// Render a request in the request-file format (context keys in their given order).
-pub fn request_to_json(r: &Request) -> serde_json::Value {
-    let mut ctx = serde_json::Map::new();
-    for (k, v) in r.context.iter() {
-        let value = if v.len() == 1 {
-            serde_json::Value::String(v[0].clone())
-        } else {
-            serde_json::Value::Array(v.iter().cloned().map(serde_json::Value::String).collect())
-        };
-        ctx.insert(k.name().to_string(), value);
-    }
-    serde_json::json!({
-        "principal": r.principal.render(),
-        "action": r.action,
-        "resource": r.resource,
-        "context": ctx,
-    })
 }

@@ -30,10 +30,9 @@ use keyward::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use keyward::model::Policy;
 use keyward::model::{Decision, PolicySet};
 use keyward::policy::{parse_policy, Source};
-use keyward::properties::queries::{build_exists_allowed, exists_allowed};
+use keyward::properties::queries::exists_allowed;
 use keyward::properties::Verdict;
-use keyward::smt::solver::{solve, Outcome, SolverOptions};
-use keyward::smt::term::{Terms, T};
+use keyward::smt::{build_exists_allowed, check, Outcome, Query, SolverOptions};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -305,17 +304,6 @@ fn solve_sample() -> Option<&'static [(String, PolicySet)]> {
         .as_deref()
 }
 
-/// What `properties::run` does before it calls the solver: the encoder, its axioms and goals,
-/// and the variables whose values the decoder reads.
-struct Prepared {
-    label: String,
-    terms: Terms,
-    assertions: Vec<T>,
-    want: Vec<T>,
-    /// Not encodable exactly: `run` answers Unknown without calling the solver.
-    unsupported: bool,
-}
-
 /// Run `f` on a fresh thread, and so with a fresh z3 context (the in-process backend uses the
 /// thread's context). Solving in one long-lived context is history-dependent: the same query
 /// solved repeatedly on one thread took 3.4 s, then timed out (10 s), then 4.8 s; on fresh
@@ -332,13 +320,8 @@ fn isolated<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     })
 }
 
-fn prepare(label: &str, set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Prepared {
-    let (mut enc, goals, _) = build_exists_allowed(set, who, req, Default::default());
-    enc.finish();
-    let mut assertions = enc.axioms.clone();
-    assertions.extend_from_slice(&goals);
-    let want = enc.t.vars(&assertions);
-    Prepared { label: label.to_string(), unsupported: !enc.unsupported.is_empty(), terms: enc.t, assertions, want }
+fn prepare(label: &str, set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Query {
+    build_exists_allowed(set, who, req, Default::default(), label)
 }
 
 /// A query whose solver call does not finish within this many milliseconds in the pre-pass
@@ -358,29 +341,32 @@ fn bench_solver(c: &mut Criterion) {
     // reach the solver at all (the others fold to a constant while encoding), their answers and
     // times, and which exceed the cutoff.
     let started = Instant::now();
-    let prepared: Vec<Prepared> = sample.iter().map(|(name, set)| prepare(name, set, &who, &req)).collect();
+    let prepared: Vec<Query> = sample.iter().map(|(name, set)| prepare(name, set, &who, &req)).collect();
     let encode_ms = started.elapsed().as_secs_f64() * 1000.0;
     let probe = SolverOptions { timeout: Duration::from_millis(cutoff_ms), ..opts.clone() };
     let (mut folded, mut solved, mut slow) = (Vec::new(), Vec::new(), Vec::new());
+    let mut unsupported = 0;
     for (i, p) in prepared.iter().enumerate() {
-        if p.unsupported {
-            continue;
-        }
-        let (out, stats) = isolated(|| solve(&p.terms, &p.assertions, &p.want, &probe, &p.label));
-        let answer = match out {
-            Outcome::Sat(_) => "sat",
-            Outcome::Unsat => "unsat",
-            Outcome::Unknown(_) => "unknown",
+        let solved_query = isolated(|| check(p, &probe));
+        let stats = solved_query.stats;
+        let answer = match solved_query.outcome {
+            Ok(Outcome::Sat(_)) => "sat",
+            Ok(Outcome::Unsat) => "unsat",
+            Ok(Outcome::Unknown(why)) if why.starts_with("not encodable exactly") => {
+                unsupported += 1;
+                continue;
+            }
+            Ok(Outcome::Unknown(_)) => "unknown",
+            Err(_) => "error",
         };
         if !stats.solver_called {
             folded.push(i);
-        } else if answer == "unknown" || stats.solve_ms > cutoff_ms as f64 {
-            slow.push(format!("{} ({answer} after {:.0} ms)", p.label, stats.solve_ms));
+        } else if answer == "unknown" || answer == "error" || stats.solve_ms > cutoff_ms as f64 {
+            slow.push(format!("{} ({answer} after {:.0} ms)", p.label(), stats.solve_ms));
         } else {
-            solved.push((i, format!("{} {answer} {:.1} ms", p.label, stats.solve_ms)));
+            solved.push((i, format!("{} {answer} {:.1} ms", p.label(), stats.solve_ms)));
         }
     }
-    let unsupported = prepared.iter().filter(|p| p.unsupported).count();
     eprintln!(
         "keyward bench: KMS.1 query on {n} managed policies (every {SOLVE_STRIDE}th): encode {encode_ms:.1} ms in all; {} fold to a constant without the solver, {unsupported} not encodable, {} solved within {cutoff_ms} ms: [{}]; {} left out (over {cutoff_ms} ms): [{}]",
         folded.len(),
@@ -392,12 +378,13 @@ fn bench_solver(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("encode");
     g.throughput(Throughput::Elements(n));
-    // Template, policies and decision into terms, then `Encoder::finish` and the variable list.
+    // Spec, policies and decision into terms, then `Encoder::finish` into a query (unit
+    // propagation included).
     g.bench_function(BenchmarkId::new("kms1", n), |b| {
         b.iter(|| {
             let mut roots = 0usize;
             for (name, set) in sample {
-                roots += prepare(name, set, &who, &req).assertions.len();
+                roots += prepare(name, set, &who, &req).request_count();
             }
             black_box(roots)
         })
@@ -406,14 +393,14 @@ fn bench_solver(c: &mut Criterion) {
 
     // Only the queries that reach z3, one benchmark each (named after the policy, so runs
     // compare query by query even when the left-out set differs): the folded ones cost nothing
-    // here. SMT-LIB2 printing, z3 parse and check, and model read-back, as
-    // `smt::solver::solve` does, on a fresh thread (see `isolated`).
+    // here. `smt::check` — SMT-LIB2 printing, z3 parse and check with the lazy shape axioms,
+    // model read-back — on a fresh thread (see `isolated`).
     let mut g = c.benchmark_group("solve");
     g.sampling_mode(SamplingMode::Flat);
     for (i, _) in &solved {
         let p = &prepared[*i];
-        g.bench_function(BenchmarkId::new("kms1", policy_id(&p.label)), |b| {
-            b.iter(|| black_box(isolated(|| solve(&p.terms, &p.assertions, &p.want, &opts, &p.label).0)))
+        g.bench_function(BenchmarkId::new("kms1", policy_id(p.label())), |b| {
+            b.iter(|| black_box(isolated(|| check(p, &opts).outcome.is_ok())))
         });
     }
     g.finish();
@@ -427,8 +414,8 @@ fn bench_solver(c: &mut Criterion) {
     // `fresh`: on a fresh thread (see `isolated`); the folded queries never reach z3.
     let check = |name: &str, set: &PolicySet, fresh: bool| -> bool {
         let run = || exists_allowed(set, &who, &req, &opts, name);
-        match if fresh { isolated(run) } else { run() } {
-            Ok((Verdict::Violated(_), _)) => true,
+        match if fresh { isolated(run) } else { run() }.answer {
+            Ok(Verdict::Violated(_)) => true,
             Ok(_) => false,
             Err(e) => {
                 errors.borrow_mut().insert(name.to_string(), e.to_string());

@@ -15,7 +15,7 @@
 use keyward::controls::{run_subject, Ctx, Params, Status, CONTROLS};
 use keyward::inputs::{grants, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};
 use keyward::policy::{parse_policy, Source};
-use keyward::smt::solver::SolverOptions;
+use keyward::smt::SolverOptions;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

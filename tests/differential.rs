@@ -4,8 +4,8 @@
 
 use crate::common::cases::all_cases;
 use keyward::eval::evaluate;
-use keyward::smt::pin::{symbolic_decision, PinMode};
-use keyward::smt::solver::{Encoding, SolverOptions};
+use keyward::smt::{symbolic_decision, PinMode};
+use keyward::smt::{Encoding, SolverOptions};
 
 #[test]
 fn the_semantics_corpus_decides_the_same_symbolically() {
@@ -75,8 +75,8 @@ mod random {
     use keyward::model::PolicySet;
     use keyward::model::Principal;
     use keyward::policy::{parse_policy, Source};
-    use keyward::smt::pin::{symbolic_decision, PinMode};
-    use keyward::smt::solver::SolverOptions;
+    use keyward::smt::SolverOptions;
+    use keyward::smt::{symbolic_decision, PinMode};
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
@@ -385,10 +385,10 @@ mod random {
                 for mode in [PinMode::Fold, PinMode::Assert] {
                     queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let t0 = std::time::Instant::now();
-                    let (c0, m0) = keyward::smt::solver::counters::snapshot();
+                    let (c0, m0) = keyward::smt::backend::counters::snapshot();
                     let sym = symbolic_decision(&ps, req, mode, &opts);
                     if std::env::var("KEYWARD_DIFF_PROFILE").is_ok() {
-                        let (c1, m1) = keyward::smt::solver::counters::snapshot();
+                        let (c1, m1) = keyward::smt::backend::counters::snapshot();
                         eprintln!(
                             "PROFILE {mode:?} {:.2}ms calls={} solve_ms={:.2}",
                             t0.elapsed().as_secs_f64() * 1000.0,
@@ -399,7 +399,7 @@ mod random {
                     let show =
                         || format!("mode {:?}\nrequest {}\npolicies {}", mode, req.to_json_line(), serde_json::to_string(&set).unwrap());
                     match sym {
-                        Err(e) if e.contains("timeout") || e.contains("unknown") || e.contains("canceled") => {
+                        Err(e @ keyward::smt::PinError::Unknown(_)) => {
                             unknowns.lock().unwrap().push(format!("{e}: {}", show()));
                         }
                         other => prop_assert_eq!(other, Ok(concrete), "{}", show()),

@@ -7,9 +7,8 @@ use keyward::model::request_spec::RequestSpec;
 use keyward::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use keyward::model::PolicySet;
 use keyward::policy::{parse_policy, Source};
-use keyward::properties::queries::build_exists_allowed;
-use keyward::smt::smtlib::script;
-use keyward::smt::solver::{solve, Outcome, SolverOptions};
+
+use keyward::smt::{build_exists_allowed, check, Outcome, SolverOptions};
 
 struct Golden {
     name: &'static str,
@@ -88,20 +87,16 @@ fn golden_smt_files_match_and_solve() {
     let dir = crate::common::project_dir().join("encodings").join("golden");
     let bless = std::env::var("KEYWARD_BLESS").is_ok();
     for g in goldens() {
-        let (mut enc, goals, _) = build_exists_allowed(&g.set, &g.who, &g.req, Default::default());
-        enc.finish();
-        let mut assertions = enc.all_axioms();
-        assertions.extend(goals);
-        let text = script(&enc.t, &assertions, true);
+        let q = build_exists_allowed(&g.set, &g.who, &g.req, Default::default(), g.name);
+        let text = q.smtlib();
         let path = dir.join(format!("{}.smt2", g.name));
         if bless {
             std::fs::write(&path, &text).unwrap();
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing: run with KEYWARD_BLESS=1", path.display()));
         assert_eq!(text, expected, "{} changed: review the encoding change, then KEYWARD_BLESS=1", g.name);
-        let (out, _) = solve(&enc.t, &assertions, &[], &SolverOptions::default(), g.name);
-        match (out, g.sat) {
-            (Outcome::Sat(_), true) | (Outcome::Unsat, false) => {}
+        match (check(&q, &SolverOptions::default()).outcome, g.sat) {
+            (Ok(Outcome::Sat(_)), true) | (Ok(Outcome::Unsat), false) => {}
             (other, _) => panic!("{}: expected sat={}, got {other:?}", g.name, g.sat),
         }
     }

@@ -8,7 +8,7 @@ use keyward::model::PolicySet;
 use keyward::policy::{parse_policy, Source};
 use keyward::properties::queries::{added_access, exists_allowed, exists_allowed_pair};
 use keyward::properties::Verdict;
-use keyward::smt::solver::SolverOptions;
+use keyward::smt::SolverOptions;
 
 fn identity(doc: &str) -> PolicySet {
     PolicySet { identity: vec![parse_policy(Source::new("id.json", doc)).unwrap()], ..PolicySet::default() }
@@ -31,7 +31,7 @@ fn decrypt_on_arbitrary_key() -> RequestSpec {
 }
 
 fn verdict(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Verdict {
-    exists_allowed(set, who, req, &SolverOptions::default(), "test").unwrap().0
+    exists_allowed(set, who, req, &SolverOptions::default(), "test").answer.unwrap()
 }
 
 #[test]
@@ -155,13 +155,13 @@ fn separation_of_duties_needs_one_principal_with_both_kinds() {
         context: vec![],
     };
     let who = PrincipalSpec::anyone();
-    let v = exists_allowed_pair(&split, &who, &admin, &usage, true, &SolverOptions::default(), "sod").unwrap().0;
+    let v = exists_allowed_pair(&split, &who, &admin, &usage, true, &SolverOptions::default(), "sod").answer.unwrap();
     assert!(matches!(v, Verdict::Holds), "{v:?}");
     let both = key_policy(
         r#"{"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":["kms:PutKeyPolicy","kms:Decrypt"],"Resource":"*"}]}"#,
     );
-    match exists_allowed_pair(&both, &who, &admin, &usage, true, &SolverOptions::default(), "sod").unwrap().0 {
+    match exists_allowed_pair(&both, &who, &admin, &usage, true, &SolverOptions::default(), "sod").answer.unwrap() {
         Verdict::Violated(cx) => {
             assert_eq!(cx.requests.len(), 2);
             assert_eq!(cx.requests[0].principal, cx.requests[1].principal);
@@ -188,10 +188,10 @@ fn a_widened_action_is_added_access_and_a_reordering_is_not() {
     };
     let who = iam_principal();
     let opts = SolverOptions::default();
-    match added_access(&old, &wider, &who, &any, &opts, "diff").unwrap().0 {
+    match added_access(&old, &wider, &who, &any, &opts, "diff").answer.unwrap() {
         Verdict::Violated(cx) => assert!(cx.requests[0].action.starts_with("kms:"), "{:?}", cx.requests[0]),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(added_access(&old, &reordered, &who, &any, &opts, "diff").unwrap().0, Verdict::Holds));
-    assert!(matches!(added_access(&reordered, &old, &who, &any, &opts, "diff").unwrap().0, Verdict::Holds));
+    assert!(matches!(added_access(&old, &reordered, &who, &any, &opts, "diff").answer.unwrap(), Verdict::Holds));
+    assert!(matches!(added_access(&reordered, &old, &who, &any, &opts, "diff").answer.unwrap(), Verdict::Holds));
 }

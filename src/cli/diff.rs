@@ -53,24 +53,22 @@ pub fn run(args: &DiffArgs) -> i32 {
     let opts = args.solver.options();
     let added = added_access(&old, &new, &who, &req, &opts, "diff-added");
     let removed = added_access(&new, &old, &who, &req, &opts, "diff-removed");
-    let describe = |r: &Result<(Verdict, crate::properties::CheckStats), crate::properties::InternalError>,
-                    granting: &PolicySet|
-     -> (String, serde_json::Value, Vec<String>) {
-        match r {
-            Ok((Verdict::Holds, _)) => ("none".into(), serde_json::Value::Null, vec![]),
-            Ok((Verdict::Violated(cx), _)) => {
+    let describe = |r: &crate::properties::Checked, granting: &PolicySet| -> (String, serde_json::Value, Vec<String>) {
+        match &r.answer {
+            Ok(Verdict::Holds) => ("none".into(), serde_json::Value::Null, vec![]),
+            Ok(Verdict::Violated(cx)) => {
                 let req = &cx.requests[0];
                 let why = responsible(granting, req).1.iter().map(|s| s.to_string()).collect();
                 (req.to_json_line(), req.to_json(), why)
             }
-            Ok((Verdict::Unknown(w), _)) => (format!("unknown: {w}"), serde_json::Value::Null, vec![]),
-            Err(e) => (e.to_string(), serde_json::Value::Null, vec![]),
+            Ok(Verdict::Unknown(w)) => (format!("unknown: {w}"), serde_json::Value::Null, vec![]),
+            Err(e) => (format!("internal error (please report): {e}"), serde_json::Value::Null, vec![]),
         }
     };
     let (a_text, a_json, a_why) = describe(&added, &new);
     let (r_text, r_json, r_why) = describe(&removed, &old);
-    let verdict_of = |r: &Result<(Verdict, _), _>| match r {
-        Ok((v, _)) => v.name(),
+    let verdict_of = |r: &crate::properties::Checked| match &r.answer {
+        Ok(v) => v.name(),
         Err(_) => "unknown",
     };
     match args.format {
@@ -93,10 +91,10 @@ pub fn run(args: &DiffArgs) -> i32 {
             }
         }
     }
-    match added {
-        Ok((Verdict::Violated(_), _)) => EXIT_VIOLATED,
-        Ok((Verdict::Holds, _)) => match removed {
-            Ok((Verdict::Unknown(_), _)) | Err(_) => EXIT_UNKNOWN,
+    match added.answer {
+        Ok(Verdict::Violated(_)) => EXIT_VIOLATED,
+        Ok(Verdict::Holds) => match removed.answer {
+            Ok(Verdict::Unknown(_)) | Err(_) => EXIT_UNKNOWN,
             _ => EXIT_OK,
         },
         _ => EXIT_UNKNOWN,

@@ -128,18 +128,18 @@ pub struct SolverArgs {
     /// `z3` (in process) or `smtlib:"CMD ARGS"` (an external solver reading SMT-LIB2 on stdin;
     /// counterexamples still come from the in-process z3).
     #[arg(long, default_value = "z3", value_parser = parse_solver)]
-    pub solver: crate::smt::solver::Backend,
+    pub solver: crate::smt::Backend,
     /// `default`, or `baseline` (ablation): the textbook whole-string encoding — action and
     /// resource as single strings, a regular expression for every wildcard, no unit
     /// propagation, no concrete witnesses, every axiom eager — to measure what the default
     /// encoding gains. Verdicts are the same; the baseline is much slower.
     #[arg(long, value_enum, default_value = "default")]
-    pub encoding: crate::smt::solver::Encoding,
+    pub encoding: crate::smt::Encoding,
 }
 
 impl SolverArgs {
-    pub fn options(&self) -> crate::smt::solver::SolverOptions {
-        crate::smt::solver::SolverOptions {
+    pub fn options(&self) -> crate::smt::SolverOptions {
+        crate::smt::SolverOptions {
             timeout: std::time::Duration::from_millis(self.timeout_ms),
             backend: self.solver.clone(),
             dump_dir: self.dump_smt.clone(),
@@ -148,9 +148,9 @@ impl SolverArgs {
     }
 }
 
-fn parse_solver(s: &str) -> Result<crate::smt::solver::Backend, String> {
+fn parse_solver(s: &str) -> Result<crate::smt::Backend, String> {
     if s == "z3" {
-        return Ok(crate::smt::solver::Backend::Z3);
+        return Ok(crate::smt::Backend::Z3);
     }
     match s.strip_prefix("smtlib:") {
         Some(cmd) => {
@@ -158,7 +158,7 @@ fn parse_solver(s: &str) -> Result<crate::smt::solver::Backend, String> {
             if words.is_empty() {
                 Err("smtlib: needs a command, e.g. smtlib:\"z3 -in\"".into())
             } else {
-                Ok(crate::smt::solver::Backend::External(words))
+                Ok(crate::smt::Backend::External(words))
             }
         }
         None => Err(format!("unknown solver {s:?}: use z3 or smtlib:\"CMD ARGS\"")),

@@ -60,12 +60,14 @@ pub fn run(args: &ProveArgs) -> i32 {
     }
     let opts = args.solver.options();
     let (verdict, message, requests) = match prop.kind {
-        PropertyKind::Forbidden => match exists_allowed(&set, &who, &prop.request_spec(), &opts, &prop.name) {
-            Ok((Verdict::Violated(cx), _)) => {
+        PropertyKind::Forbidden => match exists_allowed(&set, &who, &prop.request_spec(), &opts, &prop.name).answer {
+            Ok(Verdict::Violated(cx)) => {
                 (Verdict::Violated(cx.clone()), "a request the property forbids is allowed".to_string(), cx.requests)
             }
-            Ok((v, _)) => (v, String::new(), vec![]),
-            Err(e) => (Verdict::Unknown(e.to_string()), e.to_string(), vec![]),
+            Ok(v) => (v, String::new(), vec![]),
+            Err(e) => {
+                (Verdict::Unknown(format!("internal error (please report): {e}")), format!("internal error (please report): {e}"), vec![])
+            }
         },
         PropertyKind::Required => required(&prop, &set, &who, &opts),
     };
@@ -125,23 +127,23 @@ fn required(
     prop: &PropertyFile,
     set: &crate::model::PolicySet,
     who: &crate::model::request_spec::PrincipalSpec,
-    opts: &crate::smt::solver::SolverOptions,
+    opts: &crate::smt::SolverOptions,
 ) -> (Verdict, String, Vec<crate::model::request::Request>) {
     let base = prop.request_spec();
     let mut witnesses = Vec::new();
     for action in ActionSpec::expand(&prop.request.actions) {
         let spec = RequestSpec { action: ActionSpec::One(action.clone()), ..base.clone() };
-        match exists_allowed(set, who, &spec, opts, &format!("{}-{action}", prop.name)) {
-            Ok((Verdict::Violated(cx), _)) => witnesses.extend(cx.requests),
-            Ok((Verdict::Holds, _)) => {
+        match exists_allowed(set, who, &spec, opts, &format!("{}-{action}", prop.name)).answer {
+            Ok(Verdict::Violated(cx)) => witnesses.extend(cx.requests),
+            Ok(Verdict::Holds) => {
                 return (
                     Verdict::Violated(crate::properties::Counterexample { requests: vec![], decisions: vec![] }),
                     format!("{action} is never allowed for a matching request"),
                     vec![],
                 );
             }
-            Ok((Verdict::Unknown(why), _)) => return (Verdict::Unknown(why), String::new(), vec![]),
-            Err(e) => return (Verdict::Unknown(e.to_string()), String::new(), vec![]),
+            Ok(Verdict::Unknown(why)) => return (Verdict::Unknown(why), String::new(), vec![]),
+            Err(e) => return (Verdict::Unknown(format!("internal error (please report): {e}")), String::new(), vec![]),
         }
     }
     let _ = witnesses;

@@ -21,7 +21,8 @@ use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::model::{Effect, Policy, PrincipalPattern, Request};
 use crate::model::{PolicyRole, PolicySet};
-use crate::properties::queries::{exists_allowed, exists_allowed_pair, Checked};
+use crate::properties::queries::{exists_allowed, exists_allowed_pair};
+use crate::properties::Checked;
 use crate::properties::Verdict;
 
 pub fn run(id: &str, k: &KeySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
@@ -81,7 +82,7 @@ fn search(
     f: &mut Finding,
     query: &dyn Fn(&PolicySet, &PrincipalSpec) -> Checked,
 ) -> (Checked, PolicySet) {
-    let settled = |c: &Checked| matches!(c, Ok((Verdict::Violated(_), _)) | Err(_));
+    let settled = |c: &Checked| matches!(c.answer, Ok(Verdict::Violated(_)) | Err(_));
     let key_set = k.key_set();
     let mut answer = query(&key_set, who);
     let mut answer_set = key_set;
@@ -91,14 +92,14 @@ fn search(
     for ap in k.principals.iter().flatten().filter(|ap| keep(&ap.principal)) {
         let set = PolicySet { identity: ap.identity.clone(), boundaries: ap.boundary.iter().cloned().collect(), ..k.key_set() };
         let r = query(&set, &PrincipalSpec::Fixed(ap.principal.clone()));
-        let dropped = if settled(&r) || matches!(r, Ok((Verdict::Unknown(_), _))) {
+        let dropped = if settled(&r) || matches!(r.answer, Ok(Verdict::Unknown(_))) {
             answer_set = set;
             std::mem::replace(&mut answer, r)
         } else {
             r
         };
-        if let Ok((_, stats)) = &dropped {
-            f.timing.add(stats);
+        if dropped.answer.is_ok() {
+            f.timing.add(&dropped.stats);
         }
         if settled(&answer) {
             break;

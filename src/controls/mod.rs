@@ -17,9 +17,9 @@ use crate::eval::explain::{responsible, StatementRef};
 use crate::inputs::{IdentityOrigin, Subject};
 use crate::model::request::Request;
 use crate::model::PolicySet;
-use crate::properties::queries::Checked;
+use crate::properties::Checked;
 use crate::properties::{CheckStats, Verdict};
-use crate::smt::solver::SolverOptions;
+use crate::smt::SolverOptions;
 
 /// The verdict of a control on one subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -129,9 +129,9 @@ pub fn statements_for(set: &PolicySet, reqs: &[Request]) -> Vec<StatementRef> {
 /// error is written into `f` (`what` names the query, e.g. the action) and gives `None`.
 pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Option<Verdict> {
     let at = what.map(|w| format!("{w}: ")).unwrap_or_default();
-    match checked {
-        Ok((v, stats)) => {
-            f.timing.add(&stats);
+    f.timing.add(&checked.stats);
+    match checked.answer {
+        Ok(v) => {
             if let Verdict::Unknown(reason) = &v {
                 f.status = Status::Unknown;
                 f.message = format!("unknown: {at}{reason}");
@@ -141,7 +141,7 @@ pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Opti
         }
         Err(e) => {
             f.status = Status::Unknown;
-            f.message = format!("INTERNAL ERROR (please report): {at}{e}");
+            f.message = format!("INTERNAL ERROR (please report): {at}internal error (please report): {e}");
             None
         }
     }

@@ -10,7 +10,7 @@
 use super::{round_ms, ErrorRecord, QueryRecord, Record, Shard};
 use crate::controls::{run_subject, Ctx, Finding, Params};
 use crate::inputs::{load_file, policy_files, snapshot, LoadOptions};
-use crate::smt::solver::SolverOptions;
+use crate::smt::SolverOptions;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,66 +1,21 @@
 //! The query primitives every control and command is built from:
-//! - `exists_allowed`: is some request matching a template allowed?
+//! - `exists_allowed`: is some request matching a spec allowed?
 //! - `exists_allowed_pair`: are two requests of one principal both allowed (separation of
 //!   duties), optionally on the same resource?
 //! - `added_access`: does policy set NEW allow a request that OLD does not?
 //!
 //! Each returns a `Verdict` where *violated* means such requests exist (with them as the
-//! counterexample, confirmed by the evaluator).
+//! counterexample, confirmed by the evaluator). The question is plain data
+//! (`crate::model::request_spec`); `crate::smt` builds and solves its query, and
+//! `verdict::run` replays the answer.
 
+use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, Replay, Verdict};
 use crate::model::named::Named;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
-use crate::model::Decision;
-use crate::model::PolicySet;
-use crate::properties::template::{action, action_constraint, context, principal, resource, same_partition};
-use crate::properties::{run, CheckStats, Counterexample, Expect, InternalError, Replay, Verdict};
-use crate::smt::encode::{Encoder, ResourceRep};
-use crate::smt::lazy::readable;
-use crate::smt::solver::{Encoding, SolverOptions};
-use crate::smt::term::T;
+use crate::model::{Decision, PolicySet};
+use crate::smt::readable::Role;
+use crate::smt::{build_added_access, build_allowed_pair, build_exists_allowed, Encoding, SolverOptions};
 use std::time::Instant;
-
-pub type Checked = Result<(Verdict, CheckStats), InternalError>;
-
-fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a crate::model::Policy> {
-    sets.iter().flat_map(|s| s.policies().map(|(_, p)| p)).collect()
-}
-
-/// An encoder over the policies of `sets`, their named values, and the principal of `who`
-/// with its constraints (the first goals).
-fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encoder, Named, Vec<T>) {
-    let policies = policies_of(sets);
-    let named = Named::of(policies.iter().copied());
-    let mut enc = Encoder::new(policies.iter().copied());
-    enc.textbook = encoding == Encoding::Baseline;
-    let goals = principal(&mut enc, who, &named);
-    (enc, named, goals)
-}
-
-/// Add request `prefix` of template `req` — on `shared`'s resource when given — with its
-/// constraints pushed onto `goals`; returns its index and resource.
-fn add_request(
-    enc: &mut Encoder,
-    prefix: &str,
-    req: &RequestSpec,
-    named: &Named,
-    shared: Option<ResourceRep>,
-    goals: &mut Vec<T>,
-) -> (usize, ResourceRep) {
-    let a = action(enc, prefix, &req.action);
-    let r = match shared {
-        Some(r) => r,
-        None => {
-            let (r, rc) = resource(enc, prefix, &req.resource, named);
-            goals.extend(rc);
-            goals.extend(same_partition(enc, &r));
-            r
-        }
-    };
-    let i = enc.add_request(a, r.clone());
-    goals.extend(action_constraint(enc, i, &req.action));
-    goals.extend(context(enc, i, &req.context));
-    (i, r)
-}
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
@@ -68,20 +23,14 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
     if opts.encoding == Encoding::Default {
         if let Some(found) = witness_first(set, who, req) {
             let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
-            return Ok((Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }), stats));
+            return Checked::verdict(
+                Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }),
+                stats,
+            );
         }
     }
-    let (enc, goals, i) = build_exists_allowed(set, who, req, opts.encoding);
-    run(enc, &goals, &[Replay { req: i, set, expect: Expect::Allowed }], opts, label, started)
-}
-
-/// The encoder, goals and request index of `exists_allowed` (golden SMT files print these).
-pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding) -> (Encoder, Vec<T>, usize) {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
-    let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
-    let d = enc.decision(set, i);
-    goals.push(d.allowed);
-    (enc, goals, i)
+    let q = build_exists_allowed(set, who, req, opts.encoding, label);
+    run(q, &[Replay { req: 0, set, expect: Expect::Allowed }], opts, started)
 }
 
 /// ∃ principal matching `who` and two requests both allowed by `set`; with `same_resource` the
@@ -96,21 +45,8 @@ pub fn exists_allowed_pair(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
-    let (mut enc, named, mut goals) = setup(&[set], who, opts.encoding);
-    let (i0, r0) = add_request(&mut enc, "q0.", first, &named, None, &mut goals);
-    let (i1, _) = add_request(&mut enc, "q1.", second, &named, same_resource.then_some(r0), &mut goals);
-    for i in [i0, i1] {
-        let d = enc.decision(set, i);
-        goals.push(d.allowed);
-    }
-    run(
-        enc,
-        &goals,
-        &[Replay { req: i0, set, expect: Expect::Allowed }, Replay { req: i1, set, expect: Expect::Allowed }],
-        opts,
-        label,
-        started,
-    )
+    let q = build_allowed_pair(set, who, first, second, same_resource, opts.encoding, label);
+    run(q, &[Replay { req: 0, set, expect: Expect::Allowed }, Replay { req: 1, set, expect: Expect::Allowed }], opts, started)
 }
 
 /// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
@@ -123,20 +59,8 @@ pub fn added_access(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
-    let (mut enc, named, mut goals) = setup(&[old, new], who, opts.encoding);
-    let (i, _) = add_request(&mut enc, "q0.", req, &named, None, &mut goals);
-    let dn = enc.decision(new, i);
-    let dold = enc.decision(old, i);
-    goals.push(dn.allowed);
-    goals.push(enc.t.not(dold.allowed));
-    run(
-        enc,
-        &goals,
-        &[Replay { req: i, set: new, expect: Expect::Allowed }, Replay { req: i, set: old, expect: Expect::NotAllowed }],
-        opts,
-        label,
-        started,
-    )
+    let q = build_added_access(old, new, who, req, opts.encoding, label);
+    run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
 }
 
 /// A concrete request of the template that the evaluator allows, found without the solver:
@@ -161,12 +85,12 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
     let named = Named::of(set.policies().map(|(_, p)| p));
     let account = match accounts {
         Some(list) => list.first()?.clone(),
-        None => readable("account").first()?.to_string(),
+        None => Role::Account.readable().first()?.to_string(),
     };
     if not_accounts.contains(&account) || (accounts.is_none() && named.values.contains(&account)) {
         return None;
     }
-    let role = readable("pname").first()?;
+    let role = Role::PrincipalName.readable().first()?;
     let principal = crate::model::principal::Principal::parse(&format!("arn:aws:iam::{account}:role/{role}")).ok()?;
     let actions: Vec<String> = match &req.action {
         ActionSpec::One(a) => vec![a.clone()],
@@ -177,8 +101,8 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
     };
     // A key whose id the policies do not name, in `region` (or a readable one) of `owner`.
     let unnamed_key = |region: Option<&str>, owner: &str| -> Option<String> {
-        let id = readable("key_id").iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
-        let region = region.or_else(|| readable("region").first().copied())?;
+        let id = Role::KeyId.readable().iter().find(|id| !named.values.iter().any(|v| v.contains(*id)))?;
+        let region = region.or_else(|| Role::Region.readable().first().copied())?;
         Some(format!("arn:aws:kms:{region}:{owner}:key/{id}"))
     };
     let resource = match &req.resource {

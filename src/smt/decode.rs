@@ -5,13 +5,23 @@
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request::{Context, Request};
 use crate::model::value::{Decimal, Ip, Timestamp};
-use crate::smt::encode::{kind_from_index, ActionRep, Encoder, KeyRep, PrincipalRep, ResourceRep};
+use crate::smt::answer::Model;
+use crate::smt::encode::request::{kind_from_index, ActionRep, KeyRep, PrincipalRep, ResourceRep};
 use crate::smt::ground::Ground;
+use crate::smt::query::Query;
 
-/// Decode request `req` of the encoder's query.
-pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request {
-    let principal = decode_principal(enc, g);
-    let r = &enc.requests[req];
+impl Query {
+    /// The concrete requests of a model, one per request of the query, in order.
+    pub fn decode(&self, model: &Model) -> Vec<Request> {
+        let mut g = Ground::new(&self.terms, model);
+        (0..self.requests.len()).map(|i| decode_request(self, &mut g, i)).collect()
+    }
+}
+
+/// Decode request `req` of the query.
+fn decode_request(q: &Query, g: &mut Ground<'_>, req: usize) -> Request {
+    let principal = decode_principal(q, g);
+    let r = &q.requests[req];
     let action = match &r.action {
         ActionRep::Const { display, .. } => display.clone(),
         ActionRep::Sym { idx, named, free, .. } => {
@@ -27,16 +37,16 @@ pub fn decode_request(enc: &Encoder, g: &mut Ground<'_>, req: usize) -> Request 
     };
     let resource = match &r.resource {
         ResourceRep::Lit(s) => s.clone(),
-        ResourceRep::Sym { split, segs, whole, .. } => {
-            if g.bool(*split) {
-                segs.iter().map(|s| g.str(*s)).collect::<Vec<_>>().join(":")
+        ResourceRep::Sym { arn, .. } => {
+            if g.bool(arn.split) {
+                arn.segs.iter().map(|s| g.str(*s)).collect::<Vec<_>>().join(":")
             } else {
-                g.str(*whole)
+                g.str(arn.whole)
             }
         }
     };
     let mut context = Context::new();
-    for rep in enc.shared_keys.values().chain(r.keys.values()) {
+    for rep in q.shared_keys.values().chain(r.keys.values()) {
         if !rep.decode {
             continue;
         }
@@ -96,8 +106,8 @@ fn decode_values(g: &mut Ground<'_>, rep: &KeyRep) -> Vec<String> {
     out
 }
 
-fn decode_principal(enc: &Encoder, g: &mut Ground<'_>) -> Principal {
-    let sp = match &enc.principal {
+fn decode_principal(q: &Query, g: &mut Ground<'_>) -> Principal {
+    let sp = match &q.principal {
         PrincipalRep::Const(p) => return p.clone(),
         PrincipalRep::Sym(sp) => sp.clone(),
     };

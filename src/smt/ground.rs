@@ -3,7 +3,7 @@
 //! query's assertions with it before decoding: a model that does not satisfy them (a solver or
 //! printer bug) is an internal error, never a counterexample.
 
-use crate::smt::solver::{Model, Value};
+use crate::smt::answer::{Model, Value};
 use crate::smt::term::{Node, Sort, Terms, T};
 use std::collections::HashMap;
 
@@ -120,7 +120,7 @@ impl<'a> Ground<'a> {
             }
             Node::InRe(s, re) => {
                 let text = self.chars(s);
-                Value::Bool(crate::smt::regex::matches(self.terms, re, &text))
+                Value::Bool(self.terms.re_matches(re, &text))
             }
             Node::BvAnd(a, b) => Value::Bv(self.bv(a) & self.bv(b)),
             Node::ReLit(_)

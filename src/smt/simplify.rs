@@ -18,10 +18,10 @@ const MAX_ROUNDS: usize = 6;
 
 /// What `encoding` sends the solver for `assertions`: propagated by default, as they are for
 /// the textbook baseline (which measures the encoding without this step).
-pub fn for_encoding(encoding: crate::smt::solver::Encoding, terms: &mut Terms, assertions: Vec<T>) -> Vec<T> {
+pub fn for_encoding(encoding: crate::smt::options::Encoding, terms: &mut Terms, assertions: Vec<T>) -> Vec<T> {
     match encoding {
-        crate::smt::solver::Encoding::Default => propagate(terms, &assertions),
-        crate::smt::solver::Encoding::Baseline => assertions,
+        crate::smt::options::Encoding::Default => propagate(terms, &assertions),
+        crate::smt::options::Encoding::Baseline => assertions,
     }
 }
 

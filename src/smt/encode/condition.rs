@@ -6,12 +6,13 @@
 
 use crate::model::condition::{ArnPattern, BaseOp, Clause, ConditionValue, SetOp, StrMatch};
 use crate::model::keys::is_multi_valued;
-use crate::smt::encode::{Encoder, Slot};
+use crate::smt::encode::request::Slot;
+use crate::smt::encode::{Encoder, Resolved, TPart};
 use crate::smt::term::T;
 
 impl Encoder {
     /// The clause holds for request `req`.
-    pub fn clause(&mut self, req: usize, c: &Clause) -> T {
+    pub(in crate::smt::encode) fn clause(&mut self, req: usize, c: &Clause) -> T {
         let op = c.operator;
         let base = op.base;
         let rep = self.key(req, &c.key);
@@ -110,10 +111,7 @@ impl Encoder {
             },
             ConditionValue::Bool(b) => {
                 let s = self.need_string(slot);
-                let r = crate::smt::encode::pattern::Resolved {
-                    ok: self.t.tt(),
-                    parts: vec![crate::smt::encode::pattern::TPart::Lit(b.to_string())],
-                };
+                let r = Resolved { ok: self.t.tt(), parts: vec![TPart::Lit(b.to_string())] };
                 self.exact_ignore_case(&r, s)
             }
             ConditionValue::Binary(text) => {
@@ -136,9 +134,9 @@ impl Encoder {
                 }
             },
             ConditionValue::Arn(p) => match slot.arn {
-                Some((split, segs)) => {
-                    let m = self.arn_pattern(req, p, &segs);
-                    self.t.and([split, m])
+                Some(arn) => {
+                    let m = self.arn_pattern(req, p, &arn.segs);
+                    self.t.and([arn.split, m])
                 }
                 None => {
                     self.unsupported("an ARN comparison on a key without an ARN view".into());
@@ -150,7 +148,7 @@ impl Encoder {
     }
 
     /// The six segment globs of an ARN pattern against six segment terms.
-    pub fn arn_pattern(&mut self, req: usize, p: &ArnPattern, segs: &[T; 6]) -> T {
+    pub(in crate::smt::encode) fn arn_pattern(&mut self, req: usize, p: &ArnPattern, segs: &[T; 6]) -> T {
         if p.segments.len() != 6 {
             return self.t.ff();
         }

@@ -7,7 +7,8 @@ use crate::model::policy::ResourcePattern;
 use crate::model::principal::PrincipalKind;
 use crate::model::{Effect, PrincipalElement, PrincipalPattern, Statement};
 use crate::model::{PolicyRole, PolicySet, PrincipalMatch};
-use crate::smt::encode::{Encoder, PrincipalRep};
+use crate::smt::encode::request::{ActionRep, PrincipalRep};
+use crate::smt::encode::{Encoder, TPart};
 use crate::smt::term::T;
 
 /// How a statement's Principal element covers the symbolic principal (see `PrincipalMatch`).
@@ -27,7 +28,7 @@ pub struct DecisionTerms {
 
 impl Encoder {
     /// Which policy roles govern the principal (`PolicyRole::governs`).
-    pub fn role_applies(&mut self, role: PolicyRole) -> T {
+    pub(in crate::smt::encode) fn role_applies(&mut self, role: PolicyRole) -> T {
         use PrincipalKind::*;
         match role {
             PolicyRole::KeyPolicy | PolicyRole::Grant => self.t.tt(),
@@ -121,7 +122,12 @@ impl Encoder {
     }
 
     /// Principal/NotPrincipal coverage (`PrincipalElement::matches`).
-    pub fn principal_cover(&mut self, el: &PrincipalElement, effect: Effect, has_boundaries: bool) -> PrincipalCover {
+    pub(in crate::smt::encode) fn principal_cover(
+        &mut self,
+        el: &PrincipalElement,
+        effect: Effect,
+        has_boundaries: bool,
+    ) -> PrincipalCover {
         let ff = self.t.ff();
         // A constant principal: the evaluator's own matcher decides.
         if let PrincipalRep::Const(p) = &self.principal {
@@ -191,30 +197,30 @@ impl Encoder {
     }
 
     /// Action/NotAction covers the request's action.
-    pub fn action_cover(&mut self, req: usize, s: &Statement) -> T {
+    pub(in crate::smt::encode) fn action_cover(&mut self, req: usize, s: &Statement) -> T {
         self.action_element_cover(req, &s.action)
     }
 
     /// An Action/NotAction element covers the request's action.
-    pub fn action_element_cover(&mut self, req: usize, el: &crate::model::ActionElement) -> T {
+    pub(in crate::smt::encode) fn action_element_cover(&mut self, req: usize, el: &crate::model::ActionElement) -> T {
         let mut alts = Vec::new();
         for pat in &el.patterns {
             let r = self.resolve(req, pat);
             let m = match self.requests[req].action.clone() {
-                crate::smt::encode::ActionRep::Const { canonical, .. } => {
+                ActionRep::Const { canonical, .. } => {
                     let x = self.t.str(&canonical);
                     self.glob_ignore_case(&r.parts, x)
                 }
-                crate::smt::encode::ActionRep::Sym { text: Some(text), .. } => self.glob_ignore_case(&r.parts, text),
-                crate::smt::encode::ActionRep::Sym { idx, named, free, text: None } => {
+                ActionRep::Sym { text: Some(text), .. } => self.glob_ignore_case(&r.parts, text),
+                ActionRep::Sym { idx, named, free, text: None } => {
                     let model_pat = crate::model::template::Resolved(
                         r.parts
                             .iter()
                             .map(|p| match p {
-                                crate::smt::encode::pattern::TPart::Lit(s) => crate::model::Part::Lit(s.clone()),
-                                crate::smt::encode::pattern::TPart::Star => crate::model::Part::Star,
-                                crate::smt::encode::pattern::TPart::Qmark => crate::model::Part::Qmark,
-                                crate::smt::encode::pattern::TPart::Term(_) => crate::model::Part::Star,
+                                TPart::Lit(s) => crate::model::Part::Lit(s.clone()),
+                                TPart::Star => crate::model::Part::Star,
+                                TPart::Qmark => crate::model::Part::Qmark,
+                                TPart::Term(_) => crate::model::Part::Star,
                             })
                             .collect(),
                     );
@@ -236,7 +242,7 @@ impl Encoder {
                         .parts
                         .iter()
                         .map(|p| match p {
-                            crate::smt::encode::pattern::TPart::Lit(s) => Some(s.to_ascii_lowercase()),
+                            TPart::Lit(s) => Some(s.to_ascii_lowercase()),
                             _ => None,
                         })
                         .collect();
@@ -262,7 +268,7 @@ impl Encoder {
     }
 
     /// Resource/NotResource covers the request's resource (no element: no effect).
-    pub fn resource_cover(&mut self, req: usize, s: &Statement) -> T {
+    pub(in crate::smt::encode) fn resource_cover(&mut self, req: usize, s: &Statement) -> T {
         let Some(el) = &s.resource else { return self.t.ff() };
         let mut alts = Vec::new();
         for p in &el.patterns {
@@ -300,7 +306,7 @@ impl Encoder {
     }
 
     /// A statement applies (principal aside): action, resource and every condition.
-    pub fn statement_body(&mut self, req: usize, s: &Statement) -> T {
+    pub(in crate::smt::encode) fn statement_body(&mut self, req: usize, s: &Statement) -> T {
         let a = self.action_cover(req, s);
         if self.t.as_bool(a) == Some(false) {
             return a;
@@ -321,7 +327,7 @@ impl Encoder {
     }
 
     /// The full decision of `set` for request `req`.
-    pub fn decision(&mut self, set: &PolicySet, req: usize) -> DecisionTerms {
+    pub(in crate::smt::encode) fn decision(&mut self, set: &PolicySet, req: usize) -> DecisionTerms {
         let has_boundaries = !set.boundaries.is_empty();
         let mut deny = Vec::new();
         let mut allow_identity = Vec::new();
@@ -435,11 +441,6 @@ impl Encoder {
         let allowed = self.t.and([nd, allowed_branch]);
         DecisionTerms { allowed, denied }
     }
-
-    /// Is the principal symbolic (for decoders)?
-    pub fn principal_is_symbolic(&self) -> bool {
-        matches!(self.principal, PrincipalRep::Sym(_))
-    }
 }
 
 fn push_allow(role: PolicyRole, t: T, identity: &mut Vec<T>, boundary: &mut Vec<T>, scp: &mut Vec<T>, session: &mut Vec<T>) {
@@ -469,11 +470,11 @@ fn parse_session_arn(x: &str) -> Option<(String, String, String, String)> {
 
 /// Can a string that starts with `prefix` (lower case) match the pattern, judging by the
 /// pattern's leading literal text (compared case-insensitively)?
-fn literal_prefix_compatible(parts: &[crate::smt::encode::pattern::TPart], prefix: &str) -> bool {
+fn literal_prefix_compatible(parts: &[TPart], prefix: &str) -> bool {
     let mut lead = String::new();
     for p in parts {
         match p {
-            crate::smt::encode::pattern::TPart::Lit(s) => lead.push_str(&s.to_ascii_lowercase()),
+            TPart::Lit(s) => lead.push_str(&s.to_ascii_lowercase()),
             _ => break,
         }
         if lead.len() >= prefix.len() {

@@ -7,29 +7,13 @@
 //! needs no quantifier, so it is exact under negation too).
 
 use crate::model::template::{Part, Template};
-use crate::smt::encode::Encoder;
+use crate::smt::encode::{Encoder, Resolved, TPart};
 use crate::smt::term::{Sort, T};
-
-/// A template part after variable resolution: literal text, a wildcard, or a string term.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TPart {
-    Lit(String),
-    Star,
-    Qmark,
-    Term(T),
-}
-
-/// A resolved template: the condition under which every variable resolves, and the parts.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    pub ok: T,
-    pub parts: Vec<TPart>,
-}
 
 impl Encoder {
     /// Resolve the variables of `tpl` in request `req` (`Template::resolve` semantics: a key's
     /// value when it has exactly one, else the default, else unresolvable).
-    pub fn resolve(&mut self, req: usize, tpl: &Template) -> Resolved {
+    pub(in crate::smt::encode) fn resolve(&mut self, req: usize, tpl: &Template) -> Resolved {
         let mut ok = Vec::new();
         let mut parts = Vec::new();
         for p in tpl.parts() {
@@ -94,13 +78,13 @@ impl Encoder {
     }
 
     /// `x` matches the resolved glob (case-sensitive).
-    pub fn glob(&mut self, r: &Resolved, x: T) -> T {
+    pub(in crate::smt::encode) fn glob(&mut self, r: &Resolved, x: T) -> T {
         let m = self.glob_parts(&r.parts, x);
         self.t.and([r.ok, m])
     }
 
     /// `x` equals the resolved template exactly (wildcards are text: StringEquals).
-    pub fn exact(&mut self, r: &Resolved, x: T) -> T {
+    pub(in crate::smt::encode) fn exact(&mut self, r: &Resolved, x: T) -> T {
         let terms: Vec<T> = r
             .parts
             .iter()
@@ -117,7 +101,7 @@ impl Encoder {
     }
 
     /// `x` equals the template ignoring ASCII case (StringEqualsIgnoreCase).
-    pub fn exact_ignore_case(&mut self, r: &Resolved, x: T) -> T {
+    pub(in crate::smt::encode) fn exact_ignore_case(&mut self, r: &Resolved, x: T) -> T {
         let mut res = Vec::new();
         for p in &r.parts {
             match p {
@@ -137,7 +121,7 @@ impl Encoder {
     }
 
     /// `x` matches the glob ignoring ASCII case (actions; the pattern is literal text).
-    pub fn glob_ignore_case(&mut self, parts: &[TPart], x: T) -> T {
+    pub(in crate::smt::encode) fn glob_ignore_case(&mut self, parts: &[TPart], x: T) -> T {
         let lowered: Vec<TPart> = parts
             .iter()
             .map(|p| match p {
@@ -168,7 +152,7 @@ impl Encoder {
     }
 
     /// The glob match itself.
-    pub fn glob_parts(&mut self, parts: &[TPart], x: T) -> T {
+    pub(in crate::smt::encode) fn glob_parts(&mut self, parts: &[TPart], x: T) -> T {
         let has_star = parts.contains(&TPart::Star);
         let has_qmark = parts.contains(&TPart::Qmark);
         let has_term = parts.iter().any(|p| matches!(p, TPart::Term(_)));

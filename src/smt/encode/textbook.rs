@@ -8,8 +8,8 @@
 //! textbook encoding against the evaluator (tests/differential.rs), check that they agree.
 
 use crate::model::condition::ArnPattern;
-use crate::smt::encode::pattern::TPart;
-use crate::smt::encode::{ActionRep, Encoder};
+use crate::smt::encode::request::{join_arn, named_list, ActionRep};
+use crate::smt::encode::{Encoder, TPart};
 use crate::smt::term::{Sort, T};
 
 impl Encoder {
@@ -18,8 +18,13 @@ impl Encoder {
     /// `named` is a function of the string, kept only so the decoder reads it like the default
     /// encoding's: index `named.len()` means "none of the named actions", so the free action
     /// is always distinct from them here (`sym_action`'s `distinct` needs no separate case).
-    pub(crate) fn textbook_action(&mut self, req_prefix: &str, named: &[String], free: Option<Option<String>>) -> ActionRep {
-        let list = super::named_list(named);
+    pub(in crate::smt::encode) fn textbook_action(
+        &mut self,
+        req_prefix: &str,
+        named: &[String],
+        free: Option<Option<String>>,
+    ) -> ActionRep {
+        let list = named_list(named);
         let text = self.t.var(&format!("{req_prefix}action.text"), Sort::Str);
         let idx = self.t.var(&format!("{req_prefix}action"), Sort::Int);
         let n = list.len() as i128;
@@ -53,9 +58,9 @@ impl Encoder {
     /// The resource as one string `text`: the six segments joined by `:` when it splits, else
     /// the unsplit string. Patterns match `text`; the segments serve the keys a request
     /// derives from its resource (aws:ResourceAccount, …) and policy variables in ARN patterns.
-    pub fn textbook_resource_text(&mut self, req_prefix: &str, split: T, segs: &[T; 6], whole: T) -> T {
+    pub(in crate::smt::encode) fn textbook_resource_text(&mut self, req_prefix: &str, split: T, segs: &[T; 6], whole: T) -> T {
         let text = self.t.var(&format!("{req_prefix}resource.text"), Sort::Str);
-        let joined = self.join_arn(segs);
+        let joined = join_arn(&mut self.t, segs);
         let a = self.t.eq(text, joined);
         let b = self.t.eq(text, whole);
         let when_split = self.t.implies(split, a);
@@ -71,7 +76,7 @@ impl Encoder {
     /// (`[^:]*`, `[^:]`), in the sixth they match anything. A string matches it exactly when
     /// it splits into six segments that match the pattern's segments (the first five colons of
     /// a match are the pattern's separators). `None` for a pattern with variables.
-    pub(crate) fn arn_regex(&mut self, req: usize, p: &ArnPattern) -> Option<T> {
+    pub(in crate::smt::encode) fn arn_regex(&mut self, req: usize, p: &ArnPattern) -> Option<T> {
         if p.segments.iter().any(|t| t.variables().next().is_some()) {
             return None;
         }
@@ -106,7 +111,9 @@ impl Encoder {
 
 #[cfg(test)]
 mod tests {
-    use crate::smt::encode::{Encoder, ResourceRep};
+    use crate::smt::encode::request::{ActionRep, ResourceRep};
+    use crate::smt::encode::Encoder;
+    use crate::smt::options::Encoding;
 
     fn arn(p: &str) -> crate::model::condition::ArnPattern {
         crate::model::condition::parse_arn_pattern(p, true).expect("ARN pattern")
@@ -114,9 +121,9 @@ mod tests {
 
     #[test]
     fn arn_regex_keeps_wildcards_inside_segments() {
-        let mut enc = Encoder::new([]);
+        let mut enc = Encoder::new([], Encoding::Default);
         let r = enc.add_request(
-            crate::smt::encode::ActionRep::Const { canonical: "kms:decrypt".into(), display: "kms:Decrypt".into() },
+            ActionRep::Const { canonical: "kms:decrypt".into(), display: "kms:Decrypt".into() },
             ResourceRep::Lit(String::new()),
         );
         let re = enc.arn_regex(r, &arn("arn:aws:kms:*:111122223333:key/*")).expect("literal pattern");

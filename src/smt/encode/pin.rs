@@ -10,8 +10,13 @@ use crate::model::request::Request;
 use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
 use crate::model::Template;
 use crate::model::{Decision, PolicySet};
-use crate::smt::encode::{kind_index, ActionRep, Encoder, KeyRep, PrincipalRep, ResourceRep};
-use crate::smt::solver::{solve, Outcome, SolverOptions};
+use crate::smt::answer::{Outcome, SolverError};
+use crate::smt::check::check;
+use crate::smt::encode::request::{kind_index, ActionRep, KeyRep, PrincipalRep, ResourceRep};
+use crate::smt::encode::Encoder;
+use crate::smt::options::SolverOptions;
+use crate::smt::query::Query;
+use crate::smt::simplify;
 use crate::smt::term::T;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +27,22 @@ pub enum PinMode {
     Assert,
 }
 
+/// Why the encoding could not decide a pinned request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("unsupported: {}", .0.join("; "))]
+    Unsupported(Vec<String>),
+    #[error("solver: {0}")]
+    Unknown(String),
+    #[error("solver error: {0}")]
+    Solver(SolverError),
+    #[error("the pinned request contradicts the encoding's axioms")]
+    Inconsistent,
+}
+
 /// The decision the encoding gives for `req`, or why it could not decide.
-pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, String> {
-    let mut enc = Encoder::new(set.policies().map(|(_, p)| p));
-    enc.textbook = opts.encoding == crate::smt::solver::Encoding::Baseline;
+pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, PinError> {
+    let mut enc = Encoder::new(set.policies().map(|(_, p)| p), opts.encoding);
     for (k, v) in req.context.iter() {
         enc.extra_slots.insert(k.canonical().to_string(), v.len());
         let digits = v.iter().filter_map(|x| Decimal::parse(x)).map(|d| d.scale).max().unwrap_or(0);
@@ -61,7 +78,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
         }
     };
     let d = enc.decision(set, r);
-    enc.finish();
+    enc.principal_axioms();
     let mut pins = Vec::new();
     if mode == PinMode::Assert {
         pin_principal(&mut enc, &req.principal, &mut pins);
@@ -74,36 +91,62 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
         pin_key(&mut enc, &rep, req.context.get(&rep.key), &mut pins);
     }
     if !enc.unsupported.is_empty() {
-        return Err(format!("unsupported: {}", enc.unsupported.join("; ")));
-    }
-    let mut base = enc.all_axioms();
-    base.extend(pins);
-    let check = |enc: &mut Encoder, goal: T, label: &str| -> Result<bool, String> {
-        let mut asserts = base.clone();
-        asserts.push(goal);
-        // The pipeline of `crate::properties::run`: unit propagation, then the solver.
-        let asserts = crate::smt::simplify::for_encoding(opts.encoding, &mut enc.t, asserts);
-        match solve(&enc.t, &asserts, &[], opts, label).0 {
-            Outcome::Sat(_) => Ok(true),
-            Outcome::Unsat => Ok(false),
-            Outcome::Unknown(why) => Err(format!("solver: {why}")),
-        }
-    };
-    if check(&mut enc, d.denied, "denied")? {
-        return Ok(Decision::ExplicitlyDenied);
-    }
-    if check(&mut enc, d.allowed, "allowed")? {
-        return Ok(Decision::Allowed);
+        return Err(PinError::Unsupported(enc.unsupported.clone()));
     }
     // Neither: the pinned request must still be consistent with the axioms (else the pins,
     // not the policies, made both questions unsatisfiable).
     let nd = enc.t.not(d.denied);
     let na = enc.t.not(d.allowed);
     let neither = enc.t.and([nd, na]);
-    if !check(&mut enc, neither, "implicit")? {
-        return Err("the pinned request contradicts the encoding's axioms".into());
+    let sat = |goal: T, label: &str| -> Result<bool, PinError> {
+        match check(&enc.pinned(&pins, goal, label), opts).outcome {
+            Ok(Outcome::Sat(_)) => Ok(true),
+            Ok(Outcome::Unsat) => Ok(false),
+            Ok(Outcome::Unknown(why)) => Err(PinError::Unknown(why)),
+            Err(e) => Err(PinError::Solver(e)),
+        }
+    };
+    if sat(d.denied, "denied")? {
+        return Ok(Decision::ExplicitlyDenied);
+    }
+    if sat(d.allowed, "allowed")? {
+        return Ok(Decision::Allowed);
+    }
+    if !sat(neither, "implicit")? {
+        return Err(PinError::Inconsistent);
     }
     Ok(Decision::ImplicitlyDenied)
+}
+
+impl Encoder {
+    /// The query "axioms ∧ shapes ∧ pins ∧ goal" with every axiom eager (a pinned request
+    /// leaves the lazy loop nothing to gain) and no model wanted: the pipeline of the
+    /// property queries (unit propagation, then the solver) on a copy of this encoder.
+    fn pinned(&self, pins: &[T], goal: T, label: &str) -> Query {
+        let mut enc = self.clone();
+        let mut axioms = std::mem::take(&mut enc.axioms);
+        axioms.append(&mut enc.shapes);
+        axioms.extend_from_slice(pins);
+        let goals = vec![goal];
+        let mut eager = axioms.clone();
+        eager.extend_from_slice(&goals);
+        let encoding = if enc.textbook { crate::smt::options::Encoding::Baseline } else { crate::smt::options::Encoding::Default };
+        let eager = simplify::for_encoding(encoding, &mut enc.t, eager);
+        Query {
+            label: label.to_string(),
+            terms: enc.t,
+            axioms,
+            shapes: Vec::new(),
+            goals,
+            eager,
+            want: Vec::new(),
+            unsupported: enc.unsupported,
+            encoding,
+            principal: enc.principal,
+            requests: enc.requests,
+            shared_keys: enc.shared_keys,
+        }
+    }
 }
 
 fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
@@ -161,7 +204,7 @@ fn pin_action(enc: &mut Encoder, r: usize, action: &str, pins: &mut Vec<T>) {
 }
 
 fn pin_resource(enc: &mut Encoder, r: usize, resource: &str, pins: &mut Vec<T>) {
-    if let ResourceRep::Sym { split, segs, whole, .. } = enc.requests[r].resource {
+    if let ResourceRep::Sym { arn: crate::smt::encode::request::SymArn { split, segs, whole }, .. } = enc.requests[r].resource {
         match arn_segments(resource) {
             Some(parts) => {
                 pins.push(split);
@@ -208,11 +251,11 @@ fn pin_values(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: 
             let l = t.str(v);
             pins.push(t.eq(s, l));
         }
-        if let Some((split, _)) = slot.arn {
+        if let Some(arn) = slot.arn {
             // Whether the value splits into six segments is known: say so, rather than leave
             // z3 to refute the other branch through the "fewer than five colons" regex.
             let splits = t.bool(crate::model::value::arn_segments(v).is_some());
-            pins.push(t.eq(split, splits));
+            pins.push(t.eq(arn.split, splits));
         }
         if let Some((ok, val, scale)) = slot.num {
             match Decimal::parse(v) {

@@ -3,8 +3,17 @@
 //! decided without a solver (constants, `and`/`or` with a known operand, string functions on
 //! literals, regular-expression membership of literals). Folding is what lets trivial queries
 //! (a policy that never mentions KMS, an action that no statement covers) return without a
-//! solver call. The same terms are printed as SMT-LIB2 (`smtlib.rs`) for z3, external solvers
-//! and `--dump-smt`.
+//! solver call. The same terms are printed as SMT-LIB2 (`crate::smt::smtlib`) for z3, external
+//! solvers and `--dump-smt`.
+//!
+//! This file owns the arena, the sorts and nodes, Boolean structure, equality (with its
+//! decompositions of ARN joins and IAM path-name parts), integers and bit-vectors; the string
+//! functions are in `string.rs`, regular expressions and the membership of literals in them
+//! in `regex.rs`, and traversals (children, variables, rebuilding) in `walk.rs`.
+
+mod regex;
+mod string;
+mod walk;
 
 use std::collections::HashMap;
 
@@ -450,54 +459,9 @@ impl Terms {
         }
     }
 
-    // ---- strings ----
-
-    pub fn concat(&mut self, items: impl IntoIterator<Item = T>) -> T {
-        let mut out: Vec<T> = Vec::new();
-        let mut flat = Vec::new();
-        for t in items {
-            match self.node(t) {
-                Node::Concat(xs) => flat.extend(xs.iter().copied()),
-                _ => flat.push(t),
-            }
-        }
-        for t in flat {
-            if let Some(s) = self.as_str(t) {
-                if s.is_empty() {
-                    continue;
-                }
-                if let Some(last) = out.last().copied() {
-                    if let Some(prev) = self.as_str(last) {
-                        let joined = format!("{prev}{s}");
-                        out.pop();
-                        let j = self.str(&joined);
-                        out.push(j);
-                        continue;
-                    }
-                }
-            }
-            out.push(t);
-        }
-        match out.len() {
-            0 => self.str(""),
-            1 => out[0],
-            _ => self.intern(Node::Concat(out), Sort::Str),
-        }
-    }
-
-    pub fn str_len(&mut self, s: T) -> T {
-        match self.node(s) {
-            Node::Str(x) => {
-                let n = x.chars().count() as i128;
-                self.int(n)
-            }
-            _ => self.intern(Node::Len(s), Sort::Int),
-        }
-    }
-
     /// Apply a string predicate to both branches of an `ite` subject (keeps literals
     /// foldable: the branches are usually concatenations with literal parts).
-    fn distribute(&mut self, s: T, f: &mut dyn FnMut(&mut Terms, T) -> T) -> Option<T> {
+    pub(super) fn distribute(&mut self, s: T, f: &mut dyn FnMut(&mut Terms, T) -> T) -> Option<T> {
         if let Node::Ite(c, a, b) = self.node(s).clone() {
             if *self.sort(a) == Sort::Str {
                 let fa = f(self, a);
@@ -506,212 +470,6 @@ impl Terms {
             }
         }
         None
-    }
-
-    /// `p` is a prefix of `s`.
-    pub fn prefix(&mut self, p: T, s: T) -> T {
-        if self.as_str(p).is_some() {
-            if let Some(r) = self.distribute(s, &mut |t, x| t.prefix(p, x)) {
-                return r;
-            }
-        }
-        match (self.node(p), self.node(s)) {
-            (Node::Str(a), _) if a.is_empty() => self.tt(),
-            (Node::Str(a), Node::Str(b)) => {
-                let r = b.starts_with(a.as_str());
-                self.bool(r)
-            }
-            (Node::Str(a), Node::Concat(parts)) => {
-                if let Some(first) = parts.first().and_then(|f| self.as_str(*f)) {
-                    let (a, first) = (a.clone(), first.to_string());
-                    if first.starts_with(&a) {
-                        return self.tt();
-                    }
-                    if !a.starts_with(&first) {
-                        return self.ff();
-                    }
-                }
-                self.intern(Node::Prefix(p, s), Sort::Bool)
-            }
-            _ if p == s => self.tt(),
-            _ => self.intern(Node::Prefix(p, s), Sort::Bool),
-        }
-    }
-
-    /// `x` is a suffix of `s`.
-    pub fn suffix(&mut self, x: T, s: T) -> T {
-        if self.as_str(x).is_some() {
-            if let Some(r) = self.distribute(s, &mut |t, y| t.suffix(x, y)) {
-                return r;
-            }
-        }
-        match (self.node(x), self.node(s)) {
-            (Node::Str(a), _) if a.is_empty() => self.tt(),
-            (Node::Str(a), Node::Str(b)) => {
-                let r = b.ends_with(a.as_str());
-                self.bool(r)
-            }
-            (Node::Str(a), Node::Concat(parts)) => {
-                if let Some(last) = parts.last().and_then(|f| self.as_str(*f)) {
-                    let (a, last) = (a.clone(), last.to_string());
-                    if last.ends_with(&a) {
-                        return self.tt();
-                    }
-                    if !a.ends_with(&last) {
-                        return self.ff();
-                    }
-                }
-                self.intern(Node::Suffix(x, s), Sort::Bool)
-            }
-            _ if x == s => self.tt(),
-            _ => self.intern(Node::Suffix(x, s), Sort::Bool),
-        }
-    }
-
-    /// `s` contains `x`.
-    pub fn contains(&mut self, s: T, x: T) -> T {
-        if self.as_str(x).is_some() {
-            if let Some(r) = self.distribute(s, &mut |t, y| t.contains(y, x)) {
-                return r;
-            }
-        }
-        match (self.node(s), self.node(x)) {
-            (_, Node::Str(a)) if a.is_empty() => self.tt(),
-            (Node::Str(a), Node::Str(b)) => {
-                let r = a.contains(b.as_str());
-                self.bool(r)
-            }
-            _ => self.intern(Node::Contains(s, x), Sort::Bool),
-        }
-    }
-
-    /// First index of `x` in `s` at or after `start` (-1 when absent).
-    pub fn indexof(&mut self, s: T, x: T, start: T) -> T {
-        if let (Some(a), Some(b), Some(i)) = (self.as_str(s), self.as_str(x), self.as_int(start)) {
-            let chars: Vec<char> = a.chars().collect();
-            let pat: Vec<char> = b.chars().collect();
-            let r = if i < 0 || i as usize > chars.len() {
-                -1
-            } else {
-                (i as usize..=chars.len().saturating_sub(pat.len()).max(i as usize))
-                    .find(|&k| k + pat.len() <= chars.len() && chars[k..k + pat.len()] == pat[..])
-                    .map(|k| k as i128)
-                    .unwrap_or(-1)
-            };
-            return self.int(r);
-        }
-        self.intern(Node::IndexOf(s, x, start), Sort::Int)
-    }
-
-    pub fn substr(&mut self, s: T, off: T, len: T) -> T {
-        self.intern(Node::Substr(s, off, len), Sort::Str)
-    }
-
-    pub fn in_re(&mut self, s: T, re: T) -> T {
-        if let Some(r) = self.distribute(s, &mut |t, y| t.in_re(y, re)) {
-            return r;
-        }
-        match self.node(re) {
-            Node::ReAll => return self.tt(),
-            Node::ReNone => return self.ff(),
-            Node::ReLit(l) => {
-                let l = l.clone();
-                let lit = self.str(&l);
-                return self.eq(s, lit);
-            }
-            _ => {}
-        }
-        if let Some(text) = self.as_str(s) {
-            let text: Vec<char> = text.chars().collect();
-            let r = crate::smt::regex::matches(self, re, &text);
-            return self.bool(r);
-        }
-        self.intern(Node::InRe(s, re), Sort::Bool)
-    }
-
-    // ---- regular expressions ----
-
-    pub fn re_lit(&mut self, s: &str) -> T {
-        self.intern(Node::ReLit(s.to_string()), Sort::Re)
-    }
-
-    pub fn re_all(&mut self) -> T {
-        self.intern(Node::ReAll, Sort::Re)
-    }
-
-    pub fn re_none(&mut self) -> T {
-        self.intern(Node::ReNone, Sort::Re)
-    }
-
-    pub fn re_allchar(&mut self) -> T {
-        self.intern(Node::ReAllChar, Sort::Re)
-    }
-
-    pub fn re_range(&mut self, lo: char, hi: char) -> T {
-        self.intern(Node::ReRange(lo, hi), Sort::Re)
-    }
-
-    pub fn re_star(&mut self, r: T) -> T {
-        match self.node(r) {
-            Node::ReAllChar | Node::ReAll => self.re_all(),
-            Node::ReStar(_) => r,
-            _ => self.intern(Node::ReStar(r), Sort::Re),
-        }
-    }
-
-    pub fn re_loop(&mut self, r: T, lo: u32, hi: u32) -> T {
-        self.intern(Node::ReLoop(r, lo, hi), Sort::Re)
-    }
-
-    pub fn re_concat(&mut self, items: impl IntoIterator<Item = T>) -> T {
-        let mut out: Vec<T> = Vec::new();
-        for t in items {
-            let n = self.node(t).clone();
-            match n {
-                Node::ReConcat(xs) => out.extend(xs),
-                Node::ReLit(s) if s.is_empty() => {}
-                Node::ReNone => return self.re_none(),
-                Node::ReLit(s) => {
-                    if let Some(Node::ReLit(prev)) = out.last().map(|l| self.node(*l).clone()) {
-                        out.pop();
-                        let j = self.re_lit(&format!("{prev}{s}"));
-                        out.push(j);
-                    } else {
-                        out.push(t);
-                    }
-                }
-                Node::ReAll => {
-                    if out.last().map(|l| self.node(*l) == &Node::ReAll) != Some(true) {
-                        out.push(t);
-                    }
-                }
-                _ => out.push(t),
-            }
-        }
-        match out.len() {
-            0 => self.re_lit(""),
-            1 => out[0],
-            _ => self.intern(Node::ReConcat(out), Sort::Re),
-        }
-    }
-
-    pub fn re_union(&mut self, items: impl IntoIterator<Item = T>) -> T {
-        let mut out: Vec<T> = Vec::new();
-        for t in items {
-            match self.node(t) {
-                Node::ReNone => {}
-                Node::ReAll => return t,
-                Node::ReUnion(xs) => out.extend(xs.iter().copied()),
-                _ => out.push(t),
-            }
-        }
-        out.sort();
-        out.dedup();
-        match out.len() {
-            0 => self.re_none(),
-            1 => out[0],
-            _ => self.intern(Node::ReUnion(out), Sort::Re),
-        }
     }
 
     // ---- bit-vectors ----
@@ -723,105 +481,6 @@ impl Terms {
         }
         let s = self.sort(a).clone();
         self.intern(Node::BvAnd(a, b), s)
-    }
-
-    /// `t` with its children replaced by `ch` (in `children` order), through the folding
-    /// constructors; registered ARN joins and path-name splits carry over to the new term.
-    pub fn rebuild(&mut self, t: T, ch: &[T]) -> T {
-        let old = self.children(t);
-        if ch == old.as_slice() {
-            return t;
-        }
-        // A registered segment or path part is one of the old children: it maps to the new
-        // child at the same position.
-        let map = |s: T| old.iter().position(|o| *o == s).and_then(|i| ch.get(i).copied()).unwrap_or(s);
-        let c = |i: usize| ch.get(i).copied().unwrap_or(t);
-        let out = match self.node(t).clone() {
-            Node::Not(_) => self.not(c(0)),
-            Node::Len(_) => self.str_len(c(0)),
-            Node::ReStar(_) => self.re_star(c(0)),
-            Node::Mul(k, _) => self.mul(k, c(0)),
-            Node::ReLoop(_, lo, hi) => self.re_loop(c(0), lo, hi),
-            Node::And(_) => self.and(ch.to_vec()),
-            Node::Or(_) => self.or(ch.to_vec()),
-            Node::Add(_) => self.add(ch.to_vec()),
-            Node::Concat(_) => self.concat(ch.to_vec()),
-            Node::ReConcat(_) => self.re_concat(ch.to_vec()),
-            Node::ReUnion(_) => self.re_union(ch.to_vec()),
-            Node::Ite(..) => self.ite(c(0), c(1), c(2)),
-            Node::IndexOf(..) => self.indexof(c(0), c(1), c(2)),
-            Node::Substr(..) => self.substr(c(0), c(1), c(2)),
-            Node::Eq(..) => self.eq(c(0), c(1)),
-            Node::Le(..) => self.le(c(0), c(1)),
-            Node::Lt(..) => self.lt(c(0), c(1)),
-            Node::Prefix(..) => self.prefix(c(0), c(1)),
-            Node::Suffix(..) => self.suffix(c(0), c(1)),
-            Node::Contains(..) => self.contains(c(0), c(1)),
-            Node::InRe(..) => self.in_re(c(0), c(1)),
-            Node::BvAnd(..) => self.bv_and(c(0), c(1)),
-            _ => t,
-        };
-        if let Some(segs) = self.joins.get(&t).copied() {
-            let new_segs = segs.map(map);
-            if !matches!(self.node(out), Node::Str(_)) {
-                self.joins.insert(out, new_segs);
-            }
-        }
-        if let Some((prefix, path, name)) = self.path_names.get(&t).cloned() {
-            if !matches!(self.node(out), Node::Str(_)) {
-                self.path_names.insert(out, (prefix, map(path), map(name)));
-            }
-        }
-        out
-    }
-
-    /// Children of a node, for traversals.
-    pub fn children(&self, t: T) -> Vec<T> {
-        match self.node(t) {
-            Node::Not(a) | Node::Len(a) | Node::ReStar(a) | Node::Mul(_, a) | Node::ReLoop(a, _, _) => vec![*a],
-            Node::And(xs) | Node::Or(xs) | Node::Add(xs) | Node::Concat(xs) | Node::ReConcat(xs) | Node::ReUnion(xs) => xs.clone(),
-            Node::Ite(a, b, c) | Node::IndexOf(a, b, c) | Node::Substr(a, b, c) => vec![*a, *b, *c],
-            Node::Eq(a, b)
-            | Node::Le(a, b)
-            | Node::Lt(a, b)
-            | Node::Prefix(a, b)
-            | Node::Suffix(a, b)
-            | Node::Contains(a, b)
-            | Node::InRe(a, b)
-            | Node::BvAnd(a, b) => vec![*a, *b],
-            _ => vec![],
-        }
-    }
-
-    /// Number of distinct nodes reachable from `roots` (the query's size).
-    pub fn dag_size(&self, roots: &[T]) -> usize {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack: Vec<T> = roots.to_vec();
-        while let Some(t) = stack.pop() {
-            if seen.insert(t) {
-                stack.extend(self.children(t));
-            }
-        }
-        seen.len()
-    }
-
-    /// The variables reachable from `roots`, in first-seen order.
-    pub fn vars(&self, roots: &[T]) -> Vec<T> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        let mut stack: Vec<T> = roots.iter().rev().copied().collect();
-        while let Some(t) = stack.pop() {
-            if !seen.insert(t) {
-                continue;
-            }
-            if let Node::Var(..) = self.node(t) {
-                out.push(t);
-            }
-            let mut ch = self.children(t);
-            ch.reverse();
-            stack.extend(ch);
-        }
-        out
     }
 }
 

@@ -1,0 +1,108 @@
+//! The queries of the property primitives (`crate::properties`), built from plain-data
+//! request specs. Each `build_*` returns a `Query` whose goals are satisfiable exactly when
+//! the property is violated (cedar's "unsat iff it holds"):
+//! - `build_exists_allowed`: some request of the spec is allowed (request 0);
+//! - `build_allowed_pair`: one principal has two requests both allowed (requests 0 and 1,
+//!   optionally on the same resource);
+//! - `build_added_access`: a request NEW allows and OLD does not (request 0).
+//!
+//! The golden `.smt2` files (`encodings/golden/`) print these queries.
+
+use super::request::ResourceRep;
+use super::Encoder;
+use crate::model::named::Named;
+use crate::model::request_spec::{PrincipalSpec, RequestSpec};
+use crate::model::{Policy, PolicySet};
+use crate::smt::options::Encoding;
+use crate::smt::query::Query;
+use crate::smt::term::T;
+
+fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a Policy> {
+    sets.iter().flat_map(|s| s.policies().map(|(_, p)| p)).collect()
+}
+
+/// An encoder over the policies of `sets`, their named values, and the principal of `who`
+/// with its constraints (the first goals).
+fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encoder, Named, Vec<T>) {
+    let policies = policies_of(sets);
+    let named = Named::of(policies.iter().copied());
+    let mut enc = Encoder::new(policies.iter().copied(), encoding);
+    let goals = enc.principal_spec(who, &named);
+    (enc, named, goals)
+}
+
+impl Encoder {
+    /// Add request `prefix` of spec `req` — on `shared`'s resource when given — with its
+    /// constraints pushed onto `goals`; returns its index and resource.
+    fn add_spec_request(
+        &mut self,
+        prefix: &str,
+        req: &RequestSpec,
+        named: &Named,
+        shared: Option<ResourceRep>,
+        goals: &mut Vec<T>,
+    ) -> (usize, ResourceRep) {
+        let a = self.action_spec(prefix, &req.action);
+        let r = match shared {
+            Some(r) => r,
+            None => {
+                let (r, rc) = self.resource_spec(prefix, &req.resource, named);
+                goals.extend(rc);
+                goals.extend(self.same_partition(&r));
+                r
+            }
+        };
+        let i = self.add_request(a, r.clone());
+        goals.extend(self.action_constraint(i, &req.action));
+        goals.extend(self.context_spec(i, &req.context));
+        (i, r)
+    }
+}
+
+/// ∃ request matching (`who`, `req`) that `set` allows.
+pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
+    let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
+    let d = enc.decision(set, i);
+    goals.push(d.allowed);
+    enc.finish(goals, label)
+}
+
+/// ∃ principal matching `who` and two requests both allowed by `set`; with `same_resource` the
+/// two requests address the same resource.
+pub fn build_allowed_pair(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    first: &RequestSpec,
+    second: &RequestSpec,
+    same_resource: bool,
+    encoding: Encoding,
+    label: &str,
+) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
+    let (i0, r0) = enc.add_spec_request("q0.", first, &named, None, &mut goals);
+    let (i1, _) = enc.add_spec_request("q1.", second, &named, same_resource.then_some(r0), &mut goals);
+    for i in [i0, i1] {
+        let d = enc.decision(set, i);
+        goals.push(d.allowed);
+    }
+    enc.finish(goals, label)
+}
+
+/// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
+pub fn build_added_access(
+    old: &PolicySet,
+    new: &PolicySet,
+    who: &PrincipalSpec,
+    req: &RequestSpec,
+    encoding: Encoding,
+    label: &str,
+) -> Query {
+    let (mut enc, named, mut goals) = setup(&[old, new], who, encoding);
+    let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
+    let dn = enc.decision(new, i);
+    let dold = enc.decision(old, i);
+    goals.push(dn.allowed);
+    goals.push(enc.t.not(dold.allowed));
+    enc.finish(goals, label)
+}

@@ -1,0 +1,389 @@
+//! The symbolic context: for each condition key the policies read, a presence flag and typed
+//! views of its values (string, ARN, number, date, IP), with one witness slot per clause for
+//! multivalued keys (DESIGN.md: a slot per ForAnyValue/ForAllValues clause is enough). Keys a
+//! real request fixes (aws:PrincipalArn, kms:CallerAccount, aws:ResourceAccount, …) are views of
+//! the principal, action and resource, not free variables (CONTROLS.md "Context consistency",
+//! mirroring `Request::effective_context`); keys that describe the principal are shared by all
+//! of its requests. Also the constraints of a spec's `ContextSpec`s.
+
+use super::{KeyRep, KeyUsage, PrincipalRep, Slot, SymArn};
+use crate::model::key::ContextKey;
+use crate::model::keys;
+use crate::model::principal::PrincipalKind;
+use crate::model::request_spec::ContextSpec;
+use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
+use crate::smt::encode::Encoder;
+use crate::smt::term::{Sort, Terms, T};
+
+impl Encoder {
+    fn usage_of(&self, key: &ContextKey) -> KeyUsage {
+        let mut u = self.usage.get(key.canonical()).cloned().unwrap_or(KeyUsage { string: true, ..KeyUsage::default() });
+        if let Some(s) = self.min_scale.get(key.canonical()) {
+            // `scale + 1` is the view's scale; make it cover the pinned value's digits.
+            u.scale = u.scale.max(s.saturating_sub(1));
+        }
+        u
+    }
+
+    /// The representation of `key` in request `req` (created on first use).
+    pub(in crate::smt::encode) fn key(&mut self, req: usize, key: &ContextKey) -> KeyRep {
+        let k = key.canonical().to_string();
+        if let Some(d) = self.derived_key(req, key) {
+            return d;
+        }
+        if keys::is_principal_scoped(key) {
+            if let Some(r) = self.shared_keys.get(&k) {
+                return r.clone();
+            }
+            let rep = self.free_key("p.ctx.", key);
+            // Principals outside accounts carry no principal keys; aws:userid is always present
+            // for signed requests. SOUNDNESS: AWS documents aws:PrincipalAccount "anonymous"
+            // for anonymous callers; CONTROLS.md says they carry no principal keys.
+            let in_acct = self.p_in_account();
+            let ax = self.t.implies(rep.present, in_acct);
+            self.axioms.push(ax);
+            if key.canonical() == keys::USERID {
+                let ax = self.t.implies(in_acct, rep.present);
+                self.axioms.push(ax);
+            }
+            self.shared_keys.insert(k, rep.clone());
+            return rep;
+        }
+        if let Some(r) = self.requests[req].keys.get(&k) {
+            return r.clone();
+        }
+        let rep = self.free_key(&format!("q{req}.ctx."), key);
+        if keys::is_always_present(key) {
+            // SOUNDNESS: aws:CurrentTime and aws:EpochTime are not linked to each other
+            // (over-approximation: two clocks that disagree).
+            let p = rep.present;
+            self.axioms.push(p);
+        }
+        self.requests[req].keys.insert(k, rep.clone());
+        rep
+    }
+
+    /// A key with constant values (`const_context`): every view is a literal.
+    fn const_key(&mut self, key: &ContextKey, values: &[String]) -> KeyRep {
+        let u = self.usage_of(key);
+        let present = self.t.bool(!values.is_empty());
+        let slots = values
+            .iter()
+            .map(|v| {
+                let tt = self.t.tt();
+                let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then(|| self.t.str(v));
+                // The ARN view of a literal: `v` itself is already a term (the string view).
+                let arn = u.arn.then(|| match arn_segments(v) {
+                    Some(segs) => {
+                        let whole = self.t.str(v);
+                        SymArn { split: tt, segs: segs.map(|x| self.t.str(x)), whole }
+                    }
+                    None => {
+                        let ff = self.t.ff();
+                        let e = self.t.str("");
+                        SymArn { split: ff, segs: [e; 6], whole: self.t.str(v) }
+                    }
+                });
+                let scale = u.scale + 1;
+                let num = u.numeric.then(|| match Decimal::parse(v) {
+                    Some(d) => (tt, self.scaled(&d, scale), scale),
+                    None => (self.t.ff(), self.t.int(0), scale),
+                });
+                let date = u.date.then(|| match Timestamp::parse(v) {
+                    Some(ts) => (tt, self.t.int(ts.0 as i128)),
+                    None => (self.t.ff(), self.t.int(0)),
+                });
+                let ip = u.ip.then(|| match Ip::parse(v) {
+                    Some(ip) => (tt, self.t.bool(ip.v6), self.t.bv(ip.bits, 128)),
+                    None => (self.t.ff(), self.t.ff(), self.t.bv(0, 128)),
+                });
+                Slot { active: tt, s, arn, num, date, ip }
+            })
+            .collect::<Vec<_>>();
+        let slots = if slots.is_empty() {
+            // An absent key: one inactive slot with every view the clauses may read.
+            let (ff, e, zero) = (self.t.ff(), self.t.str(""), self.t.int(0));
+            let bv0 = self.t.bv(0, 128);
+            let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then_some(e);
+            vec![Slot {
+                active: ff,
+                s,
+                arn: u.arn.then_some(SymArn { split: ff, segs: [e; 6], whole: e }),
+                num: u.numeric.then_some((ff, zero, u.scale + 1)),
+                date: u.date.then_some((ff, zero)),
+                ip: u.ip.then_some((ff, ff, bv0)),
+            }]
+        } else {
+            slots
+        };
+        KeyRep { key: key.clone(), present, multi: keys::is_multi_valued(key), slots, decode: true, derived_when: None }
+    }
+
+    /// A free key with the views its usage needs.
+    fn free_key(&mut self, prefix: &str, key: &ContextKey) -> KeyRep {
+        if let Some(ctx) = &self.const_context {
+            let values = ctx.get(key).map(|v| v.to_vec()).unwrap_or_default();
+            return self.const_key(key, &values);
+        }
+        let u = self.usage_of(key);
+        let base = format!("{prefix}{}", key.name());
+        let multi = keys::is_multi_valued(key);
+        let extra = self.extra_slots.get(key.canonical()).copied().unwrap_or(0);
+        let n = if multi { u.clauses.max(1).max(extra) } else { 1 };
+        let stringish = u.string || u.arn;
+        let families = [stringish, u.numeric, u.date, u.ip].iter().filter(|b| **b).count();
+        // SOUNDNESS: a key compared with operators of two types is a refusal (unknown).
+        if families > 1 {
+            self.unsupported(format!(
+                "condition key {} is compared with operators of different types (string, numeric, date, IP)",
+                key.name()
+            ));
+        }
+        let mut slots = Vec::new();
+        let present_var = self.t.var(&format!("{base}.present"), Sort::Bool);
+        for j in 0..n {
+            let sb = if multi { format!("{base}.{j}") } else { base.clone() };
+            let active = if multi { self.t.var(&format!("{sb}.active"), Sort::Bool) } else { present_var };
+            let mut slot = Slot { active, s: None, arn: None, num: None, date: None, ip: None };
+            if u.arn {
+                let arn = self.sym_arn(&format!("{sb}."));
+                slot.s = Some(arn.text(&mut self.t));
+                slot.arn = Some(arn);
+            } else if stringish || families == 0 {
+                slot.s = Some(self.t.var(&format!("{sb}.s"), Sort::Str));
+            }
+            if u.numeric {
+                let ok = self.t.var(&format!("{sb}.num_ok"), Sort::Bool);
+                let v = self.t.var(&format!("{sb}.num"), Sort::Int);
+                let scale = u.scale + 1;
+                // SOUNDNESS: numbers have at most 18 integer digits, as Decimal::parse accepts
+                // (under-approximation of AWS, which documents no limit).
+                let bound = 10i128.pow(18 + scale);
+                let lo = self.t.int(-bound);
+                let hi = self.t.int(bound);
+                let a = self.t.lt(lo, v);
+                let b = self.t.lt(v, hi);
+                let both = self.t.and([a, b]);
+                let ax = self.t.implies(ok, both);
+                self.axioms.push(ax);
+                slot.num = Some((ok, v, scale));
+            }
+            if u.date {
+                let ok = self.t.var(&format!("{sb}.date_ok"), Sort::Bool);
+                let v = self.t.var(&format!("{sb}.date"), Sort::Int);
+                // SOUNDNESS: dates lie in years 0001–9999, the range the date parser and printer
+                // round-trip (under-approximation).
+                let lo = self.t.int(-62_135_596_800_000);
+                let hi = self.t.int(253_402_300_799_999);
+                let a = self.t.le(lo, v);
+                let b = self.t.le(v, hi);
+                let both = self.t.and([a, b]);
+                let ax = self.t.implies(ok, both);
+                self.axioms.push(ax);
+                slot.date = Some((ok, v));
+            }
+            if u.ip {
+                let ok = self.t.var(&format!("{sb}.ip_ok"), Sort::Bool);
+                let v6 = self.t.var(&format!("{sb}.ip_v6"), Sort::Bool);
+                let bits = self.t.var(&format!("{sb}.ip"), Sort::Bv(128));
+                // An IPv4 address lives in the low 32 bits.
+                let high = self.t.bv(!0u128 << 32, 128);
+                let masked = self.t.bv_and(bits, high);
+                let zero = self.t.bv(0, 128);
+                let low_only = self.t.eq(masked, zero);
+                let nv6 = self.t.not(v6);
+                let ax = self.t.implies(nv6, low_only);
+                self.axioms.push(ax);
+                slot.ip = Some((ok, v6, bits));
+            }
+            slots.push(slot);
+        }
+        let present = if multi {
+            let actives: Vec<T> = slots.iter().map(|s| s.active).collect();
+            let any = self.t.or(actives);
+            let ax = self.t.iff(present_var, any);
+            self.axioms.push(ax);
+            present_var
+        } else {
+            present_var
+        };
+        KeyRep { key: key.clone(), present, multi, slots, decode: true, derived_when: None }
+    }
+
+    /// Keys fixed by the request (CONTROLS.md "Context consistency"; mirrors
+    /// `Request::effective_context`). `None` for keys that are not derived.
+    fn derived_key(&mut self, req: usize, key: &ContextKey) -> Option<KeyRep> {
+        let single = |_: &mut Terms, present: T, value: T| derived_rep(key, present, value);
+        let k = key.canonical();
+        let u = self.usage_of(key);
+        if (u.numeric || u.date || u.ip) && is_derived_name(k) {
+            self.unsupported(format!("{} is compared with a numeric, date or IP operator", key.name()));
+        }
+        let rep = match k {
+            keys::PRINCIPAL_ARN => {
+                let in_acct = self.p_in_account();
+                let v = self.p_arn();
+                let segs = self.p_arn_segs();
+                let mut r = single(&mut self.t, in_acct, v);
+                r.slots[0].arn = Some(SymArn { split: in_acct, segs, whole: v });
+                r
+            }
+            keys::PRINCIPAL_ACCOUNT => {
+                let in_acct = self.p_in_account();
+                let v = self.p_account();
+                single(&mut self.t, in_acct, v)
+            }
+            keys::CALLER_ACCOUNT => {
+                let in_acct = self.p_in_account();
+                let kms = self.action_is_kms(req);
+                let present = self.t.and([in_acct, kms]);
+                let v = self.p_account();
+                single(&mut self.t, present, v)
+            }
+            keys::PRINCIPAL_TYPE => {
+                let mut value = self.t.str("");
+                let mut present_parts = Vec::new();
+                for kind in [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser] {
+                    let is = self.p_kind_is(kind);
+                    let name = self.t.str(kind.principal_type().unwrap_or(""));
+                    value = self.t.ite(is, name, value);
+                    present_parts.push(is);
+                }
+                let present = self.t.or(present_parts);
+                single(&mut self.t, present, value)
+            }
+            keys::USERNAME => {
+                let is_user = self.p_kind_is(PrincipalKind::User);
+                // The user's name: the part of the ARN after its last '/'.
+                let name = match self.principal.clone() {
+                    PrincipalRep::Const(p) => {
+                        let n = p.arn.rsplit('/').next().unwrap_or("").to_string();
+                        self.t.str(&n)
+                    }
+                    PrincipalRep::Sym(sp) => sp.pname,
+                };
+                single(&mut self.t, is_user, name)
+            }
+            keys::PRINCIPAL_SERVICE_NAME => {
+                let is = self.p_kind_is(PrincipalKind::Service);
+                let n = self.p_name();
+                single(&mut self.t, is, n)
+            }
+            keys::PRINCIPAL_IS_AWS_SERVICE => {
+                let is = self.p_kind_is(PrincipalKind::Service);
+                let in_acct = self.p_in_account();
+                let present = self.t.or([is, in_acct]);
+                let yes = self.t.str("true");
+                let no = self.t.str("false");
+                let v = self.t.ite(is, yes, no);
+                single(&mut self.t, present, v)
+            }
+            keys::RESOURCE_ACCOUNT => {
+                let (has, acct) = self.resource_account(req);
+                return Some(self.partly_derived(req, key, has, acct));
+            }
+            keys::REQUESTED_REGION => {
+                let (split, segs) = self.resource_segs(req);
+                let arn = self.t.str("arn");
+                let is_arn = self.t.eq(segs[0], arn);
+                let kms_lit = self.t.str("kms");
+                let is_kms_res = self.t.eq(segs[2], kms_lit);
+                let empty = self.t.str("");
+                let has_region = self.t.ne(segs[3], empty);
+                let kms_action = self.action_is_kms(req);
+                let when = self.t.and([split, is_arn, is_kms_res, has_region, kms_action]);
+                return Some(self.partly_derived(req, key, when, segs[3]));
+            }
+            _ => return None,
+        };
+        Some(rep)
+    }
+
+    /// A key derived from the request when `when` holds, otherwise a free key.
+    fn partly_derived(&mut self, req: usize, key: &ContextKey, when: T, value: T) -> KeyRep {
+        let k = key.canonical().to_string();
+        let free = match self.requests[req].keys.get(&k) {
+            Some(r) => r.clone(),
+            None => {
+                let mut r = self.free_key(&format!("q{req}.ctx."), key);
+                // The decoder writes the free value only when the request does not fix it.
+                r.derived_when = Some(when);
+                self.requests[req].keys.insert(k, r.clone());
+                r
+            }
+        };
+        let fs = free.slots[0].clone();
+        let present = self.t.or([when, free.present]);
+        let fv = fs.s.unwrap_or(value);
+        let v = self.t.ite(when, value, fv);
+        KeyRep {
+            key: key.clone(),
+            present,
+            multi: false,
+            slots: vec![Slot { active: present, s: Some(v), arn: None, num: None, date: None, ip: None }],
+            decode: false,
+            derived_when: Some(when),
+        }
+    }
+
+    /// The constraints of a spec's context on request `req`.
+    pub(in crate::smt::encode) fn context_spec(&mut self, req: usize, specs: &[ContextSpec]) -> Vec<T> {
+        let enc = self;
+        let mut out = Vec::new();
+        for s in specs {
+            match s {
+                ContextSpec::Absent(k) => {
+                    let rep = enc.key(req, &ContextKey::new(k));
+                    out.push(enc.t.not(rep.present));
+                }
+                ContextSpec::AbsentOr(k, v) => {
+                    let rep = enc.key(req, &ContextKey::new(k));
+                    let absent = enc.t.not(rep.present);
+                    let Some(sv) = rep.slots[0].s else {
+                        out.push(absent);
+                        continue;
+                    };
+                    let l = enc.t.str(v);
+                    let e = enc.t.eq(sv, l);
+                    out.push(enc.t.or([absent, e]));
+                }
+                ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
+                    let rep = enc.key(req, &ContextKey::new(k));
+                    let Some(sv) = rep.slots[0].s else { continue };
+                    let l = enc.t.str(v);
+                    let e = enc.t.eq(sv, l);
+                    let both = enc.t.and([rep.present, e]);
+                    out.push(if matches!(s, ContextSpec::Equal(..)) { both } else { enc.t.not(both) });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn is_derived_name(k: &str) -> bool {
+    matches!(
+        k,
+        keys::PRINCIPAL_ARN
+            | keys::PRINCIPAL_ACCOUNT
+            | keys::CALLER_ACCOUNT
+            | keys::PRINCIPAL_TYPE
+            | keys::USERNAME
+            | keys::PRINCIPAL_SERVICE_NAME
+            | keys::PRINCIPAL_IS_AWS_SERVICE
+            | keys::RESOURCE_ACCOUNT
+            | keys::REQUESTED_REGION
+    )
+}
+
+/// A key whose value the request determines.
+fn derived_rep(key: &ContextKey, present: T, value: T) -> KeyRep {
+    KeyRep {
+        key: key.clone(),
+        present,
+        multi: false,
+        slots: vec![Slot { active: present, s: Some(value), arn: None, num: None, date: None, ip: None }],
+        decode: false,
+        derived_when: None,
+    }
+}

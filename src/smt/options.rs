@@ -1,0 +1,44 @@
+//! How a query is solved: the backend (z3 in process, or an external SMT-LIB2 solver), the
+//! timeout of each solver call, where to dump the SMT-LIB2 of every query, and the encoding
+//! the query is built with (the default one, or the textbook baseline for ablation).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Z3,
+    /// An external solver command line (program and arguments) that reads SMT-LIB2 on stdin.
+    External(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct SolverOptions {
+    pub timeout: Duration,
+    pub backend: Backend,
+    /// Write every query's SMT-LIB2 to this folder.
+    pub dump_dir: Option<PathBuf>,
+    /// How queries are encoded and simplified (a research switch; verdicts are the same).
+    pub encoding: Encoding,
+}
+
+/// The encoding of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Encoding {
+    /// Finite action domain, ARN segments, folding, unit propagation, concrete witnesses
+    /// tried before the solver, lazy shape axioms.
+    #[default]
+    Default,
+    /// For ablation, the textbook whole-string encoding (`crate::smt::encode::textbook`): the
+    /// action and the resource are each one string variable (constant actions too), every
+    /// wildcard is a regular-expression membership (ARN patterns over the whole resource
+    /// string), no unit propagation, no concrete witnesses before the solver, every axiom
+    /// asserted eagerly. Only the term builder's folding of constant subterms stays.
+    Baseline,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None, encoding: Encoding::Default }
+    }
+}

@@ -1,0 +1,279 @@
+//! Readable counterexamples. The solver's models are correct but read badly (`!0!` strings,
+//! accounts like `000000000000`, empty names): this module replaces string values by plain
+//! ones — a region like `us-east-1`, a key id that looks like one, `ExampleRole` — keeping each
+//! replacement only when every assertion of the query still holds and the caller's replay
+//! still confirms the counterexample (`prettify`). The lazy loop's repair of ill-shaped values
+//! (`crate::smt::lazy`) and the witnesses tried before the solver (`crate::properties`) take
+//! their values from the same table, so a counterexample reads the same whichever of them
+//! produced it.
+//!
+//! A string variable's *role* is the last part of its name, which the encoder builds from
+//! `Role::suffix` (`q0.resource.region`, `p.account`).
+
+use crate::model::principal::PrincipalKind;
+use crate::model::request::Request;
+use crate::smt::answer::{Model, Value};
+use crate::smt::encode::request::{kind_index, PrincipalRep};
+use crate::smt::ground::Ground;
+use crate::smt::query::Query;
+use crate::smt::term::{Node, Sort, Terms, T};
+use std::collections::HashMap;
+
+/// What a string variable of the encoding stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The first ARN segment (`arn`).
+    ArnPrefix,
+    Partition,
+    Region,
+    Account,
+    KeyId,
+    /// The name of a user, role or federated user.
+    PrincipalName,
+    /// The IAM path of a user or role.
+    Path,
+    SessionName,
+    /// A service principal (or identity provider, canonical user) name.
+    ServiceName,
+}
+
+impl Role {
+    const ALL: [Role; 9] = [
+        Role::ArnPrefix,
+        Role::Partition,
+        Role::Region,
+        Role::Account,
+        Role::KeyId,
+        Role::PrincipalName,
+        Role::Path,
+        Role::SessionName,
+        Role::ServiceName,
+    ];
+
+    /// The last part of the name of a variable with this role.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Role::ArnPrefix => "arn",
+            Role::Partition => "partition",
+            Role::Region => "region",
+            Role::Account => "account",
+            Role::KeyId => "key_id",
+            Role::PrincipalName => "pname",
+            Role::Path => "path",
+            Role::SessionName => "session_name",
+            Role::ServiceName => "name",
+        }
+    }
+
+    /// The role of a variable, from its name.
+    pub fn of(name: &str) -> Option<Role> {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        Role::ALL.into_iter().find(|r| r.suffix() == last)
+    }
+
+    /// Readable values, best first.
+    pub fn readable(self) -> &'static [&'static str] {
+        match self {
+            Role::Partition => &["aws"],
+            Role::Region => &["us-east-1", "eu-west-1"],
+            Role::Account => &["210987654321", "123456789012"],
+            Role::KeyId => &["0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "1234abcd-12ab-34cd-56ef-1234567890ab"],
+            Role::PrincipalName => &["ExampleRole", "example-user"],
+            Role::Path => &[""],
+            Role::SessionName => &["session"],
+            Role::ServiceName => &["example.amazonaws.com"],
+            Role::ArnPrefix => &[],
+        }
+    }
+}
+
+/// Readable values for the variable `name`, best first (none for a variable without a role).
+pub fn readable(name: &str) -> &'static [&'static str] {
+    Role::of(name).map_or(&[], Role::readable)
+}
+
+/// Well-shaped values for a string variable (`readable`, the ARN prefix `arn`, then a plain
+/// word), best first.
+pub fn well_shaped(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
+    if Role::of(name) == Some(Role::ArnPrefix) {
+        out.push("arn".into());
+    }
+    out.push("example".into());
+    out
+}
+
+/// Readable values: try plain replacements for each string variable of the model and keep each
+/// one only when every assertion still holds and `accept` still confirms the decoded requests.
+pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool) -> Model {
+    let assertions = q.assertions();
+    let links = Links::of(&q.terms, &assertions);
+    let accepts = |trial: &Model| {
+        let mut g = Ground::new(&q.terms, trial);
+        assertions.iter().all(|a| g.bool(*a)) && accept(&q.decode(trial))
+    };
+    // A symbolic account principal reads best as a role (CONTROLS.md: "a fresh principal is a
+    // role ARN"): try that first.
+    if let PrincipalRep::Sym(sp) = &q.principal {
+        let name = |t: T| match q.terms.node(t) {
+            Node::Var(n, _) => n.clone(),
+            _ => String::new(),
+        };
+        let role = kind_index(PrincipalKind::Role);
+        let kind = model.get(&name(sp.kind)).cloned();
+        if matches!(kind, Some(Value::Int(k)) if k != role) && matches!(model.get(&name(sp.account)), Some(Value::Str(a)) if !a.is_empty())
+        {
+            let mut trial = model.clone();
+            trial.values.insert(name(sp.kind), Value::Int(role));
+            trial.values.insert(name(sp.path), Value::Str(String::new()));
+            trial.values.insert(name(sp.pname), Value::Str(Role::PrincipalName.readable()[0].into()));
+            trial.values.insert(name(sp.has_sess), Value::Bool(false));
+            if accepts(&trial) {
+                model = trial;
+            }
+        }
+    }
+    for v in q.want.iter().copied() {
+        let Node::Var(name, _) = q.terms.node(v) else { continue };
+        let Some(Value::Str(current)) = model.get(name).cloned() else { continue };
+        for candidate in candidates(name, &current) {
+            if candidate == current {
+                break;
+            }
+            if let Some(trial) = replacements(&q.terms, &model, name, &current, &candidate, &links).into_iter().find(|t| accepts(t)) {
+                model = trial;
+                break;
+            }
+        }
+    }
+    model
+}
+
+/// Readable replacements for a variable, best first.
+fn candidates(name: &str, current: &str) -> Vec<String> {
+    let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
+    // Strings the solver filled with control characters or its `!0!` placeholders read
+    // badly; offer a plain word.
+    if current.chars().any(|c| !c.is_ascii_graphic() || c == '!') || current.is_empty() {
+        out.push("example".into());
+    }
+    out
+}
+
+/// The models to try when replacing `name`'s value `current` by `candidate`, best first.
+/// Variables the query equates share their value: first the value is replaced in every
+/// variable that has it (`p.partition = q0.resource.partition`), then also where it occurs
+/// inside other values, then in `name` alone with the strings defined from it recomputed, then
+/// in `name` alone. The empty string is every unset variable's value: it is replaced alone
+/// first, then together with the empty variables linked to it.
+pub fn replacements(terms: &Terms, model: &Model, name: &str, current: &str, candidate: &str, links: &Links) -> Vec<Model> {
+    let mut trials = Vec::new();
+    if !current.is_empty() {
+        let mut together = model.clone();
+        for value in together.values.values_mut() {
+            if *value == Value::Str(current.to_string()) {
+                *value = Value::Str(candidate.to_string());
+            }
+        }
+        trials.push(together);
+        // The value also occurs inside other strings built from it (an account inside an
+        // ARN-valued context key): replace it there too. Every trial is checked by `Ground`.
+        let mut within = model.clone();
+        let mut inside = false;
+        for value in within.values.values_mut() {
+            if let Value::Str(v) = value {
+                if v != current && v.contains(current) {
+                    *v = v.replace(current, candidate);
+                    inside = true;
+                } else if v == current {
+                    *v = candidate.to_string();
+                }
+            }
+        }
+        if inside {
+            trials.push(within);
+        }
+    }
+    let mut alone = model.clone();
+    alone.values.insert(name.to_string(), Value::Str(candidate.to_string()));
+    trials.push(alone);
+    // Strings defined as a concatenation over `name` (`x = "bedrock." ++ glob.0.1 ++ …`)
+    // follow it.
+    let dependents: Vec<&(String, T, Vec<String>)> = links.defs.iter().filter(|(_, _, reads)| reads.iter().any(|r| r == name)).collect();
+    if !dependents.is_empty() {
+        let mut derived = model.clone();
+        derived.values.insert(name.to_string(), Value::Str(candidate.to_string()));
+        let values: Vec<(String, String)> = {
+            let mut g = Ground::new(terms, &derived);
+            dependents.iter().map(|(x, rhs, _)| (x.clone(), g.str(*rhs))).collect()
+        };
+        for (x, v) in values {
+            derived.values.insert(x, Value::Str(v));
+        }
+        trials.push(derived);
+    }
+    if current.is_empty() {
+        // An empty value the query equates with another (a key id equal to a principal tag):
+        // the variables linked to `name` by an equation that are empty too get the candidate.
+        let mut together = model.clone();
+        let mut any = false;
+        for other in links.linked.get(name).into_iter().flatten() {
+            if let Some(value) = together.values.get_mut(other) {
+                if *value == Value::Str(String::new()) {
+                    *value = Value::Str(candidate.to_string());
+                    any = true;
+                }
+            }
+        }
+        if any {
+            together.values.insert(name.to_string(), Value::Str(candidate.to_string()));
+            trials.push(together);
+        }
+    }
+    trials
+}
+
+/// How the variables of a query are tied together by its equations: the candidates for a
+/// replacement together.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Variables on the two sides of one equation, by name.
+    pub linked: HashMap<String, Vec<String>>,
+    /// `x = concatenation` equations (the word equations of wildcards): `x`, the
+    /// concatenation, and the variables it reads.
+    pub defs: Vec<(String, T, Vec<String>)>,
+}
+
+impl Links {
+    pub fn of(terms: &Terms, roots: &[T]) -> Links {
+        let mut out = Links::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<T> = roots.to_vec();
+        let name = |v: T| match terms.node(v) {
+            Node::Var(n, _) => Some(n.clone()),
+            _ => None,
+        };
+        while let Some(t) = stack.pop() {
+            if !seen.insert(t) {
+                continue;
+            }
+            if let Node::Eq(a, b) = terms.node(t) {
+                let (va, vb): (Vec<String>, Vec<String>) =
+                    (terms.vars(&[*a]).into_iter().filter_map(name).collect(), terms.vars(&[*b]).into_iter().filter_map(name).collect());
+                for x in &va {
+                    for y in &vb {
+                        out.linked.entry(x.clone()).or_default().push(y.clone());
+                        out.linked.entry(y.clone()).or_default().push(x.clone());
+                    }
+                }
+                for (x, rhs, reads) in [(*a, *b, &vb), (*b, *a, &va)] {
+                    if let (Node::Var(n, Sort::Str), Node::Concat(_)) = (terms.node(x), terms.node(rhs)) {
+                        out.defs.push((n.clone(), rhs, reads.clone()));
+                    }
+                }
+            }
+            stack.extend(terms.children(t));
+        }
+        out
+    }
+}

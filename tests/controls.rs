@@ -12,8 +12,8 @@
 //!  "rotation": {"KeyRotationEnabled": false}, "expect": "holds" | "violated" | "not_applicable"}
 //! ```
 
-use keyward::controls::{run_subject, Ctx, Params, Status, CONTROLS};
-use keyward::inputs::{grants, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};
+use keyward::controls::{run_subject, Ctx, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Params, Status, Subject, CONTROLS};
+use keyward::inputs::grants;
 use keyward::policy::{parse_policy, Source};
 use keyward::smt::SolverOptions;
 use serde_json::Value;
@@ -41,7 +41,7 @@ fn subject(file: &str, case: &Value) -> Subject {
     if kind == "key" {
         let key_arn =
             case["key_arn"].as_str().unwrap_or("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab").to_string();
-        let owner = keyward::model::value::arn_segments(&key_arn).unwrap()[4].to_string();
+        let owner = keyward::model::value::Arn::parse(&key_arn).unwrap().account;
         let grants = case.get("grants").and_then(|g| grants::grants_policy(file, &grants::parse_grants(file, g).unwrap()).unwrap());
         let metadata: Option<KeyMetadata> = case.get("describe_key").map(|d| serde_json::from_value(d["KeyMetadata"].clone()).unwrap());
         let rotation = case.get("rotation").and_then(|r| r["KeyRotationEnabled"].as_bool());

@@ -4,10 +4,12 @@
 //! positional), so a corpus folder literally named `compare` or `plot` is given as `./compare`.
 //!
 //! Exit codes: a run exits 0 whatever the verdicts (unknown answers and unreadable files are
-//! counted in the summary, not failures of a research run) and 2 on a usage error or when the
-//! output cannot be written; `compare` exits 1 when the runs disagree.
+//! counted in the summary, not failures of a research run), 2 on a usage error or when the
+//! output cannot be written, 4 when a query failed internally (the run still completes);
+//! `compare` exits 1 when the runs disagree.
 
-use super::{SelectArgs, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_VIOLATED};
+use super::args::{SelectArgs, SolverArgs};
+use super::exit;
 use crate::corpus::run::{list, run as run_corpus, RunConfig};
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
 use std::io::Write;
@@ -16,9 +18,9 @@ use std::path::{Path, PathBuf};
 const AFTER_HELP: &str = "\
 Subcommands take the place of DIR: `keyward corpus compare A.jsonl B.jsonl`, `keyward corpus plot RUN.jsonl… --out FILE.svg` (a corpus folder named `compare` or `plot` is given as `./compare`).
 
-Each JSON line of a run is {\"kind\": \"result\", file, resource, control, verdict (holds|violated|unknown|not_applicable), message (unknown only), parse_ms, encode_ms, solve_ms, total_ms, solver_called, solver_calls, z3 {statistic: value}, smt_bytes} or, for a file that cannot be read as a policy, {\"kind\": \"error\", file, message, diagnostics, parse_ms}. Lines are sorted by file, then control order, whatever --jobs; the JSONL files of the shards of a run concatenate into the whole run.
+Each JSON line of a run is {\"kind\": \"result\", file, resource, control, verdict (holds|violated|unknown|not_applicable|error), message (unknown and error only), parse_ms, encode_ms, solve_ms, total_ms, solver_called, solver_calls, z3 {statistic: value}, smt_bytes} or, for a file that cannot be read as a policy, {\"kind\": \"error\", file, message, diagnostics, parse_ms, internal (only when true: a panic, to report)}. Lines are sorted by file, then control order, whatever --jobs; the JSONL files of the shards of a run concatenate into the whole run.
 
-Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written.";
+Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written, 4 an internal error in some query (verdict \"error\"; the run still completes).";
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = AFTER_HELP)]
@@ -108,17 +110,17 @@ pub fn run(args: &CorpusArgs) -> i32 {
 
 fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
-    EXIT_INPUT
+    exit::INPUT
 }
 
 fn run_cmd(args: &RunArgs) -> i32 {
+    if let Err(e) = args.select.check() {
+        return fail(e);
+    }
     let params = match args.select.params_with_config(args.config.as_deref()) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    if let Err(e) = args.select.check_controls() {
-        return fail(e);
-    }
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let cfg = RunConfig {
         dirs: args.dirs.clone(),
@@ -161,7 +163,16 @@ fn run_cmd(args: &RunArgs) -> i32 {
             return fail(e);
         }
     }
-    EXIT_OK
+    // A research run counts unknown verdicts; an internal error is a bug to report.
+    let internal = outcome.records.iter().any(|r| match r {
+        Record::Result(q) => q.verdict == "error",
+        Record::Error(e) => e.internal,
+    });
+    if internal {
+        eprintln!("keyward: internal errors in the run (verdict \"error\"): please report");
+        return exit::INTERNAL;
+    }
+    exit::OK
 }
 
 /// A run's name in reports and legends: its file name without `.jsonl`.
@@ -188,9 +199,9 @@ fn compare_cmd(args: &CompareArgs) -> i32 {
         }
     }
     if c.differs() {
-        EXIT_VIOLATED
+        exit::VIOLATED
     } else {
-        EXIT_OK
+        exit::OK
     }
 }
 
@@ -207,7 +218,7 @@ fn plot_cmd(args: &PlotArgs) -> i32 {
         _ => (plot::by_run(&runs), "cactus plot: runs".to_string()),
     };
     match plot::cactus(&series, args.title.as_deref().unwrap_or(&default_title), &args.out) {
-        Ok(()) => EXIT_OK,
+        Ok(()) => exit::OK,
         Err(e) => fail(e),
     }
 }

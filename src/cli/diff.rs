@@ -1,25 +1,27 @@
 //! `keyward diff OLD NEW`: does NEW grant anything OLD did not? Both directions are checked
 //! and each answer is a proof (none) or a concrete request confirmed by the evaluator.
-//! Exit 1 when NEW grants access OLD did not, 0 when it does not, 2 bad input, 3 unknown.
+//! Exit 1 when NEW grants access OLD did not, 0 when it does not, 2 bad input, 3 unknown,
+//! 4 internal error.
 
-use super::{inputs, Format, SolverArgs, EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN, EXIT_VIOLATED};
-use crate::eval::explain::responsible;
+use super::args::{Format, SolverArgs};
+use super::{exit, print_json};
+use crate::inputs::{placeholder_key, policy_set};
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::PrincipalKind;
-use crate::model::request_spec::RequestSpec;
-use crate::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
-use crate::model::PolicySet;
-use crate::model::Template;
+use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::{PolicySet, PrincipalPattern, Template};
 use crate::properties::queries::added_access;
 use crate::properties::Verdict;
+use crate::report::diff::{json, text, Direction};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     pub old: PathBuf,
     pub new: PathBuf,
-    /// For key policies: the key they protect (default a key of the account the policy names).
-    #[arg(long = "key-arn")]
+    /// For key policies: the key they protect (default: the placeholder key of the first
+    /// account a key policy names, as `check` uses).
+    #[arg(long = "key-arn", value_parser = super::args::parse_key_arn)]
     pub key_arn: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -29,11 +31,13 @@ pub struct DiffArgs {
 
 pub fn run(args: &DiffArgs) -> i32 {
     let mut errors = Vec::new();
-    let old = inputs::policy_set(std::slice::from_ref(&args.old), &mut errors);
-    let new = inputs::policy_set(std::slice::from_ref(&args.new), &mut errors);
+    let old = policy_set(std::slice::from_ref(&args.old), &mut errors);
+    let new = policy_set(std::slice::from_ref(&args.new), &mut errors);
     if !errors.is_empty() {
-        inputs::print_errors(&errors);
-        return EXIT_INPUT;
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        return exit::INPUT;
     }
     let key = old.key_policy.is_some() || new.key_policy.is_some();
     let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
@@ -43,7 +47,7 @@ pub fn run(args: &DiffArgs) -> i32 {
         }
     }
     let (who, resource) = if key {
-        let arn = args.key_arn.clone().unwrap_or_else(|| default_key_arn(&old, &new));
+        let arn = args.key_arn.clone().unwrap_or_else(|| placeholder_key(&first_named_account(&old, &new)));
         (PrincipalSpec::anyone(), ResourceSpec::Fixed(arn))
     } else {
         // Identity policies govern IAM users, roles and federated users (not the root user).
@@ -53,66 +57,32 @@ pub fn run(args: &DiffArgs) -> i32 {
     let opts = args.solver.options();
     let added = added_access(&old, &new, &who, &req, &opts, "diff-added");
     let removed = added_access(&new, &old, &who, &req, &opts, "diff-removed");
-    let describe = |r: &crate::properties::Checked, granting: &PolicySet| -> (String, serde_json::Value, Vec<String>) {
-        match &r.answer {
-            Ok(Verdict::Holds) => ("none".into(), serde_json::Value::Null, vec![]),
-            Ok(Verdict::Violated(cx)) => {
-                let req = &cx.requests[0];
-                let why = responsible(granting, req).1.iter().map(|s| s.to_string()).collect();
-                (req.to_json_line(), req.to_json(), why)
-            }
-            Ok(Verdict::Unknown(w)) => (format!("unknown: {w}"), serde_json::Value::Null, vec![]),
-            Err(e) => (format!("internal error (please report): {e}"), serde_json::Value::Null, vec![]),
-        }
-    };
-    let (a_text, a_json, a_why) = describe(&added, &new);
-    let (r_text, r_json, r_why) = describe(&removed, &old);
-    let verdict_of = |r: &crate::properties::Checked| match &r.answer {
-        Ok(v) => v.name(),
-        Err(_) => "unknown",
-    };
+    let (added, removed) = (Direction { checked: &added, granting: &new }, Direction { checked: &removed, granting: &old });
     match args.format {
-        Format::Json => {
-            let out = serde_json::json!({
-                "schema_version": 1,
-                "new_grants_more": {"verdict": verdict_of(&added), "counterexample": a_json, "statements": a_why},
-                "old_granted_more": {"verdict": verdict_of(&removed), "counterexample": r_json, "statements": r_why},
-            });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        }
-        Format::Text => {
-            println!("{} grants access {} did not: {a_text}", args.new.display(), args.old.display());
-            for w in &a_why {
-                println!("  because of {w}");
-            }
-            println!("{} granted access {} does not: {r_text}", args.old.display(), args.new.display());
-            for w in &r_why {
-                println!("  because of {w}");
-            }
-        }
+        Format::Json => print_json(&json(&added, &removed)),
+        Format::Text => print!("{}", text(&args.old.display().to_string(), &args.new.display().to_string(), &added, &removed)),
     }
-    match added.answer {
-        Ok(Verdict::Violated(_)) => EXIT_VIOLATED,
-        Ok(Verdict::Holds) => match removed.answer {
-            Ok(Verdict::Unknown(_)) | Err(_) => EXIT_UNKNOWN,
-            _ => EXIT_OK,
-        },
-        _ => EXIT_UNKNOWN,
+    let is = |d: &Direction<'_>, v: &str| d.verdict() == v;
+    exit::Outcome {
+        internal_error: is(&added, "error") || is(&removed, "error"),
+        violated: matches!(added.checked.answer, Ok(Verdict::Violated(_))),
+        unknown: is(&added, "unknown") || is(&removed, "unknown"),
+        ..exit::Outcome::default()
     }
+    .code()
 }
 
-/// A key of the first account a key policy names (or a placeholder account).
-fn default_key_arn(old: &PolicySet, new: &PolicySet) -> String {
-    let account = [old, new]
+/// The first account a key policy names as a principal (or the default account).
+fn first_named_account(old: &PolicySet, new: &PolicySet) -> String {
+    [old, new]
         .iter()
         .filter_map(|s| s.key_policy.as_ref())
         .flat_map(|p| p.statements.iter())
         .filter_map(|s| s.principal.as_ref())
         .flat_map(|el| el.patterns.iter())
         .find_map(|p| match p {
-            crate::model::PrincipalPattern::Account(a) => Some(a.clone()),
+            PrincipalPattern::Account(a) => Some(a.clone()),
             _ => None,
         })
-        .unwrap_or_else(|| "111122223333".into());
-    format!("arn:aws:kms:us-east-1:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+        .unwrap_or_else(|| crate::inputs::LoadOptions::default().account)
 }

@@ -1,6 +1,10 @@
-//! The control catalog: id, title, severity, what the control applies to, rationale,
-//! remediation and parameters, as CONTROLS.md defines them. `keyward controls` prints it and
-//! SARIF output turns it into rules.
+//! What a control is: its id, title, severity, rationale, remediation and parameters as
+//! CONTROLS.md defines them, and the check that runs it with the subjects it applies to. The
+//! table of every control is `registry.rs`; `keyward controls` prints it and SARIF output
+//! turns it into rules.
+
+use crate::controls::finding::{Ctx, Finding};
+use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,220 +57,85 @@ pub struct ParamInfo {
     pub help: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+/// A control over identity policies.
+pub type IdentityCheck = fn(&IdentitySubject, &Ctx<'_>, Finding) -> Finding;
+/// A control over a key (its key policy, grants and, in a snapshot, its account's principals).
+pub type KeyCheck = fn(&KeySubject, &Ctx<'_>, Finding) -> Finding;
+/// A control over a key's metadata (no solver).
+pub type MetadataCheck = fn(&KeySubject, Finding) -> Finding;
+
+/// Which identity policies an identity control covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origins {
+    Any,
+    /// Customer managed policies (and policy files, read as such).
+    Managed,
+    /// Inline policies (a policy file only when the control is selected by name).
+    Inline,
+}
+
+/// The function that runs a control, by the subjects it applies to.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    Identity(IdentityCheck, Origins),
+    /// Key policies of customer managed keys (AWS writes and maintains the others).
+    Key(KeyCheck),
+    /// Identity policies of any origin and key policies, with one function each.
+    Both(IdentityCheck, KeyCheck),
+    /// Keys with `describe-key` metadata (a key without it only when selected by name).
+    Metadata(MetadataCheck),
+}
+
+#[derive(Debug, Clone, Copy)]
 pub struct ControlInfo {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
-    pub target: Target,
     pub rationale: &'static str,
     pub remediation: &'static str,
     pub params: &'static [ParamInfo],
+    pub check: Check,
 }
 
-const BLOCKED: ParamInfo = ParamInfo {
-    name: "blocked_actions",
-    kind: ParamKind::List,
-    default: "kms:Decrypt,kms:ReEncryptFrom",
-    help: "action patterns that must not be allowed on an arbitrary key",
-};
-const CONDITIONS: ParamInfo = ParamInfo {
-    name: "conditions",
-    kind: ParamKind::Word(&["respect", "ignore"]),
-    default: "respect",
-    help: "ignore treats every condition as satisfiable (the AWS Security Hub rule)",
-};
-const AUTHORIZED: ParamInfo = ParamInfo {
-    name: "authorized_principals",
-    kind: ParamKind::List,
-    default: "the owner account root",
-    help: "principal ARN patterns, account ids or service names allowed to perform the action",
-};
-const EXEMPT: ParamInfo = ParamInfo {
-    name: "exempt_principals",
-    kind: ParamKind::List,
-    default: "the owner account root",
-    help: "principals the control does not consider",
-};
-const ADMIN: ParamInfo = ParamInfo {
-    name: "admin_actions",
-    kind: ParamKind::List,
-    default: "the administration actions of CONTROLS.md",
-    help: "actions that change the key or its policy",
-};
-const USAGE: ParamInfo = ParamInfo {
-    name: "usage_actions",
-    kind: ParamKind::List,
-    default: "the cryptographic actions of CONTROLS.md",
-    help: "actions that use the key",
-};
-
-const fn destructive(id: &'static str, title: &'static str) -> ControlInfo {
-    ControlInfo {
-        id,
-        title,
-        severity: Severity::High,
-        target: Target::Key,
-        rationale: "Destructive or irreversible key operations must stay with the principals responsible for the key; any other principal (including anonymous callers, other accounts and services) being able to perform them risks data loss or lockout.",
-        remediation: "Restrict the statements that allow the action to the authorized principals (Principal element or aws:PrincipalArn condition), or add an explicit Deny for everyone else.",
-        params: &[AUTHORIZED],
+impl ControlInfo {
+    /// What the control applies to.
+    pub fn target(&self) -> Target {
+        match self.check {
+            Check::Identity(..) => Target::Identity,
+            Check::Key(_) => Target::Key,
+            Check::Both(..) => Target::Both,
+            Check::Metadata(_) => Target::KeyMetadata,
+        }
     }
-}
 
-/// The action each destructive-operation control is about.
-pub fn destructive_action(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "IAM-KMS-2" => "kms:DeleteImportedKeyMaterial",
-        "IAM-KMS-3" => "kms:ScheduleKeyDeletion",
-        "IAM-KMS-4" => "kms:DisableKey",
-        "IAM-KMS-5" => "kms:PutKeyPolicy",
-        "IAM-KMS-7" => "kms:DisableKeyRotation",
-        _ => return None,
-    })
-}
+    /// Does the control apply to `subject`? `explicit`: the user selected it by name.
+    pub fn applies(&self, subject: &Subject, explicit: bool) -> bool {
+        match (subject, self.check) {
+            (Subject::Identity(s), Check::Identity(_, origins)) => match (origins, &s.origin) {
+                (Origins::Managed, IdentityOrigin::Inline { .. }) => false,
+                (Origins::Inline, IdentityOrigin::Managed { .. }) => false,
+                (Origins::Inline, IdentityOrigin::File) => explicit,
+                _ => true,
+            },
+            (Subject::Identity(_), Check::Both(..)) => true,
+            (Subject::Key(k), Check::Key(_) | Check::Both(..)) => k.policy.is_some() && !k.aws_managed(),
+            (Subject::Key(k), Check::Metadata(_)) => k.metadata.is_some() || explicit,
+            _ => false,
+        }
+    }
 
-pub const CONTROLS: [ControlInfo; 19] = [
-    ControlInfo {
-        id: "KMS.1",
-        title: "IAM customer managed policies should not allow decryption actions on all KMS keys",
-        severity: Severity::Medium,
-        target: Target::Identity,
-        rationale: "A policy that allows kms:Decrypt or kms:ReEncryptFrom on keys it does not name grants them on every key whose key policy delegates to IAM, present and future (AWS Security Hub KMS.1).",
-        remediation: "List the key ARNs the principal needs in Resource instead of `*` or a key/* wildcard.",
-        params: &[BLOCKED, ParamInfo { name: "exclude_permission_boundaries", kind: ParamKind::Bool, default: "false", help: "skip managed policies used as permissions boundaries" }, CONDITIONS],
-    },
-    ControlInfo {
-        id: "KMS.2",
-        title: "IAM principals should not have IAM inline policies that allow decryption actions on all KMS keys",
-        severity: Severity::Medium,
-        target: Target::Identity,
-        rationale: "As KMS.1, for inline policies of users, groups and roles (AWS Security Hub KMS.2).",
-        remediation: "List the key ARNs the principal needs in Resource instead of `*` or a key/* wildcard.",
-        params: &[BLOCKED, CONDITIONS],
-    },
-    ControlInfo {
-        id: "KMS.3",
-        title: "AWS KMS keys should not be deleted unintentionally",
-        severity: Severity::Critical,
-        target: Target::KeyMetadata,
-        rationale: "A key pending deletion makes every ciphertext under it unrecoverable once the waiting period ends (AWS Security Hub KMS.3).",
-        remediation: "If the deletion is unintended, run `aws kms cancel-key-deletion` before the deletion date.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "KMS.4",
-        title: "AWS KMS key rotation should be enabled",
-        severity: Severity::Medium,
-        target: Target::KeyMetadata,
-        rationale: "Automatic rotation of symmetric customer managed keys limits the data protected by one key material version (AWS Security Hub KMS.4, CIS).",
-        remediation: "Run `aws kms enable-key-rotation --key-id KEY`.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "CIS-KMS-STAR",
-        title: "IAM policies should not grant full KMS privileges (kms:*)",
-        severity: Severity::High,
-        target: Target::Identity,
-        rationale: "Full KMS privileges include key deletion, policy changes and every future KMS action; least privilege grants only the actions needed (CIS).",
-        remediation: "Replace `*`, `kms:*` or a broad NotAction with the specific KMS actions the principal needs.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "CIS-KMS-EXPOSED:public",
-        title: "KMS keys should not be publicly accessible",
-        severity: Severity::Critical,
-        target: Target::Key,
-        rationale: "A key policy or grant that lets an arbitrary principal (or an anonymous caller) use or manage the key exposes every ciphertext under it (CIS).",
-        remediation: "Name the principals, or restrict `Principal: \"*\"` with a condition on aws:PrincipalOrgID, aws:PrincipalAccount or kms:CallerAccount.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "CIS-KMS-EXPOSED:external",
-        title: "KMS keys should not be shared with untrusted accounts",
-        severity: Severity::High,
-        target: Target::Key,
-        rationale: "Principals of accounts outside the trusted accounts and organizations must not be able to use the key (CIS).",
-        remediation: "Remove the external account from the key policy or grants, or add it to trusted_accounts if the sharing is intended.",
-        params: &[
-            ParamInfo { name: "trusted_accounts", kind: ParamKind::List, default: "the owner account", help: "account ids whose principals may have access" },
-            ParamInfo { name: "trusted_orgs", kind: ParamKind::List, default: "none", help: "organization ids (aws:PrincipalOrgID) whose principals may have access" },
-        ],
-    },
-    ControlInfo {
-        id: "IAM-KMS-1",
-        title: "The account root can always manage the key",
-        severity: Severity::High,
-        target: Target::Key,
-        rationale: "If the owner account root cannot change the key policy, a mistake in it can only be repaired by AWS Support; a policy that nobody can change is a lockout.",
-        remediation: "Keep the default statement that allows arn:aws:iam::ACCOUNT:root kms:* and do not deny it kms:PutKeyPolicy.",
-        params: &[ParamInfo { name: "root_actions", kind: ParamKind::List, default: "kms:PutKeyPolicy", help: "actions the owner root must be able to perform" }],
-    },
-    destructive("IAM-KMS-2", "Only authorized principals can delete imported key material"),
-    destructive("IAM-KMS-3", "Only authorized principals can schedule key deletion"),
-    destructive("IAM-KMS-4", "Only authorized principals can disable the key"),
-    destructive("IAM-KMS-5", "Only authorized principals can change the key policy"),
-    ControlInfo {
-        id: "IAM-KMS-6",
-        title: "Service access to the key is scoped with kms:ViaService",
-        severity: Severity::Medium,
-        target: Target::Key,
-        rationale: "Grant actions meant for AWS services (encryption at rest) should only be usable through those services, not called directly.",
-        remediation: "Add a kms:ViaService condition, or `Bool: {kms:GrantIsForAWSResource: true}`, to the statements that allow the grant actions.",
-        params: &[
-            ParamInfo { name: "service_actions", kind: ParamKind::List, default: "kms:CreateGrant,kms:ListGrants,kms:RevokeGrant", help: "actions services use" },
-            ParamInfo { name: "service_principals", kind: ParamKind::List, default: "every principal except exempt_principals", help: "principals that use the key through services" },
-            EXEMPT,
-        ],
-    },
-    destructive("IAM-KMS-7", "Only authorized principals can disable key rotation"),
-    ControlInfo {
-        id: "IAM-KMS-8",
-        title: "Key administration and key usage are not granted together",
-        severity: Severity::Medium,
-        target: Target::Both,
-        rationale: "Separation of duties: a principal that can both change a key (or its policy) and use it for cryptography can grant itself anything the key protects.",
-        remediation: "Split the statements: administrators get the administration actions, applications the usage actions.",
-        params: &[ParamInfo { name: "same_key", kind: ParamKind::Bool, default: "true", help: "identity form: both on the same key" }, EXEMPT, ADMIN, USAGE],
-    },
-    ControlInfo {
-        id: "BP-DENY-NOTPRINCIPAL",
-        title: "Deny statements should not use NotPrincipal",
-        severity: Severity::Low,
-        target: Target::Both,
-        rationale: "Deny with NotPrincipal is hard to get right: it denies every principal not listed, including role sessions and the account root unless each form is listed, and it applies differently under permissions boundaries.",
-        remediation: "Use Principal \"*\" with a condition on aws:PrincipalArn (ArnNotEquals / ArnNotLike) instead.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "BP-KMS-STAR-KEYPOLICY",
-        title: "Key policies should not grant kms:* to principals other than the account root",
-        severity: Severity::Medium,
-        target: Target::Key,
-        rationale: "kms:* includes key deletion, policy changes and future actions; only the account root (delegating to IAM) should receive it.",
-        remediation: "Grant the specific administration or usage actions the principal needs.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "CIS-KMS-STAR:unlisted",
-        title: "IAM policies should not grant KMS actions AWS has not released yet",
-        severity: Severity::Low,
-        target: Target::Identity,
-        rationale: "A wildcard that allows every future KMS action grants permissions nobody has reviewed.",
-        remediation: "List the KMS actions instead of a wildcard.",
-        params: &[],
-    },
-    ControlInfo {
-        id: "IAM-KMS-1:lockout",
-        title: "Some principal can change the key policy",
-        severity: Severity::Critical,
-        target: Target::Key,
-        rationale: "A key policy that no principal can change cannot be repaired without AWS Support.",
-        remediation: "Allow the owner account root kms:PutKeyPolicy.",
-        params: &[],
-    },
-];
-
-/// The catalog entry of `id` (case-insensitive); `CIS-KMS-EXPOSED` names the public part.
-pub fn control(id: &str) -> Option<&'static ControlInfo> {
-    CONTROLS.iter().find(|c| c.id.eq_ignore_ascii_case(id))
+    /// Run the control on a subject it applies to.
+    pub fn run(&self, subject: &Subject, ctx: &Ctx<'_>) -> Finding {
+        let base = Finding::new(subject.file(), subject.resource(), self.id, crate::controls::finding::Status::Unknown, "");
+        match (subject, self.check) {
+            (Subject::Identity(s), Check::Identity(f, _) | Check::Both(f, _)) => f(s, ctx, base),
+            (Subject::Key(k), Check::Key(f) | Check::Both(_, f)) => f(k, ctx, base),
+            (Subject::Key(k), Check::Metadata(f)) => f(k, base),
+            _ => Finding {
+                status: crate::controls::finding::Status::NotApplicable,
+                message: format!("{} applies to {}", self.id, self.target().describe()),
+                ..base
+            },
+        }
+    }
 }

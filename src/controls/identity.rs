@@ -1,18 +1,17 @@
 //! Controls over identity policies: KMS.1 / KMS.2 (no blocked action on an arbitrary key),
 //! CIS-KMS-STAR (not every cataloged KMS action; its `:unlisted` part: no future KMS action),
-//! IAM-KMS-8 identity form (administration and usage not both), BP-DENY-NOTPRINCIPAL. The
-//! policy is analysed alone, as the only identity policy of a user or role it is attached to.
+//! IAM-KMS-8 identity form (administration and usage not both). The policy is analysed alone,
+//! as the only identity policy of a user or role it is attached to.
 
-use super::{from_checked, key::deny_not_principal, verdict_of, Ctx, Finding, Status};
-use crate::inputs::IdentitySubject;
+use crate::controls::finding::{from_checked, statements_for, Ctx, Finding, Status};
+use crate::controls::subject::{IdentityOrigin, IdentitySubject};
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
 use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use crate::model::Policy;
 use crate::model::PolicySet;
-use crate::properties::queries::{exists_allowed, exists_allowed_pair};
-use crate::properties::Verdict;
+use crate::properties::queries::{every_action_allowed, exists_allowed, exists_allowed_pair, CoverageEnd};
 
 /// The principals an identity policy can be attached to.
 fn holder() -> PrincipalSpec {
@@ -23,27 +22,28 @@ fn set_of(policy: &Policy) -> PolicySet {
     PolicySet { identity: vec![policy.clone()], ..PolicySet::default() }
 }
 
-pub fn run(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
-    let base = |control: &str| Finding::new(&s.file, &s.resource, control, Status::Unknown, "");
-    match id {
-        "KMS.1" | "KMS.2" => vec![blocked_on_arbitrary_key(id, s, ctx, base(id))],
-        "CIS-KMS-STAR" => vec![full_kms(s, ctx, base(id))],
-        "CIS-KMS-STAR:unlisted" => vec![unlisted(s, ctx, base(id))],
-        "IAM-KMS-8" => vec![separation(s, ctx, base(id))],
-        "BP-DENY-NOTPRINCIPAL" => vec![deny_not_principal(&s.policy, base(id))],
-        _ => vec![],
-    }
-}
-
-fn blocked_on_arbitrary_key(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
-    if id == "KMS.1"
-        && ctx.params.bool(id, "exclude_permission_boundaries") == Some(true)
-        && s.origin == (crate::inputs::IdentityOrigin::Managed { boundary: true })
+/// KMS.1: customer managed policies, unless `exclude_permission_boundaries` and the policy is a
+/// permissions boundary.
+pub fn kms1(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    if ctx.params.bool(&f.control, "exclude_permission_boundaries") == Some(true)
+        && s.origin == (IdentityOrigin::Managed { boundary: true })
     {
         f.status = Status::NotApplicable;
         f.message = "the policy is used as a permissions boundary (exclude_permission_boundaries)".into();
         return f;
     }
+    blocked_on_arbitrary_key(s, ctx, f)
+}
+
+/// KMS.2: inline policies.
+pub fn kms2(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    blocked_on_arbitrary_key(s, ctx, f)
+}
+
+/// KMS.1 and KMS.2: no action of `blocked_actions` on a key the policy does not name.
+fn blocked_on_arbitrary_key(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let id = f.control.clone();
+    let id = id.as_str();
     let blocked = ctx.params.list(id, "blocked_actions").unwrap_or_else(|| vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()]);
     if blocked.is_empty() {
         f.status = Status::Holds;
@@ -80,7 +80,7 @@ fn blocked_on_arbitrary_key(id: &str, s: &IdentitySubject, ctx: &Ctx<'_>, mut f:
 /// CIS-KMS-STAR: violated iff every cataloged KMS action is allowed on some resource. Actions
 /// are tried rarest-first, so a policy that does not grant everything stops at the first action
 /// it never allows (the holds evidence).
-fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = set_of(&s.policy);
     let mut order: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
     // Actions that policies rarely grant first: those outside the usage and read families.
@@ -90,32 +90,51 @@ fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
             a.clone(),
         )
     });
-    let mut witnesses = Vec::new();
-    for a in &order {
-        // Resource-less actions are requested against `*` (CONTROLS.md).
-        let unscoped = crate::model::catalog::lookup(a).is_some_and(|k| k.resource == crate::model::catalog::ResourceKind::Unscoped);
-        let resource =
-            if unscoped { ResourceSpec::Fixed("*".into()) } else { ResourceSpec::Key { account: None, region: None, arbitrary: false } };
-        let req = RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] };
-        match verdict_of(&mut f, exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-{a}")), Some(a)) {
-            Some(Verdict::Holds) => {
-                f.status = Status::Holds;
-                f.message = format!("{a} is never allowed, so the policy does not grant full KMS privileges");
-                return f;
-            }
-            Some(Verdict::Violated(cx)) => witnesses.extend(cx.requests),
-            Some(Verdict::Unknown(_)) | None => return f,
+    let each = order
+        .iter()
+        .map(|a| {
+            // Resource-less actions are requested against `*` (CONTROLS.md).
+            let unscoped = crate::model::catalog::lookup(a).is_some_and(|k| k.resource == crate::model::catalog::ResourceKind::Unscoped);
+            let resource = if unscoped {
+                ResourceSpec::Fixed("*".into())
+            } else {
+                ResourceSpec::Key { account: None, region: None, arbitrary: false }
+            };
+            (a.clone(), RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] })
+        })
+        .collect();
+    let coverage = every_action_allowed(&set, &holder(), each, ctx.opts, "CIS-KMS-STAR");
+    for stats in &coverage.stats {
+        f.timing.add(stats);
+    }
+    let witnesses = coverage.witnesses;
+    match coverage.end {
+        CoverageEnd::AllAllowed => {}
+        CoverageEnd::NeverAllowed(a) => {
+            f.status = Status::Holds;
+            f.message = format!("{a} is never allowed, so the policy does not grant full KMS privileges");
+            return f;
+        }
+        CoverageEnd::Unknown { action, reason } => {
+            f.status = Status::Unknown;
+            f.message = format!("unknown: {action}: {reason}");
+            return f;
+        }
+        CoverageEnd::Error { action, error } => {
+            f.status = Status::Error;
+            f.message = format!("internal error (please report): {action}: {error}");
+            return f;
         }
     }
     f.status = Status::Violated;
     f.message = format!("every one of the {} cataloged KMS actions is allowed (one witness request each)", order.len());
-    f.statements = super::statements_for(&set, &witnesses);
+    f.statements = statements_for(&set, &witnesses);
     f.counterexample = witnesses;
     f
 }
 
 /// CIS-KMS-STAR:unlisted — an action AWS may add to KMS later is allowed.
-fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+pub fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = set_of(&s.policy);
     let req = RequestSpec {
         action: ActionSpec::Unlisted { service: "kms".into(), named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
@@ -132,7 +151,7 @@ fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     })
 }
 
-fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+pub fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = set_of(&s.policy);
     let same_key = ctx.params.bool("IAM-KMS-8", "same_key").unwrap_or(true);
     let admin = ctx.params.list("IAM-KMS-8", "admin_actions").unwrap_or_else(admin_actions);

@@ -1,8 +1,7 @@
 //! Controls over a key policy (with the key's grants): IAM-KMS-1 (and its lockout check),
 //! IAM-KMS-2..5 and -7 (only authorized principals do destructive things), IAM-KMS-6 (grant
-//! actions only through services), IAM-KMS-8 key form (separation of duties),
-//! CIS-KMS-EXPOSED public/external, and the lints BP-DENY-NOTPRINCIPAL and
-//! BP-KMS-STAR-KEYPOLICY.
+//! actions only through services), IAM-KMS-8 key form (separation of duties), and
+//! CIS-KMS-EXPOSED public/external. The syntactic lints are in `lint.rs`.
 //!
 //! Key-policy-only analysis uses the key policy and grants alone: a statement naming the owner
 //! account stands for "the account, delegated to IAM", whose only principal without identity
@@ -10,45 +9,47 @@
 //! repeated for each IAM principal of the owner account with its identity policies and
 //! boundary, so delegation is resolved to the principals whose IAM policies also allow.
 
-use super::catalog::destructive_action;
-use super::params::glob;
-use super::{from_checked, verdict_of, Ctx, Finding, Status};
-use crate::eval::explain::statement_ref;
-use crate::inputs::KeySubject;
+use crate::controls::finding::{from_checked, statements_for, verdict_of, Ctx, Finding, Status};
+use crate::controls::params::glob;
+use crate::controls::subject::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
 use crate::model::principal::{same_iam_name, Principal, PrincipalKind};
 use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
-use crate::model::{Effect, Policy, PrincipalPattern, Request};
-use crate::model::{PolicyRole, PolicySet};
+use crate::model::value::Arn;
+use crate::model::PolicySet;
+use crate::model::{Effect, Request};
 use crate::properties::queries::{exists_allowed, exists_allowed_pair};
 use crate::properties::Checked;
 use crate::properties::Verdict;
 
-pub fn run(id: &str, k: &KeySubject, ctx: &Ctx<'_>) -> Vec<Finding> {
-    let base = Finding::new(&k.file, &k.key_arn, id, Status::Unknown, "");
-    let f = match id {
-        "IAM-KMS-1" => root_can_manage(k, ctx, base),
-        "IAM-KMS-1:lockout" => lockout(k, ctx, base),
-        "IAM-KMS-6" => via_service(k, ctx, base),
-        "IAM-KMS-8" => separation(k, ctx, base),
-        "CIS-KMS-EXPOSED:public" => public(k, ctx, base),
-        "CIS-KMS-EXPOSED:external" => external(k, ctx, base),
-        "BP-DENY-NOTPRINCIPAL" => match &k.policy {
-            Some(p) => deny_not_principal(p, base),
-            None => return vec![],
-        },
-        "BP-KMS-STAR-KEYPOLICY" => star_in_key_policy(k, base),
-        _ => match destructive_action(id) {
-            Some(action) => only_authorized(id, action, k, ctx, base),
-            None => return vec![],
-        },
-    };
-    vec![f]
+/// IAM-KMS-2: only authorized principals can delete imported key material.
+pub fn delete_imported_key_material(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    only_authorized("kms:DeleteImportedKeyMaterial", k, ctx, f)
 }
 
-fn owner_root(k: &KeySubject) -> Principal {
-    let partition = crate::model::value::arn_segments(&k.key_arn).map(|s| s[1].to_string()).unwrap_or_else(|| "aws".into());
+/// IAM-KMS-3: only authorized principals can schedule the key's deletion.
+pub fn schedule_key_deletion(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    only_authorized("kms:ScheduleKeyDeletion", k, ctx, f)
+}
+
+/// IAM-KMS-4: only authorized principals can disable the key.
+pub fn disable_key(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    only_authorized("kms:DisableKey", k, ctx, f)
+}
+
+/// IAM-KMS-5: only authorized principals can change the key policy.
+pub fn put_key_policy(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    only_authorized("kms:PutKeyPolicy", k, ctx, f)
+}
+
+/// IAM-KMS-7: only authorized principals can disable the key's rotation.
+pub fn disable_key_rotation(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+    only_authorized("kms:DisableKeyRotation", k, ctx, f)
+}
+
+pub(crate) fn owner_root(k: &KeySubject) -> Principal {
+    let partition = Arn::parse(&k.key_arn).map(|a| a.partition).unwrap_or_else(|| "aws".into());
     Principal::root(&partition, &k.owner)
 }
 
@@ -112,7 +113,9 @@ fn principal_of(who: &[Request]) -> String {
     who.first().map(|r| r.principal.render()).unwrap_or_default()
 }
 
-fn only_authorized(id: &str, action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+fn only_authorized(action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+    let id = f.control.clone();
+    let id = id.as_str();
     let authorized = ctx.params.list(id, "authorized_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
     let who = PrincipalSpec::Any {
         kinds: PrincipalKind::ALL.to_vec(),
@@ -131,7 +134,7 @@ fn only_authorized(id: &str, action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f:
     from_checked(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
 }
 
-fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let actions = ctx.params.list("IAM-KMS-1", "root_actions").unwrap_or_else(|| vec!["kms:PutKeyPolicy".into()]);
     let root = owner_root(k);
     let set = k.key_set();
@@ -148,7 +151,7 @@ fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
                 // statements that decide it (a deny, or none that allows).
                 let r = Request { principal: root.clone(), action: a.clone(), resource: k.key_arn.clone(), context: Default::default() };
                 f.status = Status::Violated;
-                f.statements = super::statements_for(&set, std::slice::from_ref(&r));
+                f.statements = statements_for(&set, std::slice::from_ref(&r));
                 f.message = if f.statements.iter().any(|s| s.effect == Effect::Deny) {
                     format!("the owner account root {} can never perform {a}: a Deny applies", root.arn)
                 } else {
@@ -165,7 +168,7 @@ fn root_can_manage(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     f
 }
 
-fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let req = RequestSpec {
         action: ActionSpec::One("kms:PutKeyPolicy".into()),
         resource: ResourceSpec::Fixed(k.key_arn.clone()),
@@ -187,7 +190,7 @@ fn lockout(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     f
 }
 
-fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let actions = ctx
         .params
         .list("IAM-KMS-6", "service_actions")
@@ -234,7 +237,7 @@ fn via_service(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     )
 }
 
-fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let exempt = ctx.params.list("IAM-KMS-8", "exempt_principals").unwrap_or_else(|| vec![owner_root(k).arn]);
     let admin = ctx.params.list("IAM-KMS-8", "admin_actions").unwrap_or_else(admin_actions);
     let usage = ctx.params.list("IAM-KMS-8", "usage_actions").unwrap_or_else(usage_actions);
@@ -258,7 +261,7 @@ fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     })
 }
 
-fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
+pub fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = k.key_set();
     let who = PrincipalSpec::Any {
         kinds: PrincipalKind::ALL.to_vec(),
@@ -287,7 +290,7 @@ fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
 /// Up to this many external accounts are listed as evidence.
 const MAX_EXTERNAL: usize = 5;
 
-fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
+pub fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = k.key_set();
     let trusted = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_accounts").unwrap_or_else(|| vec![k.owner.clone()]);
     let orgs = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_orgs").unwrap_or_default();
@@ -334,56 +337,7 @@ fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     f.status = Status::Violated;
     let accts: Vec<String> = found.iter().map(|r| format!("{} ({} as {})", r.principal.account, r.action, r.principal.render())).collect();
     f.message = format!("principals of untrusted accounts have access: {}", accts.join("; "));
-    f.statements = super::statements_for(&set, &found);
+    f.statements = statements_for(&set, &found);
     f.counterexample = found;
-    f
-}
-
-/// BP-DENY-NOTPRINCIPAL: Deny with NotPrincipal (syntactic).
-pub fn deny_not_principal(p: &Policy, mut f: Finding) -> Finding {
-    let role = if p.has_principals() { PolicyRole::KeyPolicy } else { PolicyRole::Identity };
-    let bad: Vec<_> = p.statements.iter().filter(|s| s.effect == Effect::Deny && s.principal.as_ref().is_some_and(|e| e.negated)).collect();
-    if bad.is_empty() {
-        f.status = Status::Holds;
-        f.message = "no Deny statement uses NotPrincipal".into();
-    } else {
-        f.status = Status::Violated;
-        f.message = format!("Deny with NotPrincipal in statement {}", bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "));
-        f.statements = bad.iter().map(|s| statement_ref(p, role, s)).collect();
-    }
-    f
-}
-
-/// BP-KMS-STAR-KEYPOLICY: a statement allows `kms:*` (or `*`) to a principal other than the
-/// owner root (syntactic).
-fn star_in_key_policy(k: &KeySubject, mut f: Finding) -> Finding {
-    let Some(p) = &k.policy else { return f };
-    let root_arn = owner_root(k).arn;
-    let is_owner_root = |pat: &PrincipalPattern| match pat {
-        PrincipalPattern::Account(a) => *a == k.owner,
-        PrincipalPattern::Arn(a) => *a == root_arn,
-        _ => false,
-    };
-    let bad: Vec<_> = p
-        .statements
-        .iter()
-        .filter(|s| {
-            s.effect == Effect::Allow
-                && !s.action.negated
-                && s.action.patterns.iter().any(|t| matches!(t.raw().to_ascii_lowercase().as_str(), "*" | "kms:*"))
-        })
-        .filter(|s| s.principal.as_ref().is_some_and(|e| e.negated || e.patterns.iter().any(|pat| !is_owner_root(pat))))
-        .collect();
-    if bad.is_empty() {
-        f.status = Status::Holds;
-        f.message = "kms:* is granted to the owner account root only".into();
-    } else {
-        f.status = Status::Violated;
-        f.message = format!(
-            "kms:* is granted to principals other than the owner root in statement {}",
-            bad.iter().map(|s| s.label()).collect::<Vec<_>>().join(", ")
-        );
-        f.statements = bad.iter().map(|s| statement_ref(p, PolicyRole::KeyPolicy, s)).collect();
-    }
     f
 }

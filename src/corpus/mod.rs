@@ -42,9 +42,11 @@ pub struct QueryRecord {
     pub file: String,
     pub resource: String,
     pub control: String,
-    /// `holds`, `violated`, `unknown` or `not_applicable` (the names of `controls::Status`).
+    /// `holds`, `violated`, `unknown`, `not_applicable` or `error` (the names of
+    /// `controls::Status`).
     pub verdict: String,
-    /// Why the verdict is unknown (a solver timeout, an internal error); absent otherwise.
+    /// Why the verdict is unknown (a solver timeout) or an error (an internal error); absent
+    /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Reading and validating the file; the same on every line of the file.
@@ -83,6 +85,9 @@ pub struct ErrorRecord {
     pub diagnostics: Vec<String>,
     #[serde(default)]
     pub parse_ms: f64,
+    /// keyward itself failed on the file (a panic, caught): a bug to report, not bad input.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
 }
 
 /// Read a run (or several shards concatenated) back. Blank lines are ignored; any other line

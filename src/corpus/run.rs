@@ -8,7 +8,7 @@
 //! output never depends on the number of workers.
 
 use super::{round_ms, ErrorRecord, QueryRecord, Record, Shard};
-use crate::controls::{run_subject, Ctx, Finding, Params};
+use crate::controls::{run_subject, Ctx, Finding, Params, Status};
 use crate::inputs::{load_file, policy_files, snapshot, LoadOptions};
 use crate::smt::SolverOptions;
 use rayon::iter::{ParallelBridge, ParallelIterator};
@@ -100,7 +100,13 @@ pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
     listing.errors = diagnostics
         .into_iter()
         .map(|d| {
-            Record::Error(ErrorRecord { file: d.file.clone(), message: d.to_string(), diagnostics: vec![d.to_string()], parse_ms: 0.0 })
+            Record::Error(ErrorRecord {
+                file: d.file.clone(),
+                message: d.to_string(),
+                diagnostics: vec![d.to_string()],
+                parse_ms: 0.0,
+                internal: false,
+            })
         })
         .collect();
     Ok(listing)
@@ -211,7 +217,13 @@ fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
             None => {
                 let all: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
                 let message = all.first().cloned().unwrap_or_else(|| format!("{name}: cannot be read as a policy"));
-                vec![Record::Error(ErrorRecord { file: name.clone(), message, diagnostics: all, parse_ms: round_ms(parse_ms) })]
+                vec![Record::Error(ErrorRecord {
+                    file: name.clone(),
+                    message,
+                    diagnostics: all,
+                    parse_ms: round_ms(parse_ms),
+                    internal: false,
+                })]
             }
         }
     }));
@@ -219,7 +231,13 @@ fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
         let what =
             panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
         let message = format!("{name}: INTERNAL ERROR (please report): panic: {what}");
-        vec![Record::Error(ErrorRecord { file: name.clone(), message: message.clone(), diagnostics: vec![message], parse_ms: 0.0 })]
+        vec![Record::Error(ErrorRecord {
+            file: name.clone(),
+            message: message.clone(),
+            diagnostics: vec![message],
+            parse_ms: 0.0,
+            internal: true,
+        })]
     })
 }
 
@@ -230,7 +248,7 @@ fn query_record(f: &Finding, parse_ms: f64) -> QueryRecord {
         resource: f.resource.clone(),
         control: f.control.clone(),
         verdict: f.status.name().to_string(),
-        message: (f.status == crate::controls::Status::Unknown).then(|| f.message.clone()),
+        message: matches!(f.status, Status::Unknown | Status::Error).then(|| f.message.clone()),
         parse_ms: round_ms(parse_ms),
         encode_ms: round_ms(t.encode_ms),
         solve_ms: round_ms(t.solve_ms),

@@ -7,110 +7,11 @@
 pub mod grants;
 pub mod snapshot;
 
-use crate::model::principal::Principal;
-use crate::model::Policy;
+use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
+use crate::model::value::Arn;
+use crate::model::{Policy, PolicySet};
 use crate::policy::{load_policy, Diagnostic};
 use std::path::{Path, PathBuf};
-
-/// Where an identity policy comes from (KMS.1 covers managed policies, KMS.2 inline ones).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityOrigin {
-    /// A standalone file: treated as a customer managed policy (KMS.2 only when asked for).
-    File,
-    /// A customer managed policy (its default version); `boundary` when some principal uses it
-    /// as its permissions boundary.
-    Managed { boundary: bool },
-    /// An inline policy of a user, group or role.
-    Inline { holder: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct IdentitySubject {
-    pub file: String,
-    /// The policy ARN, `holder/policy-name`, or the file.
-    pub resource: String,
-    pub policy: Policy,
-    pub origin: IdentityOrigin,
-}
-
-/// An IAM principal of the key's account with the policies that govern it (snapshot mode).
-#[derive(Debug, Clone)]
-pub struct AccountPrincipal {
-    pub principal: Principal,
-    pub identity: Vec<Policy>,
-    pub boundary: Option<Policy>,
-}
-
-/// `describe-key`'s KeyMetadata, the fields the controls read.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyMetadata {
-    #[serde(default)]
-    pub key_id: String,
-    #[serde(default)]
-    pub arn: String,
-    #[serde(rename = "AWSAccountId", default)]
-    pub aws_account_id: String,
-    #[serde(default)]
-    pub key_state: String,
-    #[serde(default)]
-    pub key_manager: String,
-    #[serde(default)]
-    pub key_spec: Option<String>,
-    #[serde(default)]
-    pub customer_master_key_spec: Option<String>,
-    #[serde(default)]
-    pub origin: String,
-    #[serde(default)]
-    pub deletion_date: Option<serde_json::Value>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-impl KeyMetadata {
-    pub fn spec(&self) -> &str {
-        self.key_spec.as_deref().or(self.customer_master_key_spec.as_deref()).unwrap_or("")
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct KeySubject {
-    pub file: String,
-    pub key_arn: String,
-    /// The key's account (owner O).
-    pub owner: String,
-    pub policy: Option<Policy>,
-    pub grants: Option<Policy>,
-    pub metadata: Option<KeyMetadata>,
-    /// `get-key-rotation-status`: `Some(enabled)`; `None` when not collected.
-    pub rotation: Option<bool>,
-    pub aliases: Vec<String>,
-    /// Snapshot mode: the IAM principals of the owner account; `None` for key-policy-only
-    /// analysis, where a statement naming the account stands for "the account, delegated".
-    pub principals: Option<Vec<AccountPrincipal>>,
-    pub scps: Vec<Policy>,
-}
-
-impl KeySubject {
-    /// The key policy set (key policy and grants, SCPs) without identity policies.
-    pub fn key_set(&self) -> crate::model::PolicySet {
-        crate::model::PolicySet {
-            key_policy: self.policy.clone(),
-            grants: self.grants.iter().cloned().collect(),
-            scps: self.scps.clone(),
-            external_identity_unknown: true,
-            ..Default::default()
-        }
-    }
-}
-
-// One subject exists per input file or key, never in bulk: the size difference costs nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Subject {
-    Identity(IdentitySubject),
-    Key(KeySubject),
-}
 
 /// How a policy file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,9 +33,13 @@ impl Default for LoadOptions {
     }
 }
 
+/// The key id of the placeholder key a key policy given without `--key-arn` protects (`check`,
+/// `diff`): a well-formed key id that no real key has.
+pub const PLACEHOLDER_KEY_ID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// The placeholder key of `account` for key policies given without `--key-arn`.
 pub fn placeholder_key(account: &str) -> String {
-    format!("arn:aws:kms:us-east-1:{account}:key/00000000-0000-0000-0000-000000000000")
+    format!("arn:aws:kms:us-east-1:{account}:key/{PLACEHOLDER_KEY_ID}")
 }
 
 /// Load every subject below `paths`. Folders are searched for `*.json` policy files (JSON files
@@ -232,7 +137,7 @@ pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
         Kind::Identity => Subject::Identity(IdentitySubject { resource: file.clone(), file, policy, origin: IdentityOrigin::File }),
         Kind::Key => {
             let key_arn = opts.key_arn.clone().unwrap_or_else(|| placeholder_key(&opts.account));
-            let owner = crate::model::value::arn_segments(&key_arn).map(|s| s[4].to_string()).unwrap_or_else(|| opts.account.clone());
+            let owner = Arn::parse(&key_arn).map(|a| a.account).filter(|a| !a.is_empty()).unwrap_or_else(|| opts.account.clone());
             Subject::Key(KeySubject {
                 file,
                 key_arn,
@@ -247,4 +152,40 @@ pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
             })
         }
     }
+}
+
+/// Policies given as positional arguments, sorted by kind. At most one key policy.
+pub fn policy_set(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> PolicySet {
+    let mut set = PolicySet::default();
+    for p in paths {
+        match load_policy(p) {
+            Ok(pol) if pol.has_principals() => {
+                if set.key_policy.is_some() {
+                    errors.push(Diagnostic::file(
+                        &p.display().to_string(),
+                        "a second key policy (a policy with Principal elements); give one key policy at a time",
+                    ));
+                } else {
+                    set.key_policy = Some(pol);
+                }
+            }
+            Ok(pol) => set.identity.push(pol),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    set
+}
+
+/// Load optional extra policies (boundaries, SCPs).
+pub fn load_all(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<Policy> {
+    paths
+        .iter()
+        .filter_map(|p| match load_policy(p) {
+            Ok(pol) => Some(pol),
+            Err(e) => {
+                errors.extend(e.0);
+                None
+            }
+        })
+        .collect()
 }

@@ -18,7 +18,8 @@
 //! resolved to the principals whose IAM policies also allow. Policy documents embedded in the
 //! authorization details keep their positions in that file.
 
-use super::{grants, AccountPrincipal, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};
+use super::grants;
+use crate::controls::subject::{AccountPrincipal, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};
 use crate::model::principal::Principal;
 use crate::model::Policy;
 use crate::policy::json::{prop_name, with_json, JsonValue};

@@ -104,3 +104,11 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
         _ => Err(Diagnostic::at(source, sp, path, "incomplete request").into()),
     }
 }
+
+/// Read and parse one request file.
+pub fn load_request(path: &std::path::Path) -> Result<Request, Diagnostics> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::file(&name, format!("cannot read the file: {e}")))?;
+    let source = Source::new(name, text);
+    super::json::with_json(&source, |root| read_request(&source, root, ""))
+}

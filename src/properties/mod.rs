@@ -9,10 +9,10 @@
 //! - `verdict.rs`: verdicts, internal errors and the build → check → decode → replay pipeline;
 //! - `queries.rs`: the query primitives (exists-allowed, pairs, added access) and the
 //!   concrete witnesses tried before the solver;
-//! - `spec.rs`: the property files of `keyward prove`.
+//! - `property_file.rs`: the property files of `keyward prove` and their proof.
 
+pub mod property_file;
 pub mod queries;
-pub mod spec;
 pub mod verdict;
 
 pub use verdict::{CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};

@@ -9,7 +9,7 @@
 //! (`crate::model::request_spec`); `crate::smt` builds and solves its query, and
 //! `verdict::run` replays the answer.
 
-use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, Replay, Verdict};
+use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::model::named::Named;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
@@ -61,6 +61,66 @@ pub fn added_access(
     let started = Instant::now();
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// How a search over several actions ended (`every_action_allowed`).
+#[derive(Debug, Clone)]
+pub enum CoverageEnd {
+    /// Every action is allowed by some request.
+    AllAllowed,
+    /// No request with this action is allowed (its query is unsat): the search stopped there.
+    NeverAllowed(String),
+    Unknown {
+        action: String,
+        reason: String,
+    },
+    Error {
+        action: String,
+        error: InternalError,
+    },
+}
+
+/// The answer of `every_action_allowed`: one witness per action allowed (in order, up to where
+/// the search ended), and the figures of each query.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub witnesses: Vec<crate::model::Request>,
+    pub end: CoverageEnd,
+    pub stats: Vec<CheckStats>,
+}
+
+/// Is every one of the `(action, request spec)` pairs allowed for some request (principal of
+/// `who`)? The pairs are tried in order and the search stops at the first action that is never
+/// allowed, or whose answer is unknown or an error; query `i` is labelled `{label}-{action}`.
+/// CIS-KMS-STAR and the `required` properties of `keyward prove` ask this.
+pub fn every_action_allowed(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    each: Vec<(String, RequestSpec)>,
+    opts: &SolverOptions,
+    label: &str,
+) -> Coverage {
+    let mut out = Coverage { witnesses: Vec::new(), end: CoverageEnd::AllAllowed, stats: Vec::new() };
+    for (action, req) in each {
+        let checked = exists_allowed(set, who, &req, opts, &format!("{label}-{action}"));
+        out.stats.push(checked.stats);
+        match checked.answer {
+            Ok(Verdict::Violated(cx)) => out.witnesses.extend(cx.requests),
+            Ok(Verdict::Holds) => {
+                out.end = CoverageEnd::NeverAllowed(action);
+                break;
+            }
+            Ok(Verdict::Unknown(reason)) => {
+                out.end = CoverageEnd::Unknown { action, reason };
+                break;
+            }
+            Err(error) => {
+                out.end = CoverageEnd::Error { action, error };
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// A concrete request of the template that the evaluator allows, found without the solver:

@@ -1,4 +1,15 @@
-//! Rendering results for people and programs. Format-specific renderers of `keyward check` live
-//! in submodules.
+//! Every output format of keyward, one file per command: `check.rs` (text, JSON and SARIF
+//! 2.1.0), `catalog.rs` (`keyward controls`), `prove.rs`, `diff.rs` and `eval.rs`. The JSON of
+//! every command is a serde struct carrying `schema_version`, the contract users' scripts rely
+//! on; `crate::cli` only chooses the format and prints.
 
-pub mod findings;
+pub mod catalog;
+pub mod check;
+pub mod diff;
+pub mod eval;
+pub mod prove;
+
+/// The version of every command's JSON output. 2: verdict `error` (an internal error, exit code
+/// 4) beside `unknown`; `prove` reports the witnesses and the never-allowed action of `required`
+/// properties; `eval` and `controls` are objects with this field.
+pub const SCHEMA_VERSION: u32 = 2;

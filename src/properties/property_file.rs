@@ -21,9 +21,13 @@
 //! "kms:ViaService" = "absent"              # or { equals = "…" } / { not_equals = "…" }
 //! ```
 
+use super::queries::{every_action_allowed, exists_allowed, Coverage, CoverageEnd};
+use super::verdict::{Counterexample, InternalError, Verdict};
 use crate::model::principal::{Principal, PrincipalKind};
-use crate::model::request_spec::RequestSpec;
-use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
+use crate::model::request::Request;
+use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::PolicySet;
+use crate::smt::SolverOptions;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -94,22 +98,34 @@ pub enum ContextValue {
     NotEquals { not_equals: String },
 }
 
+/// A property file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PropertyError {
+    /// Not a property file: the TOML position (`line:column: `, empty without one) and why.
+    #[error("{file}:{position}{message}")]
+    Syntax { file: String, position: String, message: String },
+    #[error("{file}: unknown principal kind {kind:?} (user, role, root, federated-user, service, anonymous, web-identity, canonical-user, iam, any)")]
+    UnknownKind { file: String, kind: String },
+    #[error("{file}: {message}")]
+    Principal { file: String, message: String },
+}
+
 /// Parse a property file; errors carry the TOML position.
-pub fn parse(name: &str, text: &str) -> Result<PropertyFile, String> {
+pub fn parse(name: &str, text: &str) -> Result<PropertyFile, PropertyError> {
     toml::from_str::<PropertyFile>(text).map_err(|e| {
         let pos = e.span().map(|s| {
-            let upto = &text[..s.start.min(text.len())];
+            let upto = text.get(..s.start.min(text.len())).unwrap_or(text);
             let line = upto.matches('\n').count() + 1;
             let col = upto.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
             format!("{line}:{col}: ")
         });
-        format!("{name}:{}{}", pos.unwrap_or_default(), e.message())
+        PropertyError::Syntax { file: name.to_string(), position: pos.unwrap_or_default(), message: e.message().to_string() }
     })
 }
 
-fn kind_of(word: &str) -> Result<Vec<PrincipalKind>, String> {
+fn kind_of(word: &str) -> Option<Vec<PrincipalKind>> {
     use PrincipalKind::*;
-    Ok(match word {
+    Some(match word {
         "any" | "all" => PrincipalKind::ALL.to_vec(),
         "user" => vec![User],
         "role" => vec![Role],
@@ -120,19 +136,23 @@ fn kind_of(word: &str) -> Result<Vec<PrincipalKind>, String> {
         "web-identity" => vec![WebIdentity],
         "canonical-user" => vec![CanonicalUser],
         "iam" => vec![User, Role, FederatedUser],
-        other => return Err(format!("unknown principal kind {other:?} (user, role, root, federated-user, service, anonymous, web-identity, canonical-user, iam, any)")),
+        _ => return None,
     })
 }
 
 impl PropertyFile {
-    pub fn principal_spec(&self) -> Result<PrincipalSpec, String> {
+    /// The principals of the property; `file` names the property file in errors.
+    pub fn principal_spec(&self, file: &str) -> Result<PrincipalSpec, PropertyError> {
         let p = &self.principal;
         if let Some(arn) = &p.arn {
-            return Principal::parse(arn).map(PrincipalSpec::Fixed);
+            return Principal::parse(arn)
+                .map(PrincipalSpec::Fixed)
+                .map_err(|e| PropertyError::Principal { file: file.to_string(), message: e.to_string() });
         }
         let mut kinds = Vec::new();
         for k in &p.kinds {
-            for kk in kind_of(k)? {
+            let Some(ks) = kind_of(k) else { return Err(PropertyError::UnknownKind { file: file.to_string(), kind: k.clone() }) };
+            for kk in ks {
                 if !kinds.contains(&kk) {
                     kinds.push(kk);
                 }
@@ -180,6 +200,68 @@ impl PropertyFile {
             action: ActionSpec::Patterns(self.request.actions.clone()),
             resource: self.resource_spec(),
             context: self.context_specs(),
+        }
+    }
+}
+
+/// What proving a property file answers.
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// Forbidden: no matching request is allowed. Required: every listed action is allowed for
+    /// some matching request, with one witness request each (replayed through the evaluator).
+    Holds {
+        witnesses: Vec<Request>,
+    },
+    /// Forbidden: a matching request is allowed (the counterexample).
+    Allowed(Counterexample),
+    /// Required: no matching request with this action is allowed (proved; there is no request
+    /// to show).
+    NeverAllowed {
+        action: String,
+    },
+    /// The solver ran out of time or resources (on `action`, for a required property).
+    Unknown {
+        action: Option<String>,
+        reason: String,
+    },
+    Error(InternalError),
+}
+
+impl Proof {
+    pub fn verdict(&self) -> &'static str {
+        match self {
+            Proof::Holds { .. } => "holds",
+            Proof::Allowed(_) | Proof::NeverAllowed { .. } => "violated",
+            Proof::Unknown { .. } => "unknown",
+            Proof::Error(_) => "error",
+        }
+    }
+}
+
+impl PropertyFile {
+    /// Prove the property over `set` for the principals `who`.
+    pub fn prove(&self, set: &PolicySet, who: &PrincipalSpec, opts: &SolverOptions) -> Proof {
+        match self.kind {
+            PropertyKind::Forbidden => match exists_allowed(set, who, &self.request_spec(), opts, &self.name).answer {
+                Ok(Verdict::Holds) => Proof::Holds { witnesses: vec![] },
+                Ok(Verdict::Violated(cx)) => Proof::Allowed(cx),
+                Ok(Verdict::Unknown(reason)) => Proof::Unknown { action: None, reason },
+                Err(e) => Proof::Error(e),
+            },
+            PropertyKind::Required => {
+                let base = self.request_spec();
+                let each = ActionSpec::expand(&self.request.actions)
+                    .into_iter()
+                    .map(|a| (a.clone(), RequestSpec { action: ActionSpec::One(a), ..base.clone() }))
+                    .collect();
+                let Coverage { witnesses, end, .. } = every_action_allowed(set, who, each, opts, &self.name);
+                match end {
+                    CoverageEnd::AllAllowed => Proof::Holds { witnesses },
+                    CoverageEnd::NeverAllowed(action) => Proof::NeverAllowed { action },
+                    CoverageEnd::Unknown { action, reason } => Proof::Unknown { action: Some(action), reason },
+                    CoverageEnd::Error { error, .. } => Proof::Error(error),
+                }
+            }
         }
     }
 }

@@ -1,11 +1,13 @@
-//! `keyward eval`: one concrete request, decided and explained.
+//! `keyward eval`: one concrete request, decided and explained. Exit 0 whatever the decision,
+//! 2 for bad input.
 
-use super::{Format, EXIT_INPUT, EXIT_OK};
-use crate::eval::{evaluate, Evaluation, StatementTrace};
+use super::args::Format;
+use super::{exit, print_json};
+use crate::eval::evaluate;
 use crate::model::PolicySet;
-use crate::model::Request;
-use crate::policy::request_file::read_request;
-use crate::policy::{json::with_json, load_policy, Diagnostics, Source};
+use crate::policy::request_file::{load_request, read_request};
+use crate::policy::{json::with_json, load_policy, Source};
+use crate::report::eval::{json, text, BatchLine};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -35,13 +37,6 @@ pub struct EvalArgs {
     pub format: Format,
 }
 
-pub fn load_request(path: &std::path::Path) -> Result<Request, Diagnostics> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| crate::policy::Diagnostic::file(&name, format!("cannot read the file: {e}")))?;
-    let source = Source::new(name, text);
-    with_json(&source, |root| read_request(&source, root, ""))
-}
-
 pub fn run(args: &EvalArgs) -> i32 {
     let mut errors = Vec::new();
     let mut load = |p: &PathBuf| match load_policy(p) {
@@ -65,7 +60,7 @@ pub fn run(args: &EvalArgs) -> i32 {
             for e in &errors {
                 eprintln!("error: {e}");
             }
-            return EXIT_INPUT;
+            return exit::INPUT;
         }
         return run_batch(&set, batch);
     }
@@ -81,15 +76,15 @@ pub fn run(args: &EvalArgs) -> i32 {
         for e in &errors {
             eprintln!("error: {e}");
         }
-        return EXIT_INPUT;
+        return exit::INPUT;
     }
-    let Some(request) = request else { return EXIT_INPUT };
+    let Some(request) = request else { return exit::INPUT };
     let ev = evaluate(&set, &request);
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&eval_json(&ev)).unwrap_or_default()),
-        Format::Text => print!("{}", render_text(&request, &ev)),
+        Format::Json => print_json(&json(&ev)),
+        Format::Text => print!("{}", text(&request, &ev)),
     }
-    EXIT_OK
+    exit::OK
 }
 
 /// `--requests`: one decision per input line (`{"decision": …}` or `{"error": …}`); the exit
@@ -100,7 +95,7 @@ fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {name}: cannot read the file: {e}");
-            return EXIT_INPUT;
+            return exit::INPUT;
         }
     };
     let mut bad = false;
@@ -110,58 +105,20 @@ fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
         }
         let source = Source::new(format!("{name}:{}", i + 1), line.to_string());
         let out = match with_json(&source, |root| read_request(&source, root, "")) {
-            Ok(r) => serde_json::json!({"decision": evaluate(set, &r).decision}),
+            Ok(r) => BatchLine::Decision(evaluate(set, &r).decision),
             Err(e) => {
                 bad = true;
-                serde_json::json!({"error": e.to_string()})
+                BatchLine::Error(e.to_string())
             }
         };
-        println!("{out}");
+        match serde_json::to_string(&out) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("error: cannot render JSON: {e}"),
+        }
     }
     if bad {
-        EXIT_INPUT
+        exit::INPUT
     } else {
-        EXIT_OK
+        exit::OK
     }
-}
-
-/// The stable JSON form: `{"decision", "matched", "unmatched_conditions", "reasons"}`.
-pub fn eval_json(ev: &Evaluation) -> serde_json::Value {
-    serde_json::to_value(ev).unwrap_or(serde_json::Value::Null)
-}
-
-fn render_trace(out: &mut String, t: &StatementTrace) {
-    use std::fmt::Write;
-    let sid = t.sid.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "  {:?} {} statement {}{} [{}]: {:?}, principal {:?}",
-        t.role, t.policy, t.statement, sid, t.path, t.effect, t.principal
-    );
-    for c in &t.conditions {
-        let _ = writeln!(out, "      {} {} {}: {}", if c.holds { "holds " } else { "fails " }, c.operator, c.key, c.reason);
-    }
-}
-
-pub fn render_text(request: &Request, ev: &Evaluation) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "Decision: {}", ev.decision);
-    let _ = writeln!(out, "Request: {}", request.to_json_line());
-    for r in &ev.reasons {
-        let _ = writeln!(out, "  because {r}");
-    }
-    if !ev.matched.is_empty() {
-        let _ = writeln!(out, "Statements that apply:");
-        for t in &ev.matched {
-            render_trace(&mut out, t);
-        }
-    }
-    if !ev.unmatched_conditions.is_empty() {
-        let _ = writeln!(out, "Statements whose conditions fail:");
-        for t in &ev.unmatched_conditions {
-            render_trace(&mut out, t);
-        }
-    }
-    out
 }

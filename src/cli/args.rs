@@ -1,0 +1,176 @@
+//! The options several commands share: which controls run on which reading of the inputs
+//! (`check`, `corpus`), the solver options (every command that proves), the output format, and
+//! their validation — a malformed `--key-arn`, `--account` or `--solver` is a usage error.
+
+use crate::controls::{select, ParamError, Params};
+use crate::inputs::{Kind, LoadOptions};
+use crate::model::principal::is_account_id;
+use crate::model::value::Arn;
+use crate::smt::{Backend, Encoding, SolverOptions};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Which controls run on which reading of the inputs: the options `check` and `corpus` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// Run only these controls (repeatable; `CIS-KMS-EXPOSED` selects both parts; default:
+    /// every control that applies).
+    #[arg(long = "control", value_name = "ID")]
+    pub controls: Vec<String>,
+    /// Read policy files as identity or key policies (default: a policy with Principal
+    /// elements is a key policy).
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// The key a key-policy file belongs to, `arn:PARTITION:kms:REGION:ACCOUNT:key/ID`
+    /// (default: a placeholder key of --account).
+    #[arg(long = "key-arn", value_parser = parse_key_arn)]
+    pub key_arn: Option<String>,
+    /// The owner account of key-policy files given without --key-arn (12 digits; default
+    /// 111122223333).
+    #[arg(long, value_parser = parse_account)]
+    pub account: Option<String>,
+    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
+    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+impl SelectArgs {
+    /// The `--param` values.
+    pub fn params(&self) -> Result<Params, ParamError> {
+        let mut params = Params::default();
+        for p in &self.params {
+            params.set_cli(p)?;
+        }
+        Ok(params)
+    }
+
+    /// The `--param` values, then the parameters of the configuration file `config` when given
+    /// (keyward.toml: `enabled`, shorthands, `[params.…]`, `[[ignore]]`).
+    pub fn params_with_config(&self, config: Option<&Path>) -> Result<Params, ParamError> {
+        let mut params = self.params()?;
+        if let Some(c) = config {
+            let file = c.display().to_string();
+            let text = std::fs::read_to_string(c)
+                .map_err(|e| ParamError::File { file: file.clone(), message: format!("cannot read the file: {e}") })?;
+            params.load_config(&file, &text)?;
+        }
+        Ok(params)
+    }
+
+    /// The controls to run: the `--control` values, else the configuration's `enabled` list
+    /// (empty: every control that applies).
+    pub fn selected(&self, params: &Params) -> Vec<String> {
+        if self.controls.is_empty() {
+            params.enabled.clone().unwrap_or_default()
+        } else {
+            self.controls.clone()
+        }
+    }
+
+    /// Every `--control` names a control of the registry, and `--key-arn` and `--account`
+    /// agree on the owner account.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(c) = self.controls.iter().find(|c| select(c).is_empty()) {
+            return Err(format!("unknown control {c:?}; `keyward controls` lists them"));
+        }
+        if let (Some(arn), Some(account)) = (&self.key_arn, &self.account) {
+            let owner = Arn::parse(arn).map(|a| a.account).unwrap_or_default();
+            if owner != *account {
+                return Err(format!("--key-arn {arn} belongs to account {owner}, not --account {account}"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn load_options(&self) -> LoadOptions {
+        let account = self.account.clone().unwrap_or_else(|| LoadOptions::default().account);
+        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account }
+    }
+}
+
+/// Solver options shared by the commands that prove.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SolverArgs {
+    /// Timeout of each solver call, in milliseconds.
+    #[arg(long = "timeout-ms", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Write the SMT-LIB2 of every query to this folder (loadable by z3 and cvc5).
+    #[arg(long = "dump-smt", value_name = "DIR")]
+    pub dump_smt: Option<std::path::PathBuf>,
+    /// `z3` (in process) or `smtlib:"CMD ARGS"` (an external solver reading SMT-LIB2 on stdin;
+    /// counterexamples still come from the in-process z3).
+    #[arg(long, default_value = "z3", value_parser = parse_solver)]
+    pub solver: Backend,
+    /// `default`, or `baseline` (ablation): the textbook whole-string encoding — action and
+    /// resource as single strings, a regular expression for every wildcard, no unit
+    /// propagation, no concrete witnesses, every axiom eager — to measure what the default
+    /// encoding gains. Verdicts are the same; the baseline is much slower.
+    #[arg(long, value_enum, default_value = "default")]
+    pub encoding: Encoding,
+}
+
+impl SolverArgs {
+    pub fn options(&self) -> SolverOptions {
+        SolverOptions {
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            backend: self.solver.clone(),
+            dump_dir: self.dump_smt.clone(),
+            encoding: self.encoding,
+        }
+    }
+}
+
+fn parse_solver(s: &str) -> Result<Backend, String> {
+    if s == "z3" {
+        return Ok(Backend::Z3);
+    }
+    match s.strip_prefix("smtlib:") {
+        Some(cmd) => {
+            let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+            match words.first() {
+                None => Err("smtlib: needs a command, e.g. smtlib:\"z3 -in\"".into()),
+                // A solver that cannot be started is a usage error here, not an internal error
+                // of every query later.
+                Some(prog) if !runnable(prog) => Err(format!("{prog}: no such program (on PATH)")),
+                Some(_) => Ok(Backend::External(words)),
+            }
+        }
+        None => Err(format!("unknown solver {s:?}: use z3 or smtlib:\"CMD ARGS\"")),
+    }
+}
+
+/// A program name with a `/` is a path; any other is looked up on PATH.
+fn runnable(prog: &str) -> bool {
+    if prog.contains('/') {
+        return Path::new(prog).is_file();
+    }
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(prog).is_file()))
+}
+
+/// `--key-arn`: a KMS key ARN, `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` with a 12-digit
+/// account and a region.
+pub(super) fn parse_key_arn(s: &str) -> Result<String, String> {
+    let Some(arn) = Arn::parse(s) else { return Err(format!("{s:?} is not an ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")) };
+    let id = arn.resource.strip_prefix("key/").unwrap_or("");
+    if arn.service != "kms" || id.is_empty() || id.contains('/') || arn.region.is_empty() || arn.partition.is_empty() {
+        return Err(format!("{s:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"));
+    }
+    if !is_account_id(&arn.account) {
+        return Err(format!("{s:?}: the account of a key ARN is 12 digits"));
+    }
+    Ok(s.to_string())
+}
+
+/// `--account`: a 12-digit account id.
+fn parse_account(s: &str) -> Result<String, String> {
+    if is_account_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not an account id (12 digits)"))
+    }
+}

@@ -1,0 +1,163 @@
+//! A control's result on one subject (`Finding`) and how query answers become results: a
+//! verdict, the counterexample requests, the statements responsible (from the evaluator's
+//! explanation), the time it took. An internal error of a query (a replay that disagrees, a
+//! failing solver) gives the status `error`, never `unknown`: `unknown` keeps meaning that the
+//! solver ran out of time or resources, or that the encoding cannot express a construct.
+
+use crate::controls::params::Params;
+use crate::eval::explain::{responsible, StatementRef};
+use crate::model::request::Request;
+use crate::model::PolicySet;
+use crate::properties::{CheckStats, Checked, Verdict};
+use crate::smt::SolverOptions;
+
+/// The verdict of a control on one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Holds,
+    Violated,
+    Unknown,
+    NotApplicable,
+    /// keyward failed (an internal error, to report): no verdict.
+    Error,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Violated => "violated",
+            Status::Unknown => "unknown",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Time spent on one finding.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timing {
+    pub encode_ms: f64,
+    pub solve_ms: f64,
+    pub solver_calls: usize,
+    pub smt_bytes: usize,
+    /// Summed z3 statistics of the calls (conflicts, decisions, memory, …).
+    pub z3: std::collections::BTreeMap<String, f64>,
+    /// Wall time of the control on its subject (encoding, solving, replaying counterexamples,
+    /// finding the responsible statements), set by `run_subject`; `keyward corpus` reports it.
+    pub wall_ms: f64,
+}
+
+impl Timing {
+    pub fn add(&mut self, s: &CheckStats) {
+        self.encode_ms += s.encode_ms;
+        self.solve_ms += s.solve.solve_ms;
+        self.solver_calls += usize::from(s.solve.solver_called);
+        self.smt_bytes += s.solve.smt_bytes;
+        for (k, v) in &s.solve.z3 {
+            let e = self.z3.entry(k.clone()).or_insert(0.0);
+            if k.contains("memory") {
+                *e = e.max(*v);
+            } else {
+                *e += v;
+            }
+        }
+    }
+}
+
+/// One control's result on one subject.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub file: String,
+    pub resource: String,
+    pub control: String,
+    pub status: Status,
+    /// Requests that show the violation, each confirmed by the evaluator.
+    pub counterexample: Vec<Request>,
+    pub message: String,
+    /// Statements responsible (the allows that grant, or the denies that block).
+    pub statements: Vec<StatementRef>,
+    /// Set when a `keyward.toml` ignore entry matches: the reason.
+    pub suppressed: Option<String>,
+    pub timing: Timing,
+}
+
+impl Finding {
+    pub fn new(file: &str, resource: &str, control: &str, status: Status, message: impl Into<String>) -> Finding {
+        Finding {
+            file: file.into(),
+            resource: resource.into(),
+            control: control.into(),
+            status,
+            counterexample: vec![],
+            message: message.into(),
+            statements: vec![],
+            suppressed: None,
+            timing: Timing::default(),
+        }
+    }
+}
+
+/// What the controls need besides the subject.
+pub struct Ctx<'a> {
+    pub params: &'a Params,
+    pub opts: &'a SolverOptions,
+}
+
+/// Statements responsible for `reqs` under `set`, without duplicates.
+pub fn statements_for(set: &PolicySet, reqs: &[Request]) -> Vec<StatementRef> {
+    let mut out: Vec<StatementRef> = Vec::new();
+    for r in reqs {
+        for s in responsible(set, r).1 {
+            if !out.iter().any(|o| o.file == s.file && o.index == s.index && o.role == s.role) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The verdict of one query with its figures added to `f`. An unknown answer or an internal
+/// error is written into `f` (`what` names the query, e.g. the action) and gives `None`.
+pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Option<Verdict> {
+    let at = what.map(|w| format!("{w}: ")).unwrap_or_default();
+    f.timing.add(&checked.stats);
+    match checked.answer {
+        Ok(Verdict::Unknown(reason)) => {
+            f.status = Status::Unknown;
+            f.message = format!("unknown: {at}{reason}");
+            None
+        }
+        Ok(v) => Some(v),
+        Err(e) => {
+            f.status = Status::Error;
+            f.message = format!("internal error (please report): {at}{e}");
+            None
+        }
+    }
+}
+
+/// Turn a query answer into a finding. `violated` names the message of a counterexample.
+pub fn from_checked(
+    mut f: Finding,
+    checked: Checked,
+    set: &PolicySet,
+    holds: &str,
+    violated: impl FnOnce(&[Request]) -> String,
+) -> Finding {
+    match verdict_of(&mut f, checked, None) {
+        Some(Verdict::Holds) => {
+            f.status = Status::Holds;
+            f.message = holds.to_string();
+        }
+        Some(Verdict::Violated(cx)) => {
+            f.status = Status::Violated;
+            f.message = violated(&cx.requests);
+            f.statements = statements_for(set, &cx.requests);
+            f.counterexample = cx.requests;
+        }
+        Some(Verdict::Unknown(_)) | None => {}
+    }
+    f
+}

@@ -6,7 +6,8 @@
 //! keyward.toml) do not count; an internal error is never suppressed.
 
 use super::args::{SelectArgs, SolverArgs};
-use super::{exit, print_json};
+use super::exit;
+use super::print::print_json;
 use crate::controls::{run_subject, Ctx, Finding, Status};
 use crate::inputs::load;
 use crate::policy::Diagnostic;

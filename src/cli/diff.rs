@@ -4,7 +4,8 @@
 //! 4 internal error.
 
 use super::args::{Format, SolverArgs};
-use super::{exit, print_json};
+use super::exit;
+use super::print::print_json;
 use crate::inputs::{placeholder_key, policy_set};
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::PrincipalKind;

@@ -2,7 +2,8 @@
 //! 2 for bad input.
 
 use super::args::Format;
-use super::{exit, print_json};
+use super::exit;
+use super::print::print_json;
 use crate::eval::evaluate;
 use crate::model::PolicySet;
 use crate::policy::request_file::{load_request, read_request};

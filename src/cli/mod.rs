@@ -7,6 +7,7 @@ mod corpus;
 mod diff;
 mod eval;
 pub mod exit;
+mod print;
 mod prove;
 
 use args::Format;
@@ -40,14 +41,6 @@ pub enum Command {
     Corpus(corpus::CorpusArgs),
 }
 
-/// Print a JSON value, pretty.
-fn print_json(v: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot render JSON: {e}"),
-    }
-}
-
 /// Run the command line and return the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -65,7 +58,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Controls { format } => {
             match format {
-                Format::Json => print_json(&crate::report::catalog::json()),
+                Format::Json => print::print_json(&crate::report::catalog::json()),
                 Format::Text => print!("{}", crate::report::catalog::text()),
             }
             exit::OK

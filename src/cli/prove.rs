@@ -2,7 +2,8 @@
 //! Exit 0 when it holds, 1 when violated, 2 for bad input, 3 unknown, 4 internal error.
 
 use super::args::{Format, SolverArgs};
-use super::{exit, print_json};
+use super::exit;
+use super::print::print_json;
 use crate::inputs::{load_all, policy_set};
 use crate::policy::Diagnostic;
 use crate::properties::property_file::{parse, Proof};

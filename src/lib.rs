@@ -6,11 +6,13 @@
 //! model and queries; `properties` turns questions into queries and replays every
 //! counterexample through `eval`; `controls` are the named checks; `inputs` gathers the policies
 //! in scope; `report` renders results; `corpus` runs the controls over large folders of policies
-//! for research (timings, comparisons, plots); `cli` is the thin command-line layer.
+//! for research (timings, comparisons, plots); `cli` is the thin command-line layer; `error`
+//! gathers each stage's error type and its exit code.
 
 pub mod cli;
 pub mod controls;
 pub mod corpus;
+pub mod error;
 pub mod eval;
 pub mod inputs;
 pub mod model;

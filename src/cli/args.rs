@@ -9,6 +9,21 @@ use crate::model::value::Arn;
 use crate::smt::{Backend, Encoding, SolverOptions};
 use std::path::Path;
 
+/// A command-line option that cannot be used (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("unknown control {0:?}; `keyward controls` lists them")]
+    UnknownControl(String),
+    #[error("--key-arn {arn} belongs to account {owner}, not --account {account}")]
+    AccountMismatch { arn: String, owner: String, account: String },
+    #[error("{0}")]
+    Solver(String),
+    #[error("{0}")]
+    KeyArn(String),
+    #[error("{0:?} is not an account id (12 digits)")]
+    Account(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
@@ -74,14 +89,14 @@ impl SelectArgs {
 
     /// Every `--control` names a control of the registry, and `--key-arn` and `--account`
     /// agree on the owner account.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), UsageError> {
         if let Some(c) = self.controls.iter().find(|c| select(c).is_empty()) {
-            return Err(format!("unknown control {c:?}; `keyward controls` lists them"));
+            return Err(UsageError::UnknownControl(c.clone()));
         }
         if let (Some(arn), Some(account)) = (&self.key_arn, &self.account) {
             let owner = Arn::parse(arn).map(|a| a.account).unwrap_or_default();
             if owner != *account {
-                return Err(format!("--key-arn {arn} belongs to account {owner}, not --account {account}"));
+                return Err(UsageError::AccountMismatch { arn: arn.clone(), owner, account: account.clone() });
             }
         }
         Ok(())
@@ -125,7 +140,7 @@ impl SolverArgs {
     }
 }
 
-fn parse_solver(s: &str) -> Result<Backend, String> {
+fn parse_solver(s: &str) -> Result<Backend, UsageError> {
     if s == "z3" {
         return Ok(Backend::Z3);
     }
@@ -133,14 +148,14 @@ fn parse_solver(s: &str) -> Result<Backend, String> {
         Some(cmd) => {
             let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
             match words.first() {
-                None => Err("smtlib: needs a command, e.g. smtlib:\"z3 -in\"".into()),
+                None => Err(UsageError::Solver("smtlib: needs a command, e.g. smtlib:\"z3 -in\"".into())),
                 // A solver that cannot be started is a usage error here, not an internal error
                 // of every query later.
-                Some(prog) if !runnable(prog) => Err(format!("{prog}: no such program (on PATH)")),
+                Some(prog) if !runnable(prog) => Err(UsageError::Solver(format!("{prog}: no such program (on PATH)"))),
                 Some(_) => Ok(Backend::External(words)),
             }
         }
-        None => Err(format!("unknown solver {s:?}: use z3 or smtlib:\"CMD ARGS\"")),
+        None => Err(UsageError::Solver(format!("unknown solver {s:?}: use z3 or smtlib:\"CMD ARGS\""))),
     }
 }
 
@@ -154,23 +169,25 @@ fn runnable(prog: &str) -> bool {
 
 /// `--key-arn`: a KMS key ARN, `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` with a 12-digit
 /// account and a region.
-pub(super) fn parse_key_arn(s: &str) -> Result<String, String> {
-    let Some(arn) = Arn::parse(s) else { return Err(format!("{s:?} is not an ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")) };
+pub(super) fn parse_key_arn(s: &str) -> Result<String, UsageError> {
+    let Some(arn) = Arn::parse(s) else {
+        return Err(UsageError::KeyArn(format!("{s:?} is not an ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
+    };
     let id = arn.resource.strip_prefix("key/").unwrap_or("");
     if arn.service != "kms" || id.is_empty() || id.contains('/') || arn.region.is_empty() || arn.partition.is_empty() {
-        return Err(format!("{s:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"));
+        return Err(UsageError::KeyArn(format!("{s:?} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
     }
     if !is_account_id(&arn.account) {
-        return Err(format!("{s:?}: the account of a key ARN is 12 digits"));
+        return Err(UsageError::KeyArn(format!("{s:?}: the account of a key ARN is 12 digits")));
     }
     Ok(s.to_string())
 }
 
 /// `--account`: a 12-digit account id.
-fn parse_account(s: &str) -> Result<String, String> {
+fn parse_account(s: &str) -> Result<String, UsageError> {
     if is_account_id(s) {
         Ok(s.to_string())
     } else {
-        Err(format!("{s:?} is not an account id (12 digits)"))
+        Err(UsageError::Account(s.to_string()))
     }
 }

@@ -7,7 +7,7 @@
 
 use super::args::{SelectArgs, SolverArgs};
 use super::exit;
-use super::print::print_json;
+use super::print::{fail, print_json};
 use crate::controls::{run_subject, Ctx, Finding, Status};
 use crate::inputs::load;
 use crate::policy::Diagnostic;
@@ -43,15 +43,11 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs) -> i32 {
     let config = args.config.clone().or_else(|| Some(PathBuf::from("keyward.toml")).filter(|p| p.is_file()));
     if let Err(e) = args.select.check() {
-        eprintln!("error: {e}");
-        return exit::INPUT;
+        return fail(e);
     }
     let params = match args.select.params_with_config(config.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INPUT;
-        }
+        Err(e) => return fail(e),
     };
     let selected = args.select.selected(&params);
     let mut errors: Vec<Diagnostic> = Vec::new();

@@ -10,7 +10,9 @@
 
 use super::args::{SelectArgs, SolverArgs};
 use super::exit;
+use super::print::fail;
 use crate::corpus::run::{list, run as run_corpus, RunConfig};
+use crate::corpus::CorpusError;
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -108,11 +110,6 @@ pub fn run(args: &CorpusArgs) -> i32 {
     }
 }
 
-fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
-    exit::INPUT
-}
-
 fn run_cmd(args: &RunArgs) -> i32 {
     if let Err(e) = args.select.check() {
         return fail(e);
@@ -140,7 +137,7 @@ fn run_cmd(args: &RunArgs) -> i32 {
         Some(path) => {
             let file = match std::fs::File::create(path) {
                 Ok(f) => f,
-                Err(e) => return fail(format!("{}: {e}", path.display())),
+                Err(e) => return fail(CorpusError::Io(format!("{}: {e}", path.display()))),
             };
             run_corpus(&cfg, listing, &mut std::io::BufWriter::new(file))
         }

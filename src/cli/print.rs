@@ -7,3 +7,10 @@ pub fn print_json(v: &impl serde::Serialize) {
         Err(e) => eprintln!("error: cannot render JSON: {e}"),
     }
 }
+
+/// Report an error that stops the command; its exit code.
+pub fn fail(e: impl Into<crate::error::Error>) -> i32 {
+    let e = e.into();
+    eprintln!("error: {e}");
+    e.exit_code()
+}

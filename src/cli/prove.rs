@@ -3,7 +3,7 @@
 
 use super::args::{Format, SolverArgs};
 use super::exit;
-use super::print::print_json;
+use super::print::{fail, print_json};
 use crate::inputs::{load_all, policy_set};
 use crate::policy::Diagnostic;
 use crate::properties::property_file::{parse, Proof};
@@ -44,10 +44,7 @@ pub fn run(args: &ProveArgs) -> i32 {
     };
     let prop = match parse(&file, &text) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INPUT;
-        }
+        Err(e) => return fail(e),
     };
     let mut errors = Vec::new();
     let mut set = policy_set(&args.policies, &mut errors);
@@ -55,10 +52,7 @@ pub fn run(args: &ProveArgs) -> i32 {
     set.scps = load_all(&args.scp, &mut errors);
     let who = match prop.principal_spec(&file) {
         Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::INPUT;
-        }
+        Err(e) => return fail(e),
     };
     if !errors.is_empty() {
         return input_errors(&errors);

@@ -17,6 +17,23 @@ pub mod summary;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Why a corpus command cannot do its job (a usage error, exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorpusError {
+    /// A path that cannot be a corpus: missing, or an account snapshot.
+    #[error("{0}")]
+    Path(String),
+    /// A run that cannot be read back, or output that cannot be written.
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    Shard(String),
+    #[error("{0}")]
+    Plot(String),
+    #[error("cannot start {jobs} worker threads: {message}")]
+    Workers { jobs: usize, message: String },
+}
+
 /// One line of a run's JSONL, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -93,15 +110,15 @@ pub struct ErrorRecord {
 /// Read a run (or several shards concatenated) back. Blank lines are ignored; any other line
 /// that is not a record is an error naming the line, since a silently dropped line would bias
 /// every figure computed from the run.
-pub fn read_run(path: &Path) -> Result<Vec<Record>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_run(path: &Path) -> Result<Vec<Record>, CorpusError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CorpusError::Io(format!("{}: {e}", path.display())))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let r: Record =
-            serde_json::from_str(line).map_err(|e| format!("{}:{}: not a keyward corpus record: {e}", path.display(), i + 1))?;
+        let r: Record = serde_json::from_str(line)
+            .map_err(|e| CorpusError::Io(format!("{}:{}: not a keyward corpus record: {e}", path.display(), i + 1)))?;
         out.push(r);
     }
     Ok(out)
@@ -130,9 +147,9 @@ impl std::fmt::Display for Shard {
 }
 
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("{s:?}: expected I/N with 0 <= I < N, e.g. 0/4 (shards are numbered from 0)");
+    type Err = CorpusError;
+    fn from_str(s: &str) -> Result<Shard, CorpusError> {
+        let bad = || CorpusError::Shard(format!("{s:?}: expected I/N with 0 <= I < N, e.g. 0/4 (shards are numbered from 0)"));
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u64 = i.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;

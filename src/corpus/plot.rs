@@ -7,7 +7,7 @@
 //! - a log-log scatter of two runs' times per query with the diagonal: points below it are
 //!   faster in B.
 
-use super::{control_rank, Record};
+use super::{control_rank, CorpusError, Record};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -76,8 +76,8 @@ pub fn by_run(runs: &[(String, Vec<Record>)]) -> Vec<Series> {
     runs.iter().map(|(name, records)| Series { label: name.clone(), times: solved(records).map(|q| q.total_ms).collect() }).collect()
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    format!("cannot draw the plot: {e}")
+fn err(e: impl std::fmt::Display) -> CorpusError {
+    CorpusError::Plot(format!("cannot draw the plot: {e}"))
 }
 
 /// Axis labels of a log scale: plain numbers, no exponent notation.
@@ -116,7 +116,7 @@ enum Key {
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 
-fn legend(area: &Area<'_>, entries: &[(String, Key)]) -> Result<(), String> {
+fn legend(area: &Area<'_>, entries: &[(String, Key)]) -> Result<(), CorpusError> {
     let style = TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, (label, key)) in entries.iter().enumerate() {
         let y = 70 + 22 * i as i32;
@@ -132,7 +132,7 @@ fn legend(area: &Area<'_>, entries: &[(String, Key)]) -> Result<(), String> {
 }
 
 /// Draw a cactus plot of `series` to `out`.
-pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), String> {
+pub fn cactus(series: &[Series], title: &str, out: &Path) -> Result<(), CorpusError> {
     let mut sorted: Vec<Series> = series.iter().filter(|s| !s.times.is_empty()).cloned().collect();
     for s in &mut sorted {
         s.times.sort_by(f64::total_cmp);
@@ -177,7 +177,7 @@ pub type ScatterPoint = (f64, f64, String);
 
 /// Draw a log-log scatter of A's time (x) against B's (y), coloured by control, with the
 /// diagonal y = x.
-pub fn scatter(points: &[ScatterPoint], name_a: &str, name_b: &str, out: &Path) -> Result<(), String> {
+pub fn scatter(points: &[ScatterPoint], name_a: &str, name_b: &str, out: &Path) -> Result<(), CorpusError> {
     let range = log_range(points.iter().flat_map(|p| [p.0, p.1]));
     let root = SVGBackend::new(out, (860 + LEGEND_WIDTH, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;

@@ -7,7 +7,7 @@
 //! so the reordering buffer stays small and a long run's output grows steadily; the order of the
 //! output never depends on the number of workers.
 
-use super::{round_ms, ErrorRecord, QueryRecord, Record, Shard};
+use super::{round_ms, CorpusError, ErrorRecord, QueryRecord, Record, Shard};
 use crate::controls::{run_subject, Ctx, Finding, Params, Status};
 use crate::inputs::{load_file, policy_files, snapshot, LoadOptions};
 use crate::smt::SolverOptions;
@@ -61,13 +61,13 @@ pub struct RunOutcome {
 
 /// List the policy files of the run. A missing path or an account snapshot is a usage error:
 /// the corpus command reads policy files only (`keyward check` reads snapshots).
-pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
+pub fn list(cfg: &RunConfig) -> Result<Listing, CorpusError> {
     let mut listing = Listing::default();
     let mut diagnostics = Vec::new();
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     for dir in &cfg.dirs {
         if !dir.exists() {
-            return Err(format!("{}: no such file or folder", dir.display()));
+            return Err(CorpusError::Path(format!("{}: no such file or folder", dir.display())));
         }
         if dir.is_file() {
             let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -77,10 +77,10 @@ pub fn list(cfg: &RunConfig) -> Result<Listing, String> {
             continue;
         }
         if snapshot::is_snapshot(dir) {
-            return Err(format!(
+            return Err(CorpusError::Path(format!(
                 "{}: an account snapshot; `keyward corpus` reads folders of policy files (use `keyward check` for snapshots)",
                 dir.display()
-            ));
+            )));
         }
         let in_shard = |f: &Path| cfg.shard.map_or(true, |s| s.contains(&relative(f, dir)));
         let mut skipped = Vec::new();
@@ -121,20 +121,21 @@ fn relative(file: &Path, dir: &Path) -> String {
 
 /// Run the controls over the listed files, writing each record as a JSON line to `out`.
 /// Per-file problems become error records; only a failure to write the output stops the run.
-pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<RunOutcome, String> {
+pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<RunOutcome, CorpusError> {
     let start = Instant::now();
     let jobs = cfg.jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build().map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(jobs).build().map_err(|e| CorpusError::Workers { jobs, message: e.to_string() })?;
     let ctx = Ctx { params: &cfg.params, opts: &cfg.solver };
     let bar = progress_bar(cfg.progress, listing.files.len());
     let mut records: Vec<Record> = Vec::new();
-    let mut write_error: Option<String> = None;
-    let mut emit = |batch: Vec<Record>, records: &mut Vec<Record>, write_error: &mut Option<String>| {
+    let mut write_error: Option<CorpusError> = None;
+    let mut emit = |batch: Vec<Record>, records: &mut Vec<Record>, write_error: &mut Option<CorpusError>| {
         for r in batch {
             if write_error.is_none() {
                 let line = serde_json::to_string(&r).map_err(|e| e.to_string());
                 if let Err(e) = line.and_then(|l| writeln!(out, "{l}").map_err(|e| e.to_string())) {
-                    *write_error = Some(format!("cannot write the run: {e}"));
+                    *write_error = Some(CorpusError::Io(format!("cannot write the run: {e}")));
                 }
             }
             records.push(r);
@@ -179,7 +180,7 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
     if let Some(e) = write_error {
         return Err(e);
     }
-    out.flush().map_err(|e| format!("cannot write the run: {e}"))?;
+    out.flush().map_err(|e| CorpusError::Io(format!("cannot write the run: {e}")))?;
     Ok(RunOutcome {
         records,
         files: listing.files.len(),

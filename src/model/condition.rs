@@ -5,6 +5,7 @@
 //! twice, concretely in `crate::eval::condition` and symbolically in `crate::smt`, from the
 //! definitions in this file.
 
+use crate::model::error::ValueError;
 use crate::model::key::ContextKey;
 use crate::model::template::{Syntax, Template};
 use crate::model::value::{Cidr, Decimal, Timestamp};
@@ -243,7 +244,7 @@ pub struct Operator {
 
 impl Operator {
     /// Parse an operator name. Operator names are matched case-insensitively, as IAM does.
-    pub fn parse(name: &str) -> Result<Operator, String> {
+    pub fn parse(name: &str) -> Result<Operator, ValueError> {
         let lower = name.to_ascii_lowercase();
         let (set, rest) = if let Some(r) = lower.strip_prefix("forallvalues:") {
             (Some(SetOp::ForAllValues), r)
@@ -260,12 +261,12 @@ impl Operator {
             .iter()
             .copied()
             .find(|op| op.name().eq_ignore_ascii_case(base_name))
-            .ok_or_else(|| format!("unknown condition operator `{name}`"))?;
+            .ok_or_else(|| ValueError::Operator(format!("unknown condition operator `{name}`")))?;
         if base == BaseOp::Null && if_exists {
-            return Err(format!("`{name}`: the Null operator has no IfExists form"));
+            return Err(ValueError::Operator(format!("`{name}`: the Null operator has no IfExists form")));
         }
         if base == BaseOp::Null && set.is_some() {
-            return Err(format!("`{name}`: the Null operator takes no ForAnyValue/ForAllValues prefix"));
+            return Err(ValueError::Operator(format!("`{name}`: the Null operator takes no ForAnyValue/ForAllValues prefix")));
         }
         Ok(Operator { base, if_exists, set })
     }
@@ -310,7 +311,7 @@ pub enum ConditionValue {
 
 impl ConditionValue {
     /// Parse one policy value for `op`. `variables` is false under Version 2008-10-17.
-    pub fn parse(op: &Operator, text: &str, variables: bool) -> Result<ConditionValue, String> {
+    pub fn parse(op: &Operator, text: &str, variables: bool) -> Result<ConditionValue, ValueError> {
         let base = op.base;
         Ok(match base.family() {
             Family::String => {
@@ -318,22 +319,29 @@ impl ConditionValue {
                 ConditionValue::Str(Template::parse(text, Syntax { wildcards, variables })?)
             }
             Family::Numeric => ConditionValue::Num(
-                Decimal::parse(text).ok_or_else(|| format!("{text:?} is not a number (integer or decimal) for {}", op.name()))?,
+                Decimal::parse(text)
+                    .ok_or_else(|| ValueError::Condition(format!("{text:?} is not a number (integer or decimal) for {}", op.name())))?,
             ),
-            Family::Date => ConditionValue::Date(
-                Timestamp::parse(text).ok_or_else(|| format!("{text:?} is not a date (ISO 8601 or epoch seconds) for {}", op.name()))?,
-            ),
-            Family::Bool => {
-                ConditionValue::Bool(parse_bool(text).ok_or_else(|| format!("{text:?} is not `true` or `false` for {}", op.name()))?)
+            Family::Date => {
+                ConditionValue::Date(Timestamp::parse(text).ok_or_else(|| {
+                    ValueError::Condition(format!("{text:?} is not a date (ISO 8601 or epoch seconds) for {}", op.name()))
+                })?)
             }
+            Family::Bool => ConditionValue::Bool(
+                parse_bool(text).ok_or_else(|| ValueError::Condition(format!("{text:?} is not `true` or `false` for {}", op.name())))?,
+            ),
             Family::Binary => {
                 use base64::Engine;
-                base64::engine::general_purpose::STANDARD.decode(text).map_err(|_| format!("{text:?} is not base64 for {}", op.name()))?;
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| ValueError::Condition(format!("{text:?} is not base64 for {}", op.name())))?;
                 ConditionValue::Binary(text.to_string())
             }
             Family::Ip => ConditionValue::Ip(Cidr::parse(text)?),
             Family::Arn => ConditionValue::Arn(parse_arn_pattern(text, variables)?),
-            Family::Null => ConditionValue::Null(parse_bool(text).ok_or_else(|| format!("{text:?} is not `true` or `false` for Null"))?),
+            Family::Null => ConditionValue::Null(
+                parse_bool(text).ok_or_else(|| ValueError::Condition(format!("{text:?} is not `true` or `false` for Null")))?,
+            ),
         })
     }
 }
@@ -350,7 +358,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// An ARN pattern must have its six segments (`arn:partition:service:region:account:resource`)
 /// unless a wildcard stands where the colons would be. `*` alone matches every ARN.
-pub fn parse_arn_pattern(text: &str, variables: bool) -> Result<ArnPattern, String> {
+pub fn parse_arn_pattern(text: &str, variables: bool) -> Result<ArnPattern, ValueError> {
     let syntax = Syntax { wildcards: true, variables };
     let pieces = split_arn_text(text, variables);
     if pieces.len() == 6 {
@@ -367,7 +375,7 @@ pub fn parse_arn_pattern(text: &str, variables: bool) -> Result<ArnPattern, Stri
         }
         return Ok(ArnPattern { segments });
     }
-    Err(format!("{text:?} is not an ARN (arn:partition:service:region:account:resource)"))
+    Err(ValueError::Pattern(format!("{text:?} is not an ARN (arn:partition:service:region:account:resource)")))
 }
 
 /// Split policy text at its first five colons, skipping colons inside `${…}` variables

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod condition;
+pub mod error;
 pub mod key;
 pub mod keys;
 pub mod named;

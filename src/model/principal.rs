@@ -6,6 +6,7 @@
 //! of them (which is why AWS tells users to list the account ARN next to a user in
 //! NotPrincipal). `Principal::identities` is that set; the SMT encoding mirrors it.
 
+use crate::model::error::ValueError;
 use crate::model::value::Arn;
 use std::fmt;
 
@@ -91,7 +92,7 @@ impl Principal {
     /// Parse a request principal: an IAM or STS ARN, a 12-digit account id (its root), a
     /// service principal (`logs.amazonaws.com`), `anonymous`, or `federated:PROVIDER` /
     /// `canonical:ID` for the rarer kinds.
-    pub fn parse(text: &str) -> Result<Principal, String> {
+    pub fn parse(text: &str) -> Result<Principal, ValueError> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("anonymous") || text == "*" {
             return Ok(Principal::anonymous());
@@ -121,18 +122,18 @@ impl Principal {
             if is_service_principal(text) {
                 return Ok(Principal::service(text));
             }
-            return Err(format!("{text:?} is not a principal: expected an IAM/STS ARN, an account id, a service principal such as logs.amazonaws.com, or `anonymous`"));
+            return Err(ValueError::Principal(format!("{text:?} is not a principal: expected an IAM/STS ARN, an account id, a service principal such as logs.amazonaws.com, or `anonymous`")));
         }
-        let arn = Arn::parse(text).ok_or_else(|| format!("{text:?} is not a well-formed ARN"))?;
+        let arn = Arn::parse(text).ok_or_else(|| ValueError::Principal(format!("{text:?} is not a well-formed ARN")))?;
         if !is_account_like(&arn.account) {
-            return Err(format!("{text:?}: the account segment must be an account id"));
+            return Err(ValueError::Principal(format!("{text:?}: the account segment must be an account id")));
         }
         let base =
             |kind| Principal { kind, account: arn.account.clone(), arn: text.to_string(), session: None, partition: arn.partition.clone() };
         match (arn.service.as_str(), arn.resource.split_once('/').map(|(t, _)| t).unwrap_or(arn.resource.as_str())) {
             ("iam", "root") if arn.resource == "root" => Ok(Principal::root(&arn.partition, &arn.account)),
             ("iam", "user") | ("iam", "role") if iam_name(text).is_none() => {
-                Err(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)"))
+                Err(ValueError::Principal(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)")))
             }
             ("iam", "user") => Ok(base(PrincipalKind::User)),
             ("iam", "role") => Ok(base(PrincipalKind::Role)),
@@ -147,7 +148,9 @@ impl Principal {
                         session: Some(text.to_string()),
                         partition: arn.partition.clone(),
                     }),
-                    _ => Err(format!("{text:?}: an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION")),
+                    _ => Err(ValueError::Principal(format!(
+                        "{text:?}: an assumed-role ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION"
+                    ))),
                 }
             }
             ("sts", "federated-user")
@@ -155,7 +158,7 @@ impl Principal {
             {
                 Ok(base(PrincipalKind::FederatedUser))
             }
-            _ => Err(format!("{text:?} is not an IAM user, role, root, assumed-role or federated-user ARN")),
+            _ => Err(ValueError::Principal(format!("{text:?} is not an IAM user, role, root, assumed-role or federated-user ARN"))),
         }
     }
 
@@ -270,7 +273,7 @@ impl PrincipalPattern {
     }
 
     /// Parse an `AWS` principal value.
-    pub fn parse_aws(text: &str) -> Result<PrincipalPattern, String> {
+    pub fn parse_aws(text: &str) -> Result<PrincipalPattern, ValueError> {
         if text == "*" {
             return Ok(PrincipalPattern::Everyone);
         }
@@ -281,17 +284,19 @@ impl PrincipalPattern {
             return Ok(PrincipalPattern::UniqueId(text.to_string()));
         }
         if text.contains('*') || text.contains('?') {
-            return Err(format!("{text:?}: a Principal cannot use wildcards inside an ARN (use a condition on aws:PrincipalArn)"));
+            return Err(ValueError::Principal(format!(
+                "{text:?}: a Principal cannot use wildcards inside an ARN (use a condition on aws:PrincipalArn)"
+            )));
         }
-        let arn = Arn::parse(text).ok_or_else(|| format!("{text:?} is not an account id, an IAM ARN or `*`"))?;
+        let arn = Arn::parse(text).ok_or_else(|| ValueError::Principal(format!("{text:?} is not an account id, an IAM ARN or `*`")))?;
         if !is_account_like(&arn.account) {
-            return Err(format!("{text:?}: the account segment of a principal ARN must be an account id"));
+            return Err(ValueError::Principal(format!("{text:?}: the account segment of a principal ARN must be an account id")));
         }
         match (arn.service.as_str(), arn.resource.as_str()) {
             ("iam", "root") => Ok(PrincipalPattern::Account(arn.account)),
             ("iam", r) if r.starts_with("user/") || r.starts_with("role/") => Ok(PrincipalPattern::Arn(text.to_string())),
             ("sts", r) if r.starts_with("assumed-role/") || r.starts_with("federated-user/") => Ok(PrincipalPattern::Arn(text.to_string())),
-            _ => Err(format!("{text:?} is not a principal ARN (root, user, role, assumed-role or federated-user)")),
+            _ => Err(ValueError::Principal(format!("{text:?} is not a principal ARN (root, user, role, assumed-role or federated-user)"))),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! under Version 2008-10-17 `${…}` is plain text. The concrete matcher lives here too because the
 //! evaluator and the SMT encoder must agree on one parse of every pattern.
 
+use crate::model::error::ValueError;
 use crate::model::key::ContextKey;
 
 /// What a template may contain, decided by its position in the policy.
@@ -47,13 +48,15 @@ pub struct Resolved(pub Vec<Part>);
 
 impl Template {
     /// Parse `raw` under `syntax`. Errors name the problem in words; the caller adds the location.
-    pub fn parse(raw: &str, syntax: Syntax) -> Result<Template, String> {
+    pub fn parse(raw: &str, syntax: Syntax) -> Result<Template, ValueError> {
         let mut parts: Vec<Part> = Vec::new();
         let mut lit = String::new();
         let mut rest = raw;
         while let Some(c) = rest.chars().next() {
             if syntax.variables && rest.starts_with("${") {
-                let close = rest.find('}').ok_or_else(|| format!("unterminated policy variable in {raw:?}: `${{` without `}}`"))?;
+                let close = rest
+                    .find('}')
+                    .ok_or_else(|| ValueError::Pattern(format!("unterminated policy variable in {raw:?}: `${{` without `}}`")))?;
                 let body = &rest[2..close];
                 rest = &rest[close + 1..];
                 match body.trim() {
@@ -61,7 +64,8 @@ impl Template {
                     "?" => lit.push('?'),
                     "$" => lit.push('$'),
                     inner => {
-                        let var = parse_variable(inner).map_err(|e| format!("invalid policy variable `${{{body}}}` in {raw:?}: {e}"))?;
+                        let var = parse_variable(inner)
+                            .map_err(|e| ValueError::Pattern(format!("invalid policy variable `${{{body}}}` in {raw:?}: {e}")))?;
                         flush(&mut parts, &mut lit);
                         parts.push(Part::Var(var));
                     }
@@ -172,26 +176,25 @@ fn flush(parts: &mut Vec<Part>, lit: &mut String) {
 }
 
 /// `aws:username` or `aws:PrincipalTag/team, 'default text'` ('' inside quotes is one quote).
-fn parse_variable(inner: &str) -> Result<Variable, String> {
+fn parse_variable(inner: &str) -> Result<Variable, ValueError> {
     let (key, default) = match inner.find(',') {
         None => (inner.trim(), None),
         Some(comma) => {
             let d = inner[comma + 1..].trim();
-            let body = d
-                .strip_prefix('\'')
-                .and_then(|x| x.strip_suffix('\''))
-                .ok_or_else(|| "a default value must be written in single quotes, as in ${key, 'default'}".to_string())?;
+            let body = d.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')).ok_or_else(|| {
+                ValueError::Pattern("a default value must be written in single quotes, as in ${key, 'default'}".to_string())
+            })?;
             if body.replace("''", "").contains('\'') {
-                return Err("a quote inside a default value must be doubled ('')".into());
+                return Err(ValueError::Pattern("a quote inside a default value must be doubled ('')".into()));
             }
             (inner[..comma].trim(), Some(body.replace("''", "'")))
         }
     };
     if key.is_empty() {
-        return Err("empty variable name".into());
+        return Err(ValueError::Pattern("empty variable name".into()));
     }
     if key.chars().any(|c| c.is_whitespace() || c == '\'' || c == '"' || c == '{' || c == '$') {
-        return Err(format!("`{key}` is not a condition key name"));
+        return Err(ValueError::Pattern(format!("`{key}` is not a condition key name")));
     }
     Ok(Variable { key: ContextKey::new(key), default })
 }

@@ -5,6 +5,7 @@
 //! encoder uses the same numeric representations (exact rationals, epoch milliseconds,
 //! 128-bit addresses), so the two can never disagree on what a value means.
 
+use crate::model::error::ValueError;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -171,18 +172,18 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    pub fn parse(s: &str) -> Result<Cidr, String> {
+    pub fn parse(s: &str) -> Result<Cidr, ValueError> {
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let ip = Ip::parse(addr).ok_or_else(|| format!("{s:?} is not an IPv4 or IPv6 address or CIDR block"))?;
+        let ip = Ip::parse(addr).ok_or_else(|| ValueError::Cidr(format!("{s:?} is not an IPv4 or IPv6 address or CIDR block")))?;
         let width: u8 = if ip.v6 { 128 } else { 32 };
         let prefix = match prefix {
             None => width,
             Some(p) => match p.parse::<u8>() {
                 Ok(n) if n <= width && !p.starts_with('+') => n,
-                _ => return Err(format!("{s:?} has an invalid prefix length (0 to {width} expected)")),
+                _ => return Err(ValueError::Cidr(format!("{s:?} has an invalid prefix length (0 to {width} expected)"))),
             },
         };
         Ok(Cidr { v6: ip.v6, network: ip.bits & Cidr::mask(width, prefix), prefix })

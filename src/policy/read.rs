@@ -7,6 +7,7 @@
 //! nothing else.
 
 use crate::model::condition::{parse_arn_pattern, Clause, ConditionValue, Operator};
+use crate::model::error::ValueError;
 use crate::model::key::ContextKey;
 use crate::model::policy::{ActionElement, Effect, Policy, PrincipalElement, ResourceElement, ResourcePattern, Statement, Version};
 use crate::model::principal::{is_service_principal, PrincipalPattern};
@@ -49,8 +50,8 @@ struct Str {
 }
 
 impl<'s> Reader<'s> {
-    fn err(&mut self, span: Span, path: &str, msg: impl Into<String>) {
-        self.errors.push(Diagnostic::at(self.source, span, path, msg));
+    fn err(&mut self, span: Span, path: &str, msg: impl ToString) {
+        self.errors.push(Diagnostic::at(self.source, span, path, msg.to_string()));
     }
 
     fn policy(&mut self, root: &JsonValue<'_>) -> Option<Policy> {
@@ -241,7 +242,7 @@ impl<'s> Reader<'s> {
         } else if starts_open && !t.contains(':') {
             Template::parse(t, syntax).map(ResourcePattern::Whole)
         } else {
-            Err(format!("{t:?} is not a resource ARN (arn:partition:service:region:account:resource) or `*`"))
+            Err(ValueError::Pattern(format!("{t:?} is not a resource ARN (arn:partition:service:region:account:resource) or `*`")))
         };
         match result {
             Ok(p) => Some(p),
@@ -272,10 +273,12 @@ impl<'s> Reader<'s> {
                         let parsed = match kind.as_str() {
                             "AWS" => PrincipalPattern::parse_aws(&s.text),
                             "Service" if is_service_principal(&s.text) => Ok(PrincipalPattern::Service(s.text.clone())),
-                            "Service" => Err(format!("{:?} is not a service principal (such as logs.amazonaws.com)", s.text)),
+                            "Service" => {
+                                Err(ValueError::Principal(format!("{:?} is not a service principal (such as logs.amazonaws.com)", s.text)))
+                            }
                             "Federated" if !s.text.is_empty() => Ok(PrincipalPattern::Federated(s.text.clone())),
                             "CanonicalUser" if !s.text.is_empty() => Ok(PrincipalPattern::Canonical(s.text.clone())),
-                            "Federated" | "CanonicalUser" => Err("an empty principal name".to_string()),
+                            "Federated" | "CanonicalUser" => Err(ValueError::Principal("an empty principal name".to_string())),
                             other => {
                                 self.err(
                                     span(&p.range),

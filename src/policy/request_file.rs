@@ -28,7 +28,7 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
         match (name.as_str(), text) {
             ("principal", Some(t)) => match Principal::parse(&t) {
                 Ok(pr) => principal = Some(pr),
-                Err(e) => err(value_span(&p.value), &ppath, e),
+                Err(e) => err(value_span(&p.value), &ppath, e.to_string()),
             },
             ("action", Some(t)) => {
                 if t.split_once(':').is_some_and(|(s, n)| !s.is_empty() && !n.is_empty()) {

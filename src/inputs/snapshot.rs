@@ -355,7 +355,7 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
                 None
             };
             let owner = if md.aws_account_id.is_empty() {
-                crate::model::value::arn_segments(&md.arn).map(|s| s[4].to_string()).unwrap_or_default()
+                crate::model::value::ArnParts::split(&md.arn).map(|a| a.account.to_string()).unwrap_or_default()
             } else {
                 md.aws_account_id.clone()
             };

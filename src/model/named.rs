@@ -7,7 +7,7 @@
 use crate::model::condition::ConditionValue;
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::PrincipalPattern;
-use crate::model::value::arn_segments;
+use crate::model::value::ArnParts;
 use crate::model::Policy;
 use std::collections::BTreeSet;
 
@@ -72,14 +72,14 @@ impl Named {
         }
         // The accounts inside named ARNs are named too.
         let accounts: Vec<String> =
-            values.iter().filter_map(|v| arn_segments(v).map(|s| s[4].to_string())).filter(|a| !a.is_empty()).collect();
+            values.iter().filter_map(|v| ArnParts::split(v).map(|a| a.account.to_string())).filter(|a| !a.is_empty()).collect();
         values.extend(accounts);
         Named { values }
     }
 
     /// Named values that are ARNs (six segments).
     pub fn arns(&self) -> impl Iterator<Item = [&str; 6]> {
-        self.values.iter().filter_map(|v| arn_segments(v)).filter(|s| s[0] == "arn")
+        self.values.iter().filter_map(|v| ArnParts::split(v)).filter(ArnParts::is_arn).map(|a| a.as_array())
     }
 
     /// Named 12-digit (or shorter digit-only) account ids.

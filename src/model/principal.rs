@@ -327,11 +327,11 @@ pub fn same_iam_name(a: &str, b: &str) -> bool {
 
 /// (partition, account, `user`/`role`, name) of an IAM user or role ARN.
 pub fn iam_name(arn: &str) -> Option<(&str, &str, &str, &str)> {
-    let a = crate::model::value::arn_segments(arn)?;
-    if a[0] != "arn" || a[2] != "iam" || !a[3].is_empty() {
+    let a = crate::model::value::ArnParts::split(arn)?;
+    if !a.is_arn() || a.service != "iam" || !a.region.is_empty() {
         return None;
     }
-    let (kind, rest) = a[5].split_once('/')?;
+    let (kind, rest) = a.resource.split_once('/')?;
     if kind != "user" && kind != "role" {
         return None;
     }
@@ -339,7 +339,7 @@ pub fn iam_name(arn: &str) -> Option<(&str, &str, &str, &str)> {
     if name.is_empty() {
         return None;
     }
-    Some((a[1], a[4], kind, name))
+    Some((a.partition, a.account, kind, name))
 }
 
 pub fn is_account_id(s: &str) -> bool {

@@ -247,11 +247,46 @@ impl std::fmt::Display for Arn {
     }
 }
 
+/// A string split the way ArnLike does — at its first five colons — with the six parts named.
+/// Unlike `Arn::parse` it does not require the first part to be `arn` (ArnLike compares every
+/// segment, that one too) and it borrows from the string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    pub prefix: &'a str,
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> ArnParts<'a> {
+    pub fn split(s: &'a str) -> Option<ArnParts<'a>> {
+        let mut it = s.splitn(6, ':');
+        Some(ArnParts {
+            prefix: it.next()?,
+            partition: it.next()?,
+            service: it.next()?,
+            region: it.next()?,
+            account: it.next()?,
+            resource: it.next()?,
+        })
+    }
+
+    /// An ARN proper: the first part is `arn`.
+    pub fn is_arn(&self) -> bool {
+        self.prefix == "arn"
+    }
+
+    /// The six parts in order.
+    pub fn as_array(&self) -> [&'a str; 6] {
+        [self.prefix, self.partition, self.service, self.region, self.account, self.resource]
+    }
+}
+
 /// Split a string into ARN segments the way ArnLike does: at the first five colons.
 pub fn arn_segments(s: &str) -> Option<[&str; 6]> {
-    let mut it = s.splitn(6, ':');
-    let out = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
-    Some(out)
+    ArnParts::split(s).map(|a| a.as_array())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::PrincipalKind;
+use crate::model::value::ArnParts;
 use crate::model::{Effect, PrincipalElement, PrincipalPattern, Statement};
 use crate::model::{PolicyRole, PolicySet, PrincipalMatch};
 use crate::smt::encode::request::{ActionRep, PrincipalRep};
@@ -66,10 +67,11 @@ impl Encoder {
         let (kind, part, acct, name) = if let Some((part, acct, kind, name)) = crate::model::principal::iam_name(&x) {
             (if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role }, part.to_string(), acct.to_string(), name.to_string())
         } else {
-            match crate::model::value::arn_segments(&x) {
-                Some(seg) if seg[0] == "arn" && seg[2] == "sts" && seg[3].is_empty() && seg[5].starts_with("federated-user/") => {
-                    (PrincipalKind::FederatedUser, seg[1].to_string(), seg[4].to_string(), seg[5]["federated-user/".len()..].to_string())
-                }
+            match ArnParts::split(&x) {
+                Some(a) if a.is_arn() && a.service == "sts" && a.region.is_empty() => match a.resource.strip_prefix("federated-user/") {
+                    Some(name) => (PrincipalKind::FederatedUser, a.partition.to_string(), a.account.to_string(), name.to_string()),
+                    None => return self.t.ff(),
+                },
                 _ => return self.t.ff(),
             }
         };
@@ -456,16 +458,16 @@ fn push_allow(role: PolicyRole, t: T, identity: &mut Vec<T>, boundary: &mut Vec<
 /// `arn:P:sts::A:assumed-role/ROLE/SESSION` → (P, A, ROLE, SESSION), the shape the encoding
 /// gives every role session.
 fn parse_session_arn(x: &str) -> Option<(String, String, String, String)> {
-    let segs = crate::model::value::arn_segments(x)?;
-    if segs[0] != "arn" || segs[2] != "sts" || !segs[3].is_empty() || segs[1].is_empty() {
+    let a = ArnParts::split(x)?;
+    if !a.is_arn() || a.service != "sts" || !a.region.is_empty() || a.partition.is_empty() {
         return None;
     }
-    let rest = segs[5].strip_prefix("assumed-role/")?;
+    let rest = a.resource.strip_prefix("assumed-role/")?;
     let (rn, sn) = rest.split_once('/')?;
     if rn.is_empty() || sn.is_empty() || sn.contains('/') {
         return None;
     }
-    Some((segs[1].to_string(), segs[4].to_string(), rn.to_string(), sn.to_string()))
+    Some((a.partition.to_string(), a.account.to_string(), rn.to_string(), sn.to_string()))
 }
 
 /// Can a string that starts with `prefix` (lower case) match the pattern, judging by the

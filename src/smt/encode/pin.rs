@@ -7,7 +7,7 @@
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::{is_account_id, Principal, PrincipalKind};
 use crate::model::request::Request;
-use crate::model::value::{arn_segments, Decimal, Ip, Timestamp};
+use crate::model::value::{arn_segments, ArnParts, Decimal, Ip, Timestamp};
 use crate::model::Template;
 use crate::model::{Decision, PolicySet};
 use crate::smt::answer::{Outcome, SolverError};
@@ -160,9 +160,9 @@ fn pin_principal(enc: &mut Encoder, p: &Principal, pins: &mut Vec<T>) {
     };
     eq(t, pins, sp.account, &p.account);
     if p.kind.in_account() {
-        if let Some(segs) = arn_segments(&p.arn) {
-            eq(t, pins, sp.part, segs[1]);
-            let rest = segs[5].split_once('/').map(|(_, r)| r).unwrap_or("");
+        if let Some(a) = ArnParts::split(&p.arn) {
+            eq(t, pins, sp.part, a.partition);
+            let rest = a.resource.split_once('/').map(|(_, r)| r).unwrap_or("");
             let (path, name) = match rest.rfind('/') {
                 Some(i) if p.kind != PrincipalKind::FederatedUser => (&rest[..=i], &rest[i + 1..]),
                 _ => ("", rest),

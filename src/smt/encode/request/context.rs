@@ -6,7 +6,7 @@
 //! mirroring `Request::effective_context`); keys that describe the principal are shared by all
 //! of its requests. Also the constraints of a spec's `ContextSpec`s.
 
-use super::{KeyRep, KeyUsage, PrincipalRep, Slot, SymArn};
+use super::{KeyRep, KeyUsage, PrincipalRep, Slot, SymArn, PREFIX, REGION, SERVICE};
 use crate::model::key::ContextKey;
 use crate::model::keys;
 use crate::model::principal::PrincipalKind;
@@ -285,14 +285,14 @@ impl Encoder {
             keys::REQUESTED_REGION => {
                 let (split, segs) = self.resource_segs(req);
                 let arn = self.t.str("arn");
-                let is_arn = self.t.eq(segs[0], arn);
+                let is_arn = self.t.eq(segs[PREFIX], arn);
                 let kms_lit = self.t.str("kms");
-                let is_kms_res = self.t.eq(segs[2], kms_lit);
+                let is_kms_res = self.t.eq(segs[SERVICE], kms_lit);
                 let empty = self.t.str("");
-                let has_region = self.t.ne(segs[3], empty);
+                let has_region = self.t.ne(segs[REGION], empty);
                 let kms_action = self.action_is_kms(req);
                 let when = self.t.and([split, is_arn, is_kms_res, has_region, kms_action]);
-                return Some(self.partly_derived(req, key, when, segs[3]));
+                return Some(self.partly_derived(req, key, when, segs[REGION]));
             }
             _ => return None,
         };

@@ -100,6 +100,14 @@ pub(super) fn named_list(named: &[String]) -> Vec<(String, String)> {
     list
 }
 
+/// Positions of the segments of a symbolic ARN (`SymArn::segs`, `arn_segments` order).
+pub const PREFIX: usize = 0;
+pub const PARTITION: usize = 1;
+pub const SERVICE: usize = 2;
+pub const REGION: usize = 3;
+pub const ACCOUNT: usize = 4;
+pub const RESOURCE: usize = 5;
+
 /// A symbolic ARN, `Arn::parse`/`arn_segments` semantics: `split` holds when the string has
 /// five colons or more; then it is the six segments joined by `:`, else `whole`.
 #[derive(Debug, Clone, Copy)]
@@ -121,11 +129,11 @@ impl SymArn {
 /// one, the account).
 pub fn arn_owner(t: &mut Terms, split: T, segs: &[T; 6]) -> (T, T) {
     let arn = t.str("arn");
-    let is_arn = t.eq(segs[0], arn);
+    let is_arn = t.eq(segs[PREFIX], arn);
     let empty = t.str("");
-    let nonempty = t.ne(segs[4], empty);
+    let nonempty = t.ne(segs[ACCOUNT], empty);
     let has = t.and([split, is_arn, nonempty]);
-    (has, segs[4])
+    (has, segs[ACCOUNT])
 }
 
 /// The six segments joined by `:`. Every join the encoder builds has colon-free first

@@ -5,12 +5,12 @@
 //! context keys read; and the constraints of a `PrincipalSpec` — fresh outsiders, accounts,
 //! authorized-principal patterns (CONTROLS.md "Principals are identities").
 
-use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymPrincipal};
+use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymPrincipal, PARTITION, RESOURCE};
 use crate::model::named::Named;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::PrincipalSpec;
 use crate::model::template::{Syntax, Template};
-use crate::model::value::arn_segments;
+use crate::model::value::{arn_segments, ArnParts};
 use crate::model::ContextKey;
 use crate::smt::encode::Encoder;
 use crate::smt::term::{Sort, T};
@@ -348,7 +348,7 @@ impl Encoder {
             // Only a pattern whose service segment can be `sts` can name a session ARN; deciding
             // that here keeps a false word equation away from the solver (z3 4.8.12 is slow on
             // `"arn:" ++ p ++ ":sts::" … = "arn:aws:iam::…"`).
-            let sts_ok = crate::model::value::arn_segments(pattern).is_some_and(|segs| segs[2] == "sts" || segs[2].contains(['*', '?']));
+            let sts_ok = ArnParts::split(pattern).is_some_and(|a| a.service == "sts" || a.service.contains(['*', '?']));
             let m = if sts_ok { enc.glob(&r, sess) } else { enc.t.ff() };
             let by_session = enc.t.and([has, m]);
             // A literal user or role ARN names that user or role whatever its path, as a policy's
@@ -372,7 +372,7 @@ impl Encoder {
                         let k = enc.p_kind_is(kind);
                         let mut segs = enc.p_arn_segs();
                         let w = enc.t.str(word);
-                        segs[5] = enc.t.concat([w, sp.pname]);
+                        segs[RESOURCE] = enc.t.concat([w, sp.pname]);
                         let m = enc.arn_pattern(0, &arn, &segs);
                         alts.push(enc.t.and([k, m]));
                     }
@@ -399,17 +399,17 @@ impl Encoder {
     pub(in crate::smt::encode) fn same_partition(&mut self, r: &ResourceRep) -> Vec<T> {
         let enc = self;
         let res_part = match r {
-            ResourceRep::Lit(s) => match crate::model::value::arn_segments(s) {
-                Some(segs) if segs[0] == "arn" => enc.t.str(segs[1]),
+            ResourceRep::Lit(s) => match ArnParts::split(s) {
+                Some(a) if a.is_arn() => enc.t.str(a.partition),
                 _ => return vec![],
             },
-            ResourceRep::Sym { arn, .. } if enc.t.as_str(arn.whole) == Some("") => arn.segs[1],
+            ResourceRep::Sym { arn, .. } if enc.t.as_str(arn.whole) == Some("") => arn.segs[PARTITION],
             _ => return vec![],
         };
         if !matches!(enc.principal, PrincipalRep::Sym(_)) {
             return vec![];
         }
-        let part = enc.p_arn_segs()[1];
+        let part = enc.p_arn_segs()[PARTITION];
         let in_acct = enc.p_in_account();
         let eq = enc.t.eq(part, res_part);
         vec![enc.t.implies(in_acct, eq)]

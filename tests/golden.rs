@@ -1,6 +1,7 @@
-//! Golden SMT-LIB2 files of canonical queries (`encodings/golden/`): the encoding of each must
-//! not change unnoticed, and each file must still give its known answer. Regenerate after an
-//! intended change with `KEYWARD_BLESS=1 cargo test golden`.
+//! Golden SMT-LIB2 files of canonical queries (`encodings/golden/`), built by each query
+//! primitive's `build_*` (`smt::encode::build`): the encoding of each must not change
+//! unnoticed, and each file must still give its known answer. Regenerate after an intended
+//! change with `KEYWARD_BLESS=1 cargo test golden`.
 
 use keyward::model::principal::PrincipalKind;
 use keyward::model::request_spec::RequestSpec;
@@ -8,7 +9,7 @@ use keyward::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
 use keyward::model::PolicySet;
 use keyward::policy::{parse_policy, Source};
 
-use keyward::smt::{build_exists_allowed, check, Outcome, SolverOptions};
+use keyward::smt::{build_added_access, build_allowed_pair, build_exists_allowed, check, Encoding, Outcome, Query, SolverOptions};
 
 struct Golden {
     name: &'static str,
@@ -82,22 +83,76 @@ fn goldens() -> Vec<Golden> {
     ]
 }
 
+/// The queries of the other primitives: a separation-of-duties pair and an added-access diff.
+fn other_primitives() -> Vec<(&'static str, Query, bool)> {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let both = PolicySet {
+        key_policy: Some(policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Ops"},"Action":["kms:ScheduleKeyDeletion","kms:Decrypt"],"Resource":"*"}]}"#,
+        )),
+        ..PolicySet::default()
+    };
+    let who = PrincipalSpec::Any {
+        kinds: PrincipalKind::ALL.to_vec(),
+        fresh: false,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: vec!["arn:aws:iam::111122223333:root".into()],
+        matching: vec![],
+    };
+    let on_key = |actions: &[&str]| RequestSpec {
+        action: ActionSpec::Patterns(actions.iter().map(|a| a.to_string()).collect()),
+        resource: ResourceSpec::Fixed(key.into()),
+        context: vec![],
+    };
+    let pair = build_allowed_pair(
+        &both,
+        &who,
+        &on_key(&["kms:ScheduleKeyDeletion"]),
+        &on_key(&["kms:Decrypt", "kms:Encrypt"]),
+        true,
+        Encoding::Default,
+        "pair",
+    );
+    let old = PolicySet {
+        identity: vec![policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:*:111122223333:key/*"},{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        )],
+        ..PolicySet::default()
+    };
+    let reordered = PolicySet {
+        identity: vec![policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},{"Effect":"Allow","Action":["kms:Decrypt"],"Resource":["arn:aws:kms:*:111122223333:key/*"]}]}"#,
+        )],
+        ..PolicySet::default()
+    };
+    let any = RequestSpec {
+        action: ActionSpec::Any { named: keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
+        resource: ResourceSpec::Any,
+        context: vec![],
+    };
+    let holder = PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role]);
+    let added = build_added_access(&old, &reordered, &holder, &any, Encoding::Default, "added");
+    vec![("separation-of-duties-pair", pair, true), ("added-access-reordered", added, false)]
+}
+
 #[test]
 fn golden_smt_files_match_and_solve() {
     let dir = crate::common::project_dir().join("encodings").join("golden");
     let bless = std::env::var("KEYWARD_BLESS").is_ok();
-    for g in goldens() {
-        let q = build_exists_allowed(&g.set, &g.who, &g.req, Default::default(), g.name);
+    let exists: Vec<(&str, Query, bool)> =
+        goldens().into_iter().map(|g| (g.name, build_exists_allowed(&g.set, &g.who, &g.req, Encoding::Default, g.name), g.sat)).collect();
+    for (name, q, sat) in exists.into_iter().chain(other_primitives()) {
         let text = q.smtlib();
-        let path = dir.join(format!("{}.smt2", g.name));
+        let path = dir.join(format!("{name}.smt2"));
         if bless {
             std::fs::write(&path, &text).unwrap();
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing: run with KEYWARD_BLESS=1", path.display()));
-        assert_eq!(text, expected, "{} changed: review the encoding change, then KEYWARD_BLESS=1", g.name);
-        match (check(&q, &SolverOptions::default()).outcome, g.sat) {
+        assert_eq!(text, expected, "{name} changed: review the encoding change, then KEYWARD_BLESS=1");
+        match (check(&q, &SolverOptions::default()).outcome, sat) {
             (Ok(Outcome::Sat(_)), true) | (Ok(Outcome::Unsat), false) => {}
-            (other, _) => panic!("{}: expected sat={}, got {other:?}", g.name, g.sat),
+            (other, _) => panic!("{name}: expected sat={sat}, got {other:?}"),
         }
     }
 }

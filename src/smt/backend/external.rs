@@ -61,7 +61,8 @@ pub fn run(cmd: &[String], text: &str, timeout: Duration) -> Result<Outcome, Sol
         other => {
             let stderr = read(&mut stderr_file);
             let stderr: String = stderr.trim().chars().take(500).collect();
-            Err(fail(format!("gave no verdict ({}): {stderr}", other.unwrap_or("no output"))))
+            let said = if stderr.is_empty() { String::new() } else { format!("; stderr: {stderr}") };
+            Err(fail(format!("gave no verdict (first line: {}){said}", other.unwrap_or("no output"))))
         }
     }
 }

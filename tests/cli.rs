@@ -1,0 +1,303 @@
+//! Every command, run as the built binary: its exit codes — 0 success, 1 a violation (or added
+//! access), 2 a usage or input error, 3 an unknown verdict, 4 an internal error — and the shape
+//! of its JSON (`schema_version` and the fields, in order). An unknown verdict comes from a
+//! construct the encoding refuses (`StringEqualsIgnoreCase` with a policy variable), an
+//! internal error from an external "solver" that rejects every query text.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn keyward(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(dir()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr))
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap_or_else(|| panic!("not an object: {v}")).keys().map(String::as_str).collect()
+}
+
+const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/// The scratch folder with the fixtures, written once.
+fn dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let files = [
+            ("s3-only.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#),
+            ("kms-star.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}"#),
+            (
+                "unknown.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "${aws:username}"}}}]}"#,
+            ),
+            (
+                "via-s3.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:111122223333:key/*", "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}}]}"#,
+            ),
+            ("broken.json", r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",}]}"#),
+            (
+                "key-private.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#,
+            ),
+            (
+                "key-shared.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}, {"Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"}]}"#,
+            ),
+            (
+                "key-unknown.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}, {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "${aws:username}"}}}]}"#,
+            ),
+            (
+                "key-via-s3.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}, {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}}]}"#,
+            ),
+            (
+                "forbidden.toml",
+                &format!("name = \"no-decrypt-outside\"\nkind = \"forbidden\"\n[principal]\nnot_accounts = [\"111122223333\"]\n[request]\nactions = [\"kms:Decrypt\"]\nresource = \"{KEY}\"\n"),
+            ),
+            (
+                "required.toml",
+                &format!("name = \"partner-can-use\"\nkind = \"required\"\n[principal]\naccounts = [\"444455556666\"]\n[request]\nactions = [\"kms:Decrypt\", \"kms:Encrypt\"]\nresource = \"{KEY}\"\n"),
+            ),
+            ("bad.toml", "name = \"x\"\nkind = \"forbidden\"\n[request\n"),
+            ("request.json", &format!(r#"{{"principal": "arn:aws:iam::111122223333:user/alice", "action": "kms:Decrypt", "resource": "{KEY}"}}"#)),
+            ("requests.jsonl", &format!("{{\"principal\": \"arn:aws:iam::111122223333:user/alice\", \"action\": \"kms:Decrypt\", \"resource\": \"{KEY}\"}}\n{{\"principal\": 7}}\n")),
+        ];
+        for (name, text) in files {
+            std::fs::write(d.join(name), text).unwrap();
+        }
+        // An external "solver" that rejects every query text, as a solver with a parse bug would.
+        let solver = d.join("rejecting-solver.sh");
+        std::fs::write(&solver, "#!/bin/sh\ncat >/dev/null\necho '(error \"line 1 column 1: unexpected token\")'\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&solver, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let corpus = d.join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        std::fs::copy(d.join("via-s3.json"), corpus.join("via-s3.json")).unwrap();
+        std::fs::copy(d.join("kms-star.json"), corpus.join("kms-star.json")).unwrap();
+        d
+    })
+}
+
+fn rejecting() -> String {
+    format!("smtlib:{}", dir().join("rejecting-solver.sh").display())
+}
+
+#[test]
+fn check_exit_codes_and_json() {
+    let holds = keyward(&["check", "--control", "KMS.1", "--format", "json", "s3-only.json"]);
+    assert_eq!(holds.code, 0, "{}", holds.stderr);
+    let v = json(&holds);
+    assert_eq!(keys(&v), ["schema_version", "results", "errors"]);
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(
+        keys(&v["results"][0]),
+        ["file", "resource", "control", "verdict", "counterexample", "message", "statements", "locations", "time_ms", "solver_calls"]
+    );
+    assert_eq!(v["results"][0]["verdict"], "holds");
+
+    let violated = keyward(&["check", "--control", "KMS.1", "--format", "json", "kms-star.json"]);
+    assert_eq!(violated.code, 1);
+    let r = &json(&violated)["results"][0];
+    assert_eq!(r["verdict"], "violated");
+    assert_eq!(keys(&r["counterexample"][0]), ["principal", "action", "resource", "context"]);
+    assert_eq!(keys(&r["locations"][0]), ["file", "role", "index", "effect", "line", "column"]);
+
+    // A bad input is reported with its position; the other inputs are still checked.
+    let input = keyward(&["check", "--control", "KMS.1", "--format", "json", "broken.json", "kms-star.json"]);
+    assert_eq!(input.code, 2);
+    let v = json(&input);
+    assert_eq!(keys(&v["errors"][0]), ["file", "path", "line", "column", "message"]);
+    assert_eq!(v["results"][0]["verdict"], "violated");
+    for usage in [
+        vec!["check", "--account", "12", "kms-star.json"],
+        vec!["check", "--key-arn", "arn:aws:kms:us-east-1:111122223333:alias/a", "key-private.json"],
+        vec!["check", "--key-arn", KEY, "--account", "444455556666", "key-private.json"],
+        vec!["check", "--control", "KMS.9", "kms-star.json"],
+        vec!["check", "--solver", "smtlib:/no/such/solver", "kms-star.json"],
+    ] {
+        let r = keyward(&usage);
+        assert_eq!(r.code, 2, "{usage:?}: {}", r.stderr);
+    }
+
+    let unknown = keyward(&["check", "--control", "KMS.1", "--format", "json", "unknown.json"]);
+    assert_eq!(unknown.code, 3);
+    let r = &json(&unknown)["results"][0];
+    assert_eq!(r["verdict"], "unknown");
+    assert!(r["message"].as_str().unwrap().contains("not encodable exactly"), "{r}");
+
+    let internal = keyward(&["check", "--control", "KMS.1", "--format", "json", "--solver", &rejecting(), "via-s3.json"]);
+    assert_eq!(internal.code, 4, "{}", internal.stderr);
+    let r = &json(&internal)["results"][0];
+    assert_eq!(r["verdict"], "error");
+    assert!(r["message"].as_str().unwrap().starts_with("internal error (please report)"), "{r}");
+    assert!(internal.stderr.contains("internal error"), "{}", internal.stderr);
+    // An internal error outranks a violation found in the same run.
+    let both = keyward(&["check", "--control", "KMS.1", "--solver", &rejecting(), "via-s3.json", "kms-star.json"]);
+    assert_eq!(both.code, 4);
+    // SARIF: the internal error is a tool execution notification, the run unsuccessful.
+    let sarif = json(&keyward(&["check", "--control", "KMS.1", "--format", "sarif", "--solver", &rejecting(), "via-s3.json"]));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
+}
+
+#[test]
+fn check_selects_one_control_or_a_group_of_parts() {
+    let ids = |args: &[&str]| -> Vec<String> {
+        let v = json(&keyward(args));
+        v["results"].as_array().unwrap().iter().map(|r| r["control"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&["check", "--format", "json", "--control", "CIS-KMS-STAR", "kms-star.json"]), ["CIS-KMS-STAR"]);
+    assert_eq!(ids(&["check", "--format", "json", "--control", "CIS-KMS-STAR:unlisted", "kms-star.json"]), ["CIS-KMS-STAR:unlisted"]);
+    assert_eq!(ids(&["check", "--format", "json", "--control", "IAM-KMS-1", "key-private.json"]), ["IAM-KMS-1"]);
+    assert_eq!(
+        ids(&["check", "--format", "json", "--control", "CIS-KMS-EXPOSED", "key-private.json"]),
+        ["CIS-KMS-EXPOSED:public", "CIS-KMS-EXPOSED:external"]
+    );
+}
+
+#[test]
+fn prove_exit_codes_and_json() {
+    let holds = keyward(&["prove", "--format", "json", "forbidden.toml", "key-private.json"]);
+    assert_eq!(holds.code, 0, "{}", holds.stderr);
+    let v = json(&holds);
+    assert_eq!(keys(&v), ["schema_version", "property", "kind", "verdict", "message", "counterexample", "statements"]);
+    assert_eq!((v["schema_version"].as_u64(), v["verdict"].as_str()), (Some(2), Some("holds")));
+
+    let violated = keyward(&["prove", "--format", "json", "forbidden.toml", "key-shared.json"]);
+    assert_eq!(violated.code, 1);
+    let v = json(&violated);
+    assert_eq!(v["verdict"], "violated");
+    assert_eq!(v["counterexample"][0]["action"], "kms:Decrypt");
+    assert_eq!(v["statements"][0]["sid"], "Partner");
+
+    // Required access: every action allowed (a witness each), or one never allowed (no
+    // counterexample exists: the proof is that none does).
+    let required = keyward(&["prove", "--format", "json", "required.toml", "key-shared.json"]);
+    assert_eq!(required.code, 0, "{}", required.stdout);
+    let v = json(&required);
+    assert_eq!(keys(&v), ["schema_version", "property", "kind", "verdict", "message", "counterexample", "witnesses", "statements"]);
+    assert_eq!(v["witnesses"].as_array().unwrap().len(), 2);
+    let missing = keyward(&["prove", "--format", "json", "required.toml", "key-private.json"]);
+    assert_eq!(missing.code, 1);
+    let v = json(&missing);
+    assert_eq!((v["verdict"].as_str(), v["never_allowed"].as_str()), (Some("violated"), Some("kms:Decrypt")));
+    assert_eq!(v["counterexample"], serde_json::json!([]));
+
+    assert_eq!(keyward(&["prove", "bad.toml", "key-private.json"]).code, 2);
+    assert_eq!(keyward(&["prove", "forbidden.toml", "broken.json"]).code, 2);
+    let unknown = keyward(&["prove", "--format", "json", "forbidden.toml", "key-unknown.json"]);
+    assert_eq!(unknown.code, 3, "{}", unknown.stdout);
+    assert_eq!(json(&unknown)["verdict"], "unknown");
+    let internal = keyward(&["prove", "--format", "json", "--solver", &rejecting(), "forbidden.toml", "key-via-s3.json"]);
+    assert_eq!(internal.code, 4, "{}", internal.stdout);
+    assert_eq!(json(&internal)["verdict"], "error");
+}
+
+#[test]
+fn diff_exit_codes_and_json() {
+    let same = keyward(&["diff", "--format", "json", "key-private.json", "key-private.json"]);
+    assert_eq!(same.code, 0, "{}", same.stdout);
+    let v = json(&same);
+    assert_eq!(keys(&v), ["schema_version", "new_grants_more", "old_granted_more"]);
+    assert_eq!(keys(&v["new_grants_more"]), ["verdict", "counterexample", "statements"]);
+    assert_eq!(v["new_grants_more"]["verdict"], "holds");
+
+    let added = keyward(&["diff", "--format", "json", "key-private.json", "key-shared.json"]);
+    assert_eq!(added.code, 1);
+    let v = json(&added);
+    assert_eq!(v["new_grants_more"]["verdict"], "violated");
+    assert_eq!(v["new_grants_more"]["counterexample"]["principal"].as_str().map(|p| p.contains("444455556666")), Some(true));
+    // Access removed is not a failure.
+    assert_eq!(keyward(&["diff", "key-shared.json", "key-private.json"]).code, 0);
+
+    assert_eq!(keyward(&["diff", "key-private.json", "broken.json"]).code, 2);
+    assert_eq!(keyward(&["diff", "--key-arn", "not-an-arn", "key-private.json", "key-shared.json"]).code, 2);
+    let unknown = keyward(&["diff", "--format", "json", "key-private.json", "key-unknown.json"]);
+    assert_eq!(unknown.code, 3, "{}", unknown.stdout);
+    assert_eq!(keys(&json(&unknown)["new_grants_more"]), ["verdict", "counterexample", "statements", "message"]);
+    let internal = keyward(&["diff", "--format", "json", "--solver", &rejecting(), "key-private.json", "key-via-s3.json"]);
+    assert_eq!(internal.code, 4, "{}", internal.stdout);
+    assert_eq!(json(&internal)["new_grants_more"]["verdict"], "error");
+}
+
+#[test]
+fn eval_exit_codes_and_json() {
+    let r = keyward(&[
+        "eval",
+        "--format",
+        "json",
+        "--request",
+        "request.json",
+        "--key-policy",
+        "key-private.json",
+        "--identity",
+        "kms-star.json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(keys(&v), ["schema_version", "decision", "matched", "unmatched_conditions", "reasons"]);
+    assert_eq!(v["decision"], "Allowed");
+    // A decision that is not Allowed is still a successful evaluation.
+    assert_eq!(keyward(&["eval", "--request", "request.json", "--key-policy", "key-private.json"]).code, 0);
+    assert_eq!(keyward(&["eval", "--request", "broken.json", "--key-policy", "key-private.json"]).code, 2);
+    assert_eq!(keyward(&["eval", "--request", "request.json", "--key-policy", "broken.json"]).code, 2);
+    // --requests: one line per request; a bad line is an error line and exit code 2.
+    let batch = keyward(&["eval", "--requests", "requests.jsonl", "--key-policy", "key-private.json", "--identity", "kms-star.json"]);
+    assert_eq!(batch.code, 2);
+    let lines: Vec<Value> = batch.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0], serde_json::json!({"decision": "Allowed"}));
+    assert_eq!(keys(&lines[1]), ["error"]);
+}
+
+#[test]
+fn controls_exit_codes_and_json() {
+    let r = keyward(&["controls", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let v = json(&r);
+    assert_eq!(keys(&v), ["schema_version", "controls"]);
+    let first = &v["controls"][0];
+    assert_eq!(keys(first), ["id", "title", "severity", "target", "rationale", "remediation", "params"]);
+    assert_eq!(v["controls"].as_array().unwrap().len(), keyward::controls::CONTROLS.len());
+    assert_eq!(keys(&first["params"][0]), ["name", "kind", "default", "help"]);
+    assert_eq!(keyward(&["controls"]).code, 0);
+    assert_eq!(keyward(&["controls", "--format", "yaml"]).code, 2);
+}
+
+#[test]
+fn corpus_exit_codes() {
+    let ok = keyward(&["corpus", "--jobs", "1", "--control", "KMS.1", "corpus"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let first: Value = serde_json::from_str(ok.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["kind"], "result");
+    assert_eq!(keyward(&["corpus", "--control", "KMS.9", "corpus"]).code, 2);
+    assert_eq!(keyward(&["corpus", "no-such-folder"]).code, 2);
+    // An internal error loses the query, not the run: every file still has its line.
+    let internal = keyward(&["corpus", "--jobs", "1", "--control", "KMS.1", "--solver", &rejecting(), "corpus"]);
+    assert_eq!(internal.code, 4, "{}", internal.stderr);
+    let verdicts: Vec<String> =
+        internal.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string()).collect();
+    assert_eq!(verdicts, ["violated", "error"], "kms-star.json is settled without the solver");
+}

@@ -130,7 +130,7 @@ fn a_run_writes_one_line_per_file_and_control_with_timings_and_a_summary() {
             assert!(r[k].is_string(), "{k} in {r}");
         }
         assert!(["holds", "violated", "unknown", "not_applicable"].contains(&r["verdict"].as_str().unwrap()), "{r}");
-        assert_eq!(r.get("message").is_some(), r["verdict"] == "unknown", "a message exactly for unknown verdicts: {r}");
+        assert_eq!(r.get("message").is_some(), r["verdict"] == "unknown", "a message exactly for unknown (and error) verdicts: {r}");
         for k in ["parse_ms", "encode_ms", "solve_ms", "total_ms"] {
             assert!(r[k].as_f64().is_some_and(|t| t >= 0.0), "{k} in {r}");
         }

@@ -86,6 +86,7 @@ pub fn compare(a: &[Record], b: &[Record]) -> Comparison {
             continue;
         };
         let pair = Pair { a: qa, b: qb };
+        // An internal error (`error`) against any other verdict is a disagreement: loud.
         let (ua, ub) = (pair.a.verdict == "unknown", pair.b.verdict == "unknown");
         if ua && ub {
             c.both_unknown += 1;

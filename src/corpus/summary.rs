@@ -1,7 +1,7 @@
 //! The table that ends a corpus run: per control, how many files got each verdict, the
 //! distribution of the time per query (median, p90, p99, max of `total_ms`, nearest rank) and
 //! the solver calls, then the run's totals. Unknown verdicts do not fail a research run; this
-//! table is where they are counted.
+//! table is where they are counted, with the internal errors (which make the run exit 4).
 
 use super::run::RunOutcome;
 use super::{control_rank, percentile, QueryRecord, Record};
@@ -15,6 +15,8 @@ pub struct ControlSummary {
     pub violated: usize,
     pub unknown: usize,
     pub not_applicable: usize,
+    /// Internal errors (a bug to report, not a verdict).
+    pub error: usize,
     pub median_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
@@ -35,6 +37,7 @@ impl ControlSummary {
             violated: count("violated"),
             unknown: count("unknown"),
             not_applicable: count("not_applicable"),
+            error: count("error"),
             median_ms: percentile(&times, 50.0),
             p90_ms: percentile(&times, 90.0),
             p99_ms: percentile(&times, 99.0),
@@ -82,18 +85,19 @@ pub fn table(rows: &[ControlSummary]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
-        "control", "holds", "violated", "unknown", "n/a", "median", "p90", "p99", "max", "sum", "solver calls"
+        "{:<26} {:>7} {:>8} {:>7} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "control", "holds", "violated", "unknown", "n/a", "error", "median", "p90", "p99", "max", "sum", "solver calls"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:<26} {:>7} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
+            "{:<26} {:>7} {:>8} {:>7} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>12}",
             r.control,
             r.holds,
             r.violated,
             r.unknown,
             r.not_applicable,
+            r.error,
             fmt_ms(r.median_ms),
             fmt_ms(r.p90_ms),
             fmt_ms(r.p99_ms),

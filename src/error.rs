@@ -1,26 +1,41 @@
-//! The crate's error type: one enum per stage, each defined where the stage lives, and how
-//! each maps to an exit code. Input and usage problems (a malformed policy, value, parameter,
-//! property file, option or corpus) are the user's to fix: exit code 2. Failures of keyward
-//! itself (a solver that rejects the query text or contradicts z3, a counterexample the
-//! evaluator does not confirm) are internal errors: exit code 4, "please report" — never a
-//! verdict, and never `unknown`.
+//! The errors that stop a command, one enum per stage, each defined where the stage lives
+//! (`policy::Diagnostics`, `controls::ParamError`, `properties::property_file::PropertyError`,
+//! `corpus::CorpusError`, and `UsageError` here for the command line), and their exit codes.
+//! Input and usage problems are the user's to fix: exit code 2. The errors of one query — a
+//! solver that rejects the query text or contradicts z3 (`smt::SolverError`), a counterexample
+//! the evaluator does not confirm (`properties::InternalError`), a pinned request the encoding
+//! cannot decide (`smt::PinError`) — are results of that query (status `error`, exit code 4,
+//! "please report"), never a verdict and never `unknown`.
 
-use crate::cli::args::UsageError;
 use crate::controls::ParamError;
 use crate::corpus::CorpusError;
-use crate::model::error::ValueError;
+use crate::exit::{INPUT, INTERNAL};
 use crate::policy::Diagnostics;
 use crate::properties::property_file::PropertyError;
-use crate::properties::InternalError;
-use crate::smt::{PinError, SolverError};
 
+/// A command-line option that cannot be used (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("unknown control {0:?}; `keyward controls` lists them")]
+    UnknownControl(String),
+    #[error("--key-arn {arn} belongs to account {owner}, not --account {account}")]
+    AccountMismatch { arn: String, owner: String, account: String },
+    #[error("{0}")]
+    Solver(String),
+    #[error("{0}")]
+    KeyArn(String),
+    #[error("{0:?} is not an account id (12 digits)")]
+    Account(String),
+}
+
+/// An error that stops a command before it has results (a usage or input error, exit code 2).
+/// Internal errors of a query are results, not such errors: the query's status is `error` and
+/// the command still finishes, with exit code 4 (`crate::exit`).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Inputs that do not parse, with file, JSON path and line:column.
     #[error(transparent)]
     Input(#[from] Diagnostics),
-    #[error(transparent)]
-    Value(#[from] ValueError),
     #[error(transparent)]
     Param(#[from] ParamError),
     #[error(transparent)]
@@ -29,23 +44,17 @@ pub enum Error {
     Usage(#[from] UsageError),
     #[error(transparent)]
     Corpus(#[from] CorpusError),
-    /// The symbolic decision of a pinned request (differential tests).
-    #[error(transparent)]
-    Pin(#[from] PinError),
+    /// keyward itself failed outside any query (a panic, caught).
     #[error("internal error (please report): {0}")]
-    Solver(#[from] SolverError),
-    #[error("internal error (please report): {0}")]
-    Internal(#[from] InternalError),
+    Internal(String),
 }
 
 impl Error {
-    /// The exit code of a command that stops on this error (`crate::cli::exit`).
+    /// The exit code of a command that stops on this error.
     pub fn exit_code(&self) -> i32 {
-        use crate::cli::exit::{INPUT, INTERNAL, UNKNOWN};
         match self {
-            Error::Input(_) | Error::Value(_) | Error::Param(_) | Error::Property(_) | Error::Usage(_) | Error::Corpus(_) => INPUT,
-            Error::Pin(PinError::Unknown(_) | PinError::Unsupported(_)) => UNKNOWN,
-            Error::Pin(_) | Error::Solver(_) | Error::Internal(_) => INTERNAL,
+            Error::Internal(_) => INTERNAL,
+            Error::Input(_) | Error::Param(_) | Error::Property(_) | Error::Usage(_) | Error::Corpus(_) => INPUT,
         }
     }
 }

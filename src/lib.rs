@@ -7,13 +7,14 @@
 //! counterexample through `eval`; `controls` are the named checks; `inputs` gathers the policies
 //! in scope; `report` renders results; `corpus` runs the controls over large folders of policies
 //! for research (timings, comparisons, plots); `cli` is the thin command-line layer; `error`
-//! gathers each stage's error type and its exit code.
+//! gathers each stage's error type, and `exit` the exit codes every command shares.
 
 pub mod cli;
 pub mod controls;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod exit;
 pub mod inputs;
 pub mod model;
 pub mod policy;

@@ -84,14 +84,27 @@ fn dir() -> &'static Path {
         for (name, text) in files {
             std::fs::write(d.join(name), text).unwrap();
         }
-        // An external "solver" that rejects every query text, as a solver with a parse bug would.
-        let solver = d.join("rejecting-solver.sh");
-        std::fs::write(&solver, "#!/bin/sh\ncat >/dev/null\necho '(error \"line 1 column 1: unexpected token\")'\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&solver, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // External "solvers": one rejects every query text, as a solver with a parse bug would;
+        // one gives up (`unknown`); one never answers (past any --timeout-ms).
+        for (name, script) in [
+            ("rejecting-solver.sh", "#!/bin/sh\ncat >/dev/null\necho '(error \"line 1 column 1: unexpected token\")'\n"),
+            ("giving-up-solver.sh", "#!/bin/sh\ncat >/dev/null\necho unknown\n"),
+            ("slow-solver.sh", "#!/bin/sh\ncat >/dev/null\nsleep 10\necho sat\n"),
+        ] {
+            let solver = d.join(name);
+            std::fs::write(&solver, script).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&solver, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
         }
+        std::fs::write(d.join("not-executable.sh"), "#!/bin/sh\necho sat\n").unwrap();
+        std::fs::write(
+            d.join("ignore.toml"),
+            "enabled = [\"KMS.1\", \"CIS-KMS-STAR\"]\n[[ignore]]\ncontrol = \"KMS.1\"\nreason = \"accepted\"\n[[ignore]]\ncontrol = \"CIS-KMS-STAR\"\nreason = \"accepted too\"\n",
+        )
+        .unwrap();
         let corpus = d.join("corpus");
         std::fs::create_dir_all(&corpus).unwrap();
         std::fs::copy(d.join("via-s3.json"), corpus.join("via-s3.json")).unwrap();
@@ -100,8 +113,12 @@ fn dir() -> &'static Path {
     })
 }
 
+fn solver(name: &str) -> String {
+    format!("smtlib:{}", dir().join(name).display())
+}
+
 fn rejecting() -> String {
-    format!("smtlib:{}", dir().join("rejecting-solver.sh").display())
+    solver("rejecting-solver.sh")
 }
 
 #[test]
@@ -136,6 +153,7 @@ fn check_exit_codes_and_json() {
         vec!["check", "--key-arn", KEY, "--account", "444455556666", "key-private.json"],
         vec!["check", "--control", "KMS.9", "kms-star.json"],
         vec!["check", "--solver", "smtlib:/no/such/solver", "kms-star.json"],
+        vec!["check", "--solver", "smtlib:./not-executable.sh", "kms-star.json"],
     ] {
         let r = keyward(&usage);
         assert_eq!(r.code, 2, "{usage:?}: {}", r.stderr);
@@ -146,6 +164,24 @@ fn check_exit_codes_and_json() {
     let r = &json(&unknown)["results"][0];
     assert_eq!(r["verdict"], "unknown");
     assert!(r["message"].as_str().unwrap().contains("not encodable exactly"), "{r}");
+
+    // A solver that gives up, or runs out of time, is unknown (exit 3), not an internal error.
+    for (stub, timeout) in [("giving-up-solver.sh", "10000"), ("slow-solver.sh", "300")] {
+        let r = keyward(&[
+            "check",
+            "--control",
+            "KMS.1",
+            "--format",
+            "json",
+            "--timeout-ms",
+            timeout,
+            "--solver",
+            &solver(stub),
+            "via-s3.json",
+        ]);
+        assert_eq!(r.code, 3, "{stub}: {}", r.stdout);
+        assert_eq!(json(&r)["results"][0]["verdict"], "unknown", "{stub}");
+    }
 
     let internal = keyward(&["check", "--control", "KMS.1", "--format", "json", "--solver", &rejecting(), "via-s3.json"]);
     assert_eq!(internal.code, 4, "{}", internal.stderr);
@@ -161,6 +197,23 @@ fn check_exit_codes_and_json() {
     let invocation = &sarif["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
     assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
+}
+
+#[test]
+fn check_ignores_accept_findings_but_never_an_internal_error() {
+    let r = keyward(&["check", "--config", "ignore.toml", "--format", "json", "kms-star.json"]);
+    assert_eq!(r.code, 0, "both violations are ignored: {}", r.stdout);
+    let v = json(&r);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "enabled runs KMS.1 and CIS-KMS-STAR alone: {results:?}");
+    assert!(results.iter().all(|r| r["verdict"] == "violated" && r["suppressed"]["reason"].is_string()), "{results:?}");
+    assert!(r.stderr.contains("CIS-KMS-STAR:unlisted is its own id"), "a note on the name with parts: {}", r.stderr);
+    let e = keyward(&["check", "--config", "ignore.toml", "--format", "json", "--solver", &rejecting(), "via-s3.json"]);
+    assert_eq!(e.code, 4, "{}", e.stdout);
+    let v = json(&e);
+    let kms1 = v["results"].as_array().unwrap().iter().find(|r| r["control"] == "KMS.1").unwrap().clone();
+    assert_eq!(kms1["verdict"], "error");
+    assert!(kms1.get("suppressed").is_none(), "an internal error is never suppressed: {kms1}");
 }
 
 #[test]

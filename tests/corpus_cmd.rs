@@ -215,7 +215,10 @@ fn compare_fails_exactly_on_disagreements_and_reports_unknowns_apart() {
     let out = keyward(&["corpus", "compare", a, a]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("verdict disagreements (both decided): 0") && text.contains("geometric mean 1.000x"), "{text}");
+    assert!(
+        text.contains("verdict disagreements (both decided, or an internal error in one run): 0") && text.contains("geometric mean 1.000x"),
+        "{text}"
+    );
 
     let recs = lines(&whole().0);
     let doctor = |index: usize, verdict: &str| -> String {
@@ -231,9 +234,11 @@ fn compare_fails_exactly_on_disagreements_and_reports_unknowns_apart() {
     };
     let holds = recs.iter().position(|r| r["verdict"] == "holds").unwrap();
     let target = format!("{}  {}", recs[holds]["file"].as_str().unwrap(), recs[holds]["control"].as_str().unwrap());
-    for (verdict, section) in
-        [("violated", "verdict disagreements (both decided): 1"), ("unknown", "unknown in one run, decided in the other: 1")]
-    {
+    for (verdict, section) in [
+        ("violated", "verdict disagreements (both decided, or an internal error in one run): 1"),
+        ("error", "verdict disagreements (both decided, or an internal error in one run): 1"),
+        ("unknown", "unknown in one run, decided in the other: 1"),
+    ] {
         let b = dir.join(format!("b-{verdict}.jsonl"));
         std::fs::write(&b, doctor(holds, verdict)).unwrap();
         let out = keyward(&["corpus", "compare", a, b.to_str().unwrap()]);
@@ -241,6 +246,13 @@ fn compare_fails_exactly_on_disagreements_and_reports_unknowns_apart() {
         assert_eq!(out.status.code(), Some(1), "{text}");
         assert!(text.contains(section) && text.contains(&target), "{text}");
     }
+    // An internal error in both runs is no disagreement, but the comparison fails on it.
+    let b = dir.join("b-error.jsonl");
+    std::fs::write(&b, doctor(holds, "error")).unwrap();
+    let out = keyward(&["corpus", "compare", b.to_str().unwrap(), b.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("internal errors in both runs: 1") && text.contains(&target), "{text}");
     // A run missing a query does not compare clean either.
     let b = dir.join("b-missing.jsonl");
     std::fs::write(&b, whole().0.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();

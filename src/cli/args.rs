@@ -3,26 +3,12 @@
 //! their validation — a malformed `--key-arn`, `--account` or `--solver` is a usage error.
 
 use crate::controls::{select, ParamError, Params};
+use crate::error::UsageError;
 use crate::inputs::{Kind, LoadOptions};
 use crate::model::principal::is_account_id;
 use crate::model::value::Arn;
 use crate::smt::{Backend, Encoding, SolverOptions};
 use std::path::Path;
-
-/// A command-line option that cannot be used (exit code 2).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UsageError {
-    #[error("unknown control {0:?}; `keyward controls` lists them")]
-    UnknownControl(String),
-    #[error("--key-arn {arn} belongs to account {owner}, not --account {account}")]
-    AccountMismatch { arn: String, owner: String, account: String },
-    #[error("{0}")]
-    Solver(String),
-    #[error("{0}")]
-    KeyArn(String),
-    #[error("{0:?} is not an account id (12 digits)")]
-    Account(String),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -73,6 +59,9 @@ impl SelectArgs {
             let text = std::fs::read_to_string(c)
                 .map_err(|e| ParamError::File { file: file.clone(), message: format!("cannot read the file: {e}") })?;
             params.load_config(&file, &text)?;
+            for note in &params.notes {
+                eprintln!("note: {note}");
+            }
         }
         Ok(params)
     }
@@ -159,12 +148,24 @@ fn parse_solver(s: &str) -> Result<Backend, UsageError> {
     }
 }
 
-/// A program name with a `/` is a path; any other is looked up on PATH.
+/// A program name with a `/` is a path; any other is looked up on PATH. It must be an
+/// executable file.
 fn runnable(prog: &str) -> bool {
+    let executable = |p: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        {
+            p.is_file()
+        }
+    };
     if prog.contains('/') {
-        return Path::new(prog).is_file();
+        return executable(Path::new(prog));
     }
-    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(prog).is_file()))
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| executable(&d.join(prog))))
 }
 
 /// `--key-arn`: a KMS key ARN, `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` with a 12-digit

@@ -6,9 +6,9 @@
 //! keyward.toml) do not count; an internal error is never suppressed.
 
 use super::args::{SelectArgs, SolverArgs};
-use super::exit;
 use super::print::{fail, print_json};
 use crate::controls::{run_subject, Ctx, Finding, Status};
+use crate::exit;
 use crate::inputs::load;
 use crate::policy::Diagnostic;
 use crate::report;

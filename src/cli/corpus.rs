@@ -9,11 +9,11 @@
 //! `compare` exits 1 when the runs disagree.
 
 use super::args::{SelectArgs, SolverArgs};
-use super::exit;
 use super::print::fail;
 use crate::corpus::run::{list, run as run_corpus, RunConfig};
 use crate::corpus::CorpusError;
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
+use crate::exit;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -4,13 +4,14 @@
 //! 4 internal error.
 
 use super::args::{Format, SolverArgs};
-use super::exit;
-use super::print::print_json;
+use super::print::{fail, print_json};
+use crate::exit;
 use crate::inputs::{placeholder_key, policy_set};
 use crate::model::catalog::KMS_ACTIONS;
 use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{PolicySet, PrincipalPattern, Template};
+use crate::policy::Diagnostics;
 use crate::properties::queries::added_access;
 use crate::properties::Verdict;
 use crate::report::diff::{json, text, Direction};
@@ -35,10 +36,7 @@ pub fn run(args: &DiffArgs) -> i32 {
     let old = policy_set(std::slice::from_ref(&args.old), &mut errors);
     let new = policy_set(std::slice::from_ref(&args.new), &mut errors);
     if !errors.is_empty() {
-        for e in &errors {
-            eprintln!("error: {e}");
-        }
-        return exit::INPUT;
+        return fail(Diagnostics(errors));
     }
     let key = old.key_policy.is_some() || new.key_policy.is_some();
     let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();

@@ -2,12 +2,12 @@
 //! 2 for bad input.
 
 use super::args::Format;
-use super::exit;
-use super::print::print_json;
+use super::print::{fail, print_json};
 use crate::eval::evaluate;
+use crate::exit;
 use crate::model::PolicySet;
 use crate::policy::request_file::{load_request, read_request};
-use crate::policy::{json::with_json, load_policy, Source};
+use crate::policy::{json::with_json, load_policy, Diagnostic, Diagnostics, Source};
 use crate::report::eval::{json, text, BatchLine};
 use std::path::PathBuf;
 
@@ -58,10 +58,7 @@ pub fn run(args: &EvalArgs) -> i32 {
     };
     if let Some(batch) = &args.requests {
         if !errors.is_empty() {
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            return exit::INPUT;
+            return fail(Diagnostics(errors));
         }
         return run_batch(&set, batch);
     }
@@ -74,10 +71,7 @@ pub fn run(args: &EvalArgs) -> i32 {
         None => None,
     };
     if !errors.is_empty() {
-        for e in &errors {
-            eprintln!("error: {e}");
-        }
-        return exit::INPUT;
+        return fail(Diagnostics(errors));
     }
     let Some(request) = request else { return exit::INPUT };
     let ev = evaluate(&set, &request);
@@ -94,10 +88,7 @@ fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {name}: cannot read the file: {e}");
-            return exit::INPUT;
-        }
+        Err(e) => return fail(Diagnostics(vec![Diagnostic::file(&name, format!("cannot read the file: {e}"))])),
     };
     let mut bad = false;
     for (i, line) in text.lines().enumerate() {

@@ -6,10 +6,10 @@ mod check;
 mod corpus;
 mod diff;
 mod eval;
-pub mod exit;
 mod print;
 mod prove;
 
+use crate::exit;
 use args::Format;
 use clap::{Parser, Subcommand};
 
@@ -51,7 +51,19 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match cli.command {
+    // A panic is a bug: it ends the command with exit code 4, not Rust's 101.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli.command))) {
+        Ok(code) => code,
+        Err(panic) => {
+            let what =
+                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            print::fail(crate::error::Error::Internal(format!("panic: {what}")))
+        }
+    }
+}
+
+fn run(command: Command) -> i32 {
+    match command {
         Command::Eval(args) => eval::run(&args),
         Command::Prove(args) => prove::run(&args),
         Command::Diff(args) => diff::run(&args),

@@ -1,4 +1,6 @@
-//! Printing what `crate::report` renders.
+//! Printing what `crate::report` renders, and the errors that stop a command.
+
+use crate::error::Error;
 
 /// Print a JSON value, pretty.
 pub fn print_json(v: &impl serde::Serialize) {
@@ -9,8 +11,15 @@ pub fn print_json(v: &impl serde::Serialize) {
 }
 
 /// Report an error that stops the command; its exit code.
-pub fn fail(e: impl Into<crate::error::Error>) -> i32 {
+pub fn fail(e: impl Into<Error>) -> i32 {
     let e = e.into();
-    eprintln!("error: {e}");
+    match &e {
+        Error::Input(d) => {
+            for x in &d.0 {
+                eprintln!("error: {x}");
+            }
+        }
+        other => eprintln!("error: {other}"),
+    }
     e.exit_code()
 }

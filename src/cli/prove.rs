@@ -2,10 +2,10 @@
 //! Exit 0 when it holds, 1 when violated, 2 for bad input, 3 unknown, 4 internal error.
 
 use super::args::{Format, SolverArgs};
-use super::exit;
 use super::print::{fail, print_json};
+use crate::exit;
 use crate::inputs::{load_all, policy_set};
-use crate::policy::Diagnostic;
+use crate::policy::{Diagnostic, Diagnostics};
 use crate::properties::property_file::{parse, Proof};
 use crate::report;
 use std::path::PathBuf;
@@ -29,18 +29,11 @@ pub struct ProveArgs {
     pub solver: SolverArgs,
 }
 
-fn input_errors(errors: &[Diagnostic]) -> i32 {
-    for e in errors {
-        eprintln!("error: {e}");
-    }
-    exit::INPUT
-}
-
 pub fn run(args: &ProveArgs) -> i32 {
     let file = args.property.display().to_string();
     let text = match std::fs::read_to_string(&args.property) {
         Ok(t) => t,
-        Err(e) => return input_errors(&[Diagnostic::file(&file, format!("cannot read the file: {e}"))]),
+        Err(e) => return fail(Diagnostics(vec![Diagnostic::file(&file, format!("cannot read the file: {e}"))])),
     };
     let prop = match parse(&file, &text) {
         Ok(p) => p,
@@ -50,23 +43,25 @@ pub fn run(args: &ProveArgs) -> i32 {
     let mut set = policy_set(&args.policies, &mut errors);
     set.boundaries = load_all(&args.boundary, &mut errors);
     set.scps = load_all(&args.scp, &mut errors);
+    // Every problem is reported, the property's and the policies'.
     let who = match prop.principal_spec(&file) {
-        Ok(w) => w,
-        Err(e) => return fail(e),
+        Ok(w) if errors.is_empty() => w,
+        Ok(_) => return fail(Diagnostics(errors)),
+        Err(e) => {
+            let _ = fail(Diagnostics(errors));
+            return fail(e);
+        }
     };
-    if !errors.is_empty() {
-        return input_errors(&errors);
-    }
     let proof = prop.prove(&set, &who, &args.solver.options());
     match args.format {
         Format::Json => print_json(&report::prove::json(&prop, &set, &proof)),
         Format::Text => print!("{}", report::prove::text(&prop, &set, &proof)),
     }
-    if let Proof::Error(e) = &proof {
-        eprintln!("keyward: property {}: internal error (please report): {e}", prop.name);
+    if let Proof::Error { error, .. } = &proof {
+        eprintln!("keyward: property {}: internal error (please report): {error}", prop.name);
     }
     exit::Outcome {
-        internal_error: matches!(proof, Proof::Error(_)),
+        internal_error: matches!(proof, Proof::Error { .. }),
         violated: matches!(proof, Proof::Allowed(_) | Proof::NeverAllowed { .. }),
         unknown: matches!(proof, Proof::Unknown { .. }),
         ..exit::Outcome::default()

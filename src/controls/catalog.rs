@@ -3,7 +3,7 @@
 //! table of every control is `registry.rs`; `keyward controls` prints it and SARIF output
 //! turns it into rules.
 
-use crate::controls::finding::{Ctx, Finding};
+use crate::controls::finding::{Ctx, Finding, Status};
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -126,16 +126,13 @@ impl ControlInfo {
 
     /// Run the control on a subject it applies to.
     pub fn run(&self, subject: &Subject, ctx: &Ctx<'_>) -> Finding {
-        let base = Finding::new(subject.file(), subject.resource(), self.id, crate::controls::finding::Status::Unknown, "");
+        // A check that forgets to set a verdict is a bug, reported as one (never `unknown`).
+        let base = Finding::new(subject.file(), subject.resource(), self.id, Status::Error, "the control produced no verdict");
         match (subject, self.check) {
             (Subject::Identity(s), Check::Identity(f, _) | Check::Both(f, _)) => f(s, ctx, base),
             (Subject::Key(k), Check::Key(f) | Check::Both(_, f)) => f(k, ctx, base),
             (Subject::Key(k), Check::Metadata(f)) => f(k, base),
-            _ => Finding {
-                status: crate::controls::finding::Status::NotApplicable,
-                message: format!("{} applies to {}", self.id, self.target().describe()),
-                ..base
-            },
+            _ => Finding { status: Status::NotApplicable, message: format!("{} applies to {}", self.id, self.target().describe()), ..base },
         }
     }
 }

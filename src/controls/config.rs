@@ -60,6 +60,15 @@ fn control_ids(name: &str) -> Vec<&'static str> {
     select(name).into_iter().map(|c| c.id).collect()
 }
 
+/// A note when `name` is a control that also has parts (`CIS-KMS-STAR` and
+/// `CIS-KMS-STAR:unlisted`): the name selects that control alone, which configurations written
+/// for keyward before schema 2 may not expect.
+fn parts_note(file: &str, section: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", select(name).first()?.id);
+    let parts: Vec<&str> = CONTROLS.iter().map(|c| c.id).filter(|id| id.starts_with(&prefix)).collect();
+    (!parts.is_empty()).then(|| format!("{file}: {section} {name:?} names that control alone; {} is its own id", parts.join(", ")))
+}
+
 fn kind_of(control: &str, name: &str) -> Option<ParamKind> {
     CONTROLS.iter().find(|c| c.id == control)?.params.iter().find(|p| p.name == name).map(|p| p.kind)
 }
@@ -131,6 +140,7 @@ impl Params {
             if control_ids(control).is_empty() {
                 return Err(ParamError::FileControl { file: file.to_string(), section: "enabled", control: control.clone() });
             }
+            self.notes.extend(parts_note(file, "enabled:", control));
         }
         let cli = std::mem::take(&mut self.values);
         for (name, v) in [
@@ -162,6 +172,7 @@ impl Params {
             if ig.ids.is_empty() {
                 return Err(ParamError::FileControl { file: file.to_string(), section: "[[ignore]]", control: ig.control.clone() });
             }
+            self.notes.extend(parts_note(file, "[[ignore]] control", &ig.control));
         }
         self.ignores.extend(ignores);
         if cfg.enabled.is_some() {
@@ -214,5 +225,17 @@ mod tests {
         assert_eq!(p.suppression("KMS.1", "arn:aws:iam::1:policy/LegacyApp", "f").as_deref(), Some("accepted"));
         assert!(p.suppression("KMS.2", "arn:aws:iam::1:policy/LegacyApp", "f").is_none());
         assert!(p.load_config("k.toml", "bogus = 1").is_err());
+        assert!(p.load_config("k.toml", "enabled = [\"KMS.9\"]").is_err());
+    }
+
+    #[test]
+    fn ignores_name_one_control_or_a_group_of_parts_and_say_so() {
+        let mut p = Params::default();
+        let text = "[[ignore]]\ncontrol = \"CIS-KMS-STAR\"\nreason = \"r1\"\n[[ignore]]\ncontrol = \"CIS-KMS-EXPOSED\"\nreason = \"r2\"\n";
+        p.load_config("keyward.toml", text).unwrap();
+        assert_eq!(p.suppression("CIS-KMS-STAR", "x", "f").as_deref(), Some("r1"));
+        assert_eq!(p.suppression("CIS-KMS-STAR:unlisted", "x", "f"), None);
+        assert_eq!(p.suppression("CIS-KMS-EXPOSED:external", "x", "f").as_deref(), Some("r2"));
+        assert!(p.notes.iter().any(|n| n.contains("CIS-KMS-STAR:unlisted is its own id")), "{:?}", p.notes);
     }
 }

@@ -39,7 +39,7 @@ fn deny_not_principal(p: &Policy, mut f: Finding) -> Finding {
 /// BP-KMS-STAR-KEYPOLICY: a statement allows `kms:*` (or `*`) to a principal other than the
 /// owner root (syntactic).
 pub fn star_in_key_policy(k: &KeySubject, _ctx: &Ctx<'_>, mut f: Finding) -> Finding {
-    let Some(p) = &k.policy else { return f };
+    let Some(p) = &k.policy else { return Finding { status: Status::NotApplicable, message: "the key has no key policy".into(), ..f } };
     let root_arn = owner_root(k).arn;
     let is_owner_root = |pat: &PrincipalPattern| match pat {
         PrincipalPattern::Account(a) => *a == k.owner,

@@ -34,7 +34,8 @@ pub enum ParamValue {
 pub struct Ignore {
     /// As the file spells it (`CIS-KMS-EXPOSED` names both parts).
     pub control: String,
-    /// The control ids it names, resolved when the file is read.
+    /// The control ids it names, resolved by `Params::load_config` (an ignore built otherwise
+    /// names `control` itself).
     #[serde(skip)]
     pub ids: Vec<String>,
     #[serde(default)]
@@ -50,6 +51,8 @@ pub struct Params {
     pub(super) values: BTreeMap<(String, String), ParamValue>,
     pub ignores: Vec<Ignore>,
     pub enabled: Option<Vec<String>>,
+    /// Things worth telling about the configuration (not errors), for stderr.
+    pub notes: Vec<String>,
 }
 
 impl Params {
@@ -79,7 +82,7 @@ impl Params {
         self.ignores
             .iter()
             .find(|ig| {
-                ig.ids.iter().any(|id| id == control)
+                (ig.ids.iter().any(|id| id == control) || ig.ids.is_empty() && ig.control.eq_ignore_ascii_case(control))
                     && ig.resource.as_deref().map_or(true, |r| glob(r, resource))
                     && ig.file.as_deref().map_or(true, |f| glob(f, file))
             })

@@ -24,7 +24,8 @@ pub fn run_subject(subject: &Subject, selected: &[String], ctx: &Ctx<'_>) -> Vec
         finding.timing.wall_ms = start.elapsed().as_secs_f64() * 1000.0;
         out.push(finding);
     }
-    for f in &mut out {
+    // An internal error is never suppressed: an ignore accepts a finding, not a failure.
+    for f in out.iter_mut().filter(|f| f.status != Status::Error) {
         f.suppressed = ctx.params.suppression(&f.control, &f.resource, &f.file);
     }
     out

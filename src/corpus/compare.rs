@@ -28,12 +28,15 @@ impl Pair {
 pub struct Comparison {
     /// Every query both runs have, sorted by file then control order.
     pub pairs: Vec<Pair>,
-    /// Both decided (or not applicable), differently.
+    /// Both decided (or not applicable), differently; or an internal error (`error`) in one run
+    /// only, against any other verdict.
     pub disagreements: Vec<Pair>,
     /// Unknown in one run, decided in the other.
     pub unknown_vs_decided: Vec<Pair>,
     /// Unknown in both runs (not a disagreement).
     pub both_unknown: usize,
+    /// An internal error in both runs: not a disagreement, but a bug the comparison fails on.
+    pub both_error: Vec<Pair>,
     /// Queries (file, control) only one run has.
     pub only_a: Vec<(String, String)>,
     pub only_b: Vec<(String, String)>,
@@ -48,7 +51,11 @@ pub struct Comparison {
 impl Comparison {
     /// Does the comparison fail (exit 1)?
     pub fn differs(&self) -> bool {
-        !self.disagreements.is_empty() || !self.unknown_vs_decided.is_empty() || !self.only_a.is_empty() || !self.only_b.is_empty()
+        !self.disagreements.is_empty()
+            || !self.unknown_vs_decided.is_empty()
+            || !self.both_error.is_empty()
+            || !self.only_a.is_empty()
+            || !self.only_b.is_empty()
     }
 }
 
@@ -87,8 +94,13 @@ pub fn compare(a: &[Record], b: &[Record]) -> Comparison {
         };
         let pair = Pair { a: qa, b: qb };
         // An internal error (`error`) against any other verdict is a disagreement: loud.
+        let (ea, eb) = (pair.a.verdict == "error", pair.b.verdict == "error");
         let (ua, ub) = (pair.a.verdict == "unknown", pair.b.verdict == "unknown");
-        if ua && ub {
+        if ea && eb {
+            c.both_error.push(pair.clone());
+        } else if ea || eb {
+            c.disagreements.push(pair.clone());
+        } else if ua && ub {
             c.both_unknown += 1;
         } else if ua != ub {
             c.unknown_vs_decided.push(pair.clone());
@@ -140,7 +152,7 @@ fn pair_line(p: &Pair) -> String {
 pub fn render(c: &Comparison, name_a: &str, name_b: &str, min_ms: f64, top: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "A = {name_a}\nB = {name_b}\nqueries in both runs: {}", c.pairs.len());
-    let _ = writeln!(s, "\nverdict disagreements (both decided): {}", c.disagreements.len());
+    let _ = writeln!(s, "\nverdict disagreements (both decided, or an internal error in one run): {}", c.disagreements.len());
     for p in &c.disagreements {
         let _ = writeln!(s, "{}", pair_line(p));
     }
@@ -149,6 +161,10 @@ pub fn render(c: &Comparison, name_a: &str, name_b: &str, min_ms: f64, top: usiz
         let _ = writeln!(s, "{}", pair_line(p));
     }
     let _ = writeln!(s, "unknown in both runs: {}", c.both_unknown);
+    let _ = writeln!(s, "internal errors in both runs: {}", c.both_error.len());
+    for p in &c.both_error {
+        let _ = writeln!(s, "{}", pair_line(p));
+    }
     for (label, only) in [("only in A", &c.only_a), ("only in B", &c.only_b)] {
         let _ = writeln!(s, "queries {label}: {}", only.len());
         for (file, control) in only.iter().take(top) {

@@ -51,11 +51,6 @@ fn locate(set: &PolicySet, t: &StatementTrace) -> Option<StatementRef> {
     })
 }
 
-/// One line of JSON for a request.
-pub fn request_line(req: &Request) -> String {
-    req.to_json_line()
-}
-
 /// A statement of `policy`, located in its file.
 pub fn statement_ref(policy: &crate::model::Policy, role: crate::model::PolicyRole, st: &crate::model::Statement) -> StatementRef {
     let (line, column) = policy.source.line_col(st.span.start);

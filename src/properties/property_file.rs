@@ -209,22 +209,16 @@ impl PropertyFile {
 pub enum Proof {
     /// Forbidden: no matching request is allowed. Required: every listed action is allowed for
     /// some matching request, with one witness request each (replayed through the evaluator).
-    Holds {
-        witnesses: Vec<Request>,
-    },
+    Holds { witnesses: Vec<Request> },
     /// Forbidden: a matching request is allowed (the counterexample).
     Allowed(Counterexample),
     /// Required: no matching request with this action is allowed (proved; there is no request
     /// to show).
-    NeverAllowed {
-        action: String,
-    },
+    NeverAllowed { action: String },
     /// The solver ran out of time or resources (on `action`, for a required property).
-    Unknown {
-        action: Option<String>,
-        reason: String,
-    },
-    Error(InternalError),
+    Unknown { action: Option<String>, reason: String },
+    /// An internal error (on `action`, for a required property).
+    Error { action: Option<String>, error: InternalError },
 }
 
 impl Proof {
@@ -233,7 +227,7 @@ impl Proof {
             Proof::Holds { .. } => "holds",
             Proof::Allowed(_) | Proof::NeverAllowed { .. } => "violated",
             Proof::Unknown { .. } => "unknown",
-            Proof::Error(_) => "error",
+            Proof::Error { .. } => "error",
         }
     }
 }
@@ -246,7 +240,7 @@ impl PropertyFile {
                 Ok(Verdict::Holds) => Proof::Holds { witnesses: vec![] },
                 Ok(Verdict::Violated(cx)) => Proof::Allowed(cx),
                 Ok(Verdict::Unknown(reason)) => Proof::Unknown { action: None, reason },
-                Err(e) => Proof::Error(e),
+                Err(error) => Proof::Error { action: None, error },
             },
             PropertyKind::Required => {
                 let base = self.request_spec();
@@ -259,7 +253,7 @@ impl PropertyFile {
                     CoverageEnd::AllAllowed => Proof::Holds { witnesses },
                     CoverageEnd::NeverAllowed(action) => Proof::NeverAllowed { action },
                     CoverageEnd::Unknown { action, reason } => Proof::Unknown { action: Some(action), reason },
-                    CoverageEnd::Error { error, .. } => Proof::Error(error),
+                    CoverageEnd::Error { action, error } => Proof::Error { action: Some(action), error },
                 }
             }
         }

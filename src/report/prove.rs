@@ -48,7 +48,8 @@ fn message(prop: &PropertyFile, proof: &Proof) -> String {
         Proof::NeverAllowed { action } => format!("{action} is never allowed for a matching request"),
         Proof::Unknown { action: Some(a), reason } => format!("unknown: {a}: {reason}"),
         Proof::Unknown { action: None, reason } => format!("unknown: {reason}"),
-        Proof::Error(e) => format!("internal error (please report): {e}"),
+        Proof::Error { action: Some(a), error } => format!("internal error (please report): {a}: {error}"),
+        Proof::Error { action: None, error } => format!("internal error (please report): {error}"),
     }
 }
 

@@ -277,3 +277,40 @@ impl Links {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+    use crate::model::PolicySet;
+    use crate::policy::{parse_policy, Source};
+    use crate::smt::encode::build::build_exists_allowed;
+    use crate::smt::options::Encoding;
+
+    /// The readable values reach the variables only through their names: every role of the
+    /// table names some variable of a query over a symbolic principal, an arbitrary key and an
+    /// ARN-valued context key.
+    #[test]
+    fn the_encoder_names_its_variables_by_role() {
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+            "Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::bucket*"}}}]}"#;
+        let set = PolicySet { key_policy: Some(parse_policy(Source::new("k.json", doc)).unwrap()), ..PolicySet::default() };
+        let req = RequestSpec {
+            action: ActionSpec::One("kms:Decrypt".into()),
+            resource: ResourceSpec::Key { account: None, region: None, arbitrary: true },
+            context: vec![],
+        };
+        let q = build_exists_allowed(&set, &PrincipalSpec::anyone(), &req, Encoding::Default, "roles");
+        let roles: Vec<Role> = q
+            .want
+            .iter()
+            .filter_map(|v| match q.terms.node(*v) {
+                Node::Var(name, Sort::Str) => Role::of(name),
+                _ => None,
+            })
+            .collect();
+        for role in Role::ALL {
+            assert!(roles.contains(&role), "no variable has the role {role:?} (its names end in .{})", role.suffix());
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! The external backend: an SMT-LIB2 solver process (`z3 -in`, `cvc5 --lang smt2`) run on the
-//! query's script, of which only the verdict is read. A timeout and an `unknown` answer are
-//! `Unknown`; a solver that cannot be started, crashes or prints no verdict (an SMT-LIB2
-//! `(error …)` among them) is a `SolverError`, never an answer.
+//! query's script, of which only the verdict is read. Running out of time or resources is
+//! `Unknown`: our timeout, an `unknown`, `timeout` or `memout` answer, or the process killed by
+//! a resource signal (SIGKILL — the kernel's out-of-memory killer —, SIGXCPU, SIGXFSZ). A solver
+//! that cannot be started, crashes or prints no verdict (an SMT-LIB2 `(error …)` among them) is a
+//! `SolverError`, never an answer.
 
 use crate::smt::answer::{Model, Outcome, SolverError};
 use std::io::{Read, Seek, Write};
@@ -36,9 +38,9 @@ pub fn run(cmd: &[String], text: &str, timeout: Duration) -> Result<Outcome, Sol
         .spawn()
         .map_err(|e| fail(format!("cannot start: {e}")))?;
     let deadline = Instant::now() + timeout;
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -47,7 +49,7 @@ pub fn run(cmd: &[String], text: &str, timeout: Duration) -> Result<Outcome, Sol
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             Err(e) => return Err(fail(e.to_string())),
         }
-    }
+    };
     let read = |f: &mut std::fs::File| -> String {
         let mut bytes = Vec::new();
         let _ = f.rewind().and_then(|_| f.read_to_end(&mut bytes));
@@ -57,14 +59,27 @@ pub fn run(cmd: &[String], text: &str, timeout: Duration) -> Result<Outcome, Sol
     match stdout.lines().map(str::trim).find(|l| !l.is_empty()) {
         Some("sat") => Ok(Outcome::Sat(Model::default())),
         Some("unsat") => Ok(Outcome::Unsat),
-        Some("unknown") => Ok(Outcome::Unknown(format!("{prog} answered unknown"))),
+        Some(answer @ ("unknown" | "timeout" | "memout")) => Ok(Outcome::Unknown(format!("{prog} answered {answer}"))),
+        _ if resource_signal(&status) => Ok(Outcome::Unknown(format!("{prog} was stopped by the system ({status}): out of resources"))),
         other => {
             let stderr = read(&mut stderr_file);
             let stderr: String = stderr.trim().chars().take(500).collect();
             let said = if stderr.is_empty() { String::new() } else { format!("; stderr: {stderr}") };
-            Err(fail(format!("gave no verdict (first line: {}){said}", other.unwrap_or("no output"))))
+            Err(fail(format!("gave no verdict ({status}; first line: {}){said}", other.unwrap_or("no output"))))
         }
     }
+}
+
+/// Was the process killed for the resources it used (memory, CPU time, file size)?
+#[cfg(unix)]
+fn resource_signal(status: &std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    matches!(status.signal(), Some(libc::SIGKILL | libc::SIGXCPU | libc::SIGXFSZ))
+}
+
+#[cfg(not(unix))]
+fn resource_signal(_: &std::process::ExitStatus) -> bool {
+    false
 }
 
 /// The external-solver protocol with stand-in solvers written in `sh`.
@@ -100,6 +115,14 @@ mod tests {
     #[test]
     fn timeouts_are_unknown_and_failures_are_errors_with_the_reason() {
         assert!(matches!(sh("sleep 5; echo sat", 200), Ok(Outcome::Unknown(w)) if w.contains("timeout after 200 ms")));
+        // Out of time or memory by the solver's own account, or killed by the system for it.
+        assert!(matches!(sh("cat >/dev/null; echo timeout", 5000), Ok(Outcome::Unknown(w)) if w.contains("answered timeout")));
+        assert!(matches!(sh("cat >/dev/null; echo memout", 5000), Ok(Outcome::Unknown(_))));
+        assert!(matches!(sh("cat >/dev/null; kill -9 $$", 5000), Ok(Outcome::Unknown(w)) if w.contains("out of resources")));
+        // A crash is a bug, not a lack of resources.
+        assert!(
+            matches!(sh("cat >/dev/null; kill -SEGV $$", 5000), Err(SolverError::External { message, .. }) if message.contains("signal"))
+        );
         let rejected = sh("echo '(error \"bad\")'; echo oops >&2; exit 1", 5000);
         assert!(
             matches!(&rejected, Err(SolverError::External { message, .. }) if message.contains("no verdict") && message.contains("oops")),

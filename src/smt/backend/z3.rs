@@ -52,6 +52,9 @@ fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Out
     solver.from_string(text);
     // SAFETY: as above, reading the error code of the live context.
     let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
+    if code == z3_sys::ErrorCode::MemoutFail {
+        return (Ok(Outcome::Unknown("memout while loading the query".into())), stats);
+    }
     if code != z3_sys::ErrorCode::Ok {
         // SAFETY: for any error code z3 returns a NUL-terminated message owned by the context,
         // valid until the next call on it; it is copied here before any other call.

@@ -129,7 +129,12 @@ impl Encoder {
     /// Finish the query "∃ requests: axioms ∧ goals": the principal's structural axioms are
     /// added, and the eager part is propagated for the solver (`simplify::for_encoding`).
     /// `label` names the query in SMT dumps.
-    pub fn finish(mut self, goals: Vec<T>, label: &str) -> Query {
+    pub fn finish(self, goals: Vec<T>, label: &str) -> Query {
+        self.finish_query(goals, label, true)
+    }
+
+    /// `finish`, reading the model back or not (`model`: a query only asked sat or unsat).
+    fn finish_query(mut self, goals: Vec<T>, label: &str, model: bool) -> Query {
         self.principal_axioms();
         let encoding = if self.textbook { Encoding::Baseline } else { Encoding::Default };
         let mut eager = self.axioms.clone();
@@ -137,7 +142,7 @@ impl Encoder {
         let (eager, want) = if self.unsupported.is_empty() {
             let mut assertions = eager.clone();
             assertions.extend_from_slice(&self.shapes);
-            let want = self.t.vars(&assertions);
+            let want = if model { self.t.vars(&assertions) } else { Vec::new() };
             (simplify::for_encoding(encoding, &mut self.t, eager), want)
         } else {
             // Never solved (`crate::smt::check` answers unknown).

@@ -16,7 +16,6 @@ use crate::smt::encode::request::{kind_index, ActionRep, KeyRep, PrincipalRep, R
 use crate::smt::encode::Encoder;
 use crate::smt::options::SolverOptions;
 use crate::smt::query::Query;
-use crate::smt::simplify;
 use crate::smt::term::T;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,28 +123,10 @@ impl Encoder {
     /// property queries (unit propagation, then the solver) on a copy of this encoder.
     fn pinned(&self, pins: &[T], goal: T, label: &str) -> Query {
         let mut enc = self.clone();
-        let mut axioms = std::mem::take(&mut enc.axioms);
-        axioms.append(&mut enc.shapes);
-        axioms.extend_from_slice(pins);
-        let goals = vec![goal];
-        let mut eager = axioms.clone();
-        eager.extend_from_slice(&goals);
-        let encoding = if enc.textbook { crate::smt::options::Encoding::Baseline } else { crate::smt::options::Encoding::Default };
-        let eager = simplify::for_encoding(encoding, &mut enc.t, eager);
-        Query {
-            label: label.to_string(),
-            terms: enc.t,
-            axioms,
-            shapes: Vec::new(),
-            goals,
-            eager,
-            want: Vec::new(),
-            unsupported: enc.unsupported,
-            encoding,
-            principal: enc.principal,
-            requests: enc.requests,
-            shared_keys: enc.shared_keys,
-        }
+        let shapes = std::mem::take(&mut enc.shapes);
+        enc.axioms.extend(shapes);
+        enc.axioms.extend_from_slice(pins);
+        enc.finish_query(vec![goal], label, false)
     }
 }
 

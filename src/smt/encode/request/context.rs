@@ -221,11 +221,10 @@ impl Encoder {
         }
         let rep = match k {
             keys::PRINCIPAL_ARN => {
-                let in_acct = self.p_in_account();
+                let arn = self.p_sym_arn();
                 let v = self.p_arn();
-                let segs = self.p_arn_segs();
-                let mut r = single(&mut self.t, in_acct, v);
-                r.slots[0].arn = Some(SymArn { split: in_acct, segs, whole: v });
+                let mut r = single(&mut self.t, arn.split, v);
+                r.slots[0].arn = Some(arn);
                 r
             }
             keys::PRINCIPAL_ACCOUNT => {

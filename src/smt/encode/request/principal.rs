@@ -5,7 +5,7 @@
 //! context keys read; and the constraints of a `PrincipalSpec` — fresh outsiders, accounts,
 //! authorized-principal patterns (CONTROLS.md "Principals are identities").
 
-use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymPrincipal, PARTITION, RESOURCE};
+use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymArn, SymPrincipal, PARTITION, RESOURCE};
 use crate::model::named::Named;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::PrincipalSpec;
@@ -13,6 +13,7 @@ use crate::model::template::{Syntax, Template};
 use crate::model::value::{arn_segments, ArnParts};
 use crate::model::ContextKey;
 use crate::smt::encode::Encoder;
+use crate::smt::readable::Role;
 use crate::smt::term::{Sort, T};
 
 impl Encoder {
@@ -24,16 +25,19 @@ impl Encoder {
     /// than 12-digit ids that it may have (accounts a policy names in a shorter form).
     pub(in crate::smt::encode) fn set_principal_sym(&mut self, kinds: &[PrincipalKind], extra_accounts: Vec<String>) -> SymPrincipal {
         let t = &mut self.t;
+        // String variables are named by their role (`crate::smt::readable::Role`); the fields
+        // are made in this order (the query's term numbering follows it).
+        let role = |t: &mut crate::smt::term::Terms, r: Role| t.var(&format!("p.{}", r.suffix()), Sort::Str);
         let sp = SymPrincipal {
             kind: t.var("p.kind", Sort::Int),
             kinds: kinds.to_vec(),
-            part: t.var("p.partition", Sort::Str),
-            account: t.var("p.account", Sort::Str),
-            path: t.var("p.path", Sort::Str),
-            pname: t.var("p.pname", Sort::Str),
-            name: t.var("p.name", Sort::Str),
+            part: role(t, Role::Partition),
+            account: role(t, Role::Account),
+            path: role(t, Role::Path),
+            pname: role(t, Role::PrincipalName),
+            name: role(t, Role::ServiceName),
             has_sess: t.var("p.has_session", Sort::Bool),
-            sname: t.var("p.session_name", Sort::Str),
+            sname: role(t, Role::SessionName),
             extra_accounts,
         };
         self.principal = PrincipalRep::Sym(sp.clone());
@@ -97,6 +101,19 @@ impl Encoder {
                 [arn, sp.part, svc, empty, sp.account, res]
             }
         }
+    }
+
+    /// The principal's ARN as a symbolic ARN: split (six segments) for principals in an
+    /// account, else the service / provider / canonical name as the unsplit string.
+    pub(in crate::smt::encode) fn p_sym_arn(&mut self) -> SymArn {
+        let split = self.p_in_account();
+        let text = self.p_arn();
+        let segs = self.p_arn_segs();
+        let whole = match &self.principal {
+            PrincipalRep::Sym(sp) => sp.name,
+            PrincipalRep::Const(_) => text,
+        };
+        SymArn { split, segs, whole }
     }
 
     /// The resource part of an account principal's ARN: `root`, `user/PATH NAME`,

@@ -13,8 +13,10 @@ use crate::smt::encode::Encoder;
 use crate::smt::readable::Role;
 use crate::smt::term::{Sort, T};
 
-/// The names of the six ARN segment variables, in order.
-const SEGMENT_NAMES: [&str; 6] = ["arn", "partition", "service", "region", "account", "resource"];
+/// The names of the six ARN segment variables, in order (by role where they have one).
+fn segment_names() -> [&'static str; 6] {
+    [Role::ArnPrefix.suffix(), Role::Partition.suffix(), "service", Role::Region.suffix(), Role::Account.suffix(), "resource"]
+}
 
 impl Encoder {
     /// A fresh symbolic ARN named `{prefix}split`, `{prefix}arn` … `{prefix}whole`, with its
@@ -22,7 +24,7 @@ impl Encoder {
     /// the whole string has at most four colons.
     pub(in crate::smt::encode) fn sym_arn(&mut self, prefix: &str) -> SymArn {
         let split = self.t.var(&format!("{prefix}split"), Sort::Bool);
-        let segs = SEGMENT_NAMES.map(|n| self.t.var(&format!("{prefix}{n}"), Sort::Str));
+        let segs = segment_names().map(|n| self.t.var(&format!("{prefix}{n}"), Sort::Str));
         let whole = self.t.var(&format!("{prefix}whole"), Sort::Str);
         let (split_ok, whole_ok) = self.split_axioms(&segs, whole);
         let a = self.t.implies(split, split_ok);

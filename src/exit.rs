@@ -1,4 +1,5 @@
-//! The exit codes users' scripts and CI pipelines rely on, the same for every command:
+//! The exit codes users' scripts and CI pipelines rely on, with the same meaning in every
+//! command (a research run of `keyward corpus` counts verdicts instead of failing on them):
 //! 0 success (every property holds, the command did its job), 1 a violation (or access added),
 //! 2 a usage or input error (the other inputs are still processed), 3 a verdict is unknown (the
 //! solver ran out of time or resources — never reported as holding), 4 an internal error

@@ -13,7 +13,7 @@ use crate::controls::finding::{from_checked, statements_for, verdict_of, Ctx, Fi
 use crate::controls::params::glob;
 use crate::controls::subject::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
-use crate::model::principal::{same_iam_name, Principal, PrincipalKind};
+use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
 use crate::model::value::Arn;
@@ -54,19 +54,16 @@ pub(crate) fn owner_root(k: &KeySubject) -> Principal {
 }
 
 /// A concrete principal matches an authorized-principal pattern (the concrete twin of
-/// `smt::encode` principal_matches_pattern).
+/// `smt::encode` principal_matches_pattern): an account id (every principal of the account),
+/// an ARN glob matched against the caller's ARN and, for a role session, its role's ARN, path
+/// included (CONTROLS.md: `role/KeyAdmin` covers neither `role/ops/KeyAdmin` nor its sessions),
+/// or a service principal name.
 pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
     if crate::model::principal::is_account_like(pat) {
         return p.kind.in_account() && p.account == pat;
     }
     if pat.starts_with("arn:") {
-        let pathless =
-            crate::model::principal::iam_name(&p.arn).map(|(part, acct, kind, name)| format!("arn:{part}:iam::{acct}:{kind}/{name}"));
-        return p.kind.in_account()
-            && (glob(pat, &p.arn)
-                || p.session.as_deref().is_some_and(|s| glob(pat, s))
-                || same_iam_name(pat, &p.arn)
-                || pathless.is_some_and(|a| glob(pat, &a)));
+        return p.kind.in_account() && (glob(pat, &p.arn) || p.session.as_deref().is_some_and(|s| glob(pat, s)));
     }
     !p.kind.in_account() && p.kind != PrincipalKind::Anonymous && glob(pat, &p.arn)
 }

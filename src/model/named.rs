@@ -46,7 +46,7 @@ impl Named {
                             | PrincipalPattern::UniqueId(a) => {
                                 values.insert(a.clone());
                             }
-                            PrincipalPattern::Everyone => {}
+                            PrincipalPattern::Everyone | PrincipalPattern::AnyAws => {}
                         }
                     }
                 }

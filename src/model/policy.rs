@@ -66,25 +66,39 @@ impl PrincipalElement {
     pub fn matches(&self, effect: Effect, p: &Principal, has_boundary: bool) -> PrincipalMatch {
         let el = self;
         let ids = p.identities();
+        // `{"AWS": "*"}` covers service principals and anonymous callers where that allows
+        // more: in an Allow's Principal and in a Deny's NotPrincipal.
+        let unsigned_too = self.any_aws_covers_unsigned(effect);
         if el.negated {
             if effect == Effect::Deny && has_boundary {
                 return PrincipalMatch::Exact;
             }
             // NotPrincipal applies unless it names every identity the principal is checked as.
-            let all_named = ids.iter().all(|i| el.patterns.iter().any(|pat| pat.matches(i)));
+            let all_named = ids.iter().all(|i| el.patterns.iter().any(|pat| pat.matches(i, unsigned_too)));
             return if all_named { PrincipalMatch::No } else { PrincipalMatch::Exact };
         }
-        // `*` names every identity, the caller's own session included.
-        if el.patterns.contains(&PrincipalPattern::Everyone) {
+        // `*` names every identity, the caller's own session included; `{"AWS": "*"}` every
+        // identity of an IAM principal.
+        let any_aws = el.patterns.contains(&PrincipalPattern::AnyAws) && (p.kind.in_account() || unsigned_too);
+        if el.patterns.contains(&PrincipalPattern::Everyone) || any_aws {
             return PrincipalMatch::Exact;
         }
-        let best = ids.iter().filter(|i| el.patterns.iter().any(|pat| pat.matches(i))).map(|i| p.identity_class(i)).max();
+        let best = ids.iter().filter(|i| el.patterns.iter().any(|pat| pat.matches(i, unsigned_too))).map(|i| p.identity_class(i)).max();
         match best {
             Some(IdentityClass::Exact) => PrincipalMatch::Exact,
             Some(IdentityClass::Role) => PrincipalMatch::Role,
             Some(IdentityClass::Account) => PrincipalMatch::Account,
             None => PrincipalMatch::No,
         }
+    }
+}
+
+impl PrincipalElement {
+    /// Does `{"AWS": "*"}` in this element also name service principals and anonymous callers?
+    /// Where that allows more requests: an Allow's Principal, a Deny's NotPrincipal
+    /// (CONTROLS.md: the reading that can add a false alarm but never a false "holds").
+    pub fn any_aws_covers_unsigned(&self, effect: Effect) -> bool {
+        (effect == Effect::Allow) != self.negated
     }
 }
 

@@ -5,6 +5,12 @@
 //! matches when it names any of them, while a NotPrincipal element applies unless it names all
 //! of them (which is why AWS tells users to list the account ARN next to a user in
 //! NotPrincipal). `Principal::identities` is that set; the SMT encoding mirrors it.
+//!
+//! Callers are the ones AWS has (CONTROLS.md "Callers"): an IAM user, the root user, a role
+//! session (also for web-identity and SAML federation), a federated user, a service principal,
+//! or anonymous. A role always calls through a session. Principals are identities compared by
+//! ARN, paths included: a Principal naming `role/ops/Admin` covers that role's sessions and
+//! nothing whose role ARN differs (`role/Admin` is another role).
 
 use crate::model::error::ValueError;
 use crate::model::value::Arn;
@@ -16,23 +22,20 @@ pub enum PrincipalKind {
     Anonymous,
     Root,
     User,
+    /// A role session (a role never calls without one).
     Role,
     FederatedUser,
     Service,
-    WebIdentity,
-    CanonicalUser,
 }
 
 impl PrincipalKind {
-    pub const ALL: [PrincipalKind; 8] = [
+    pub const ALL: [PrincipalKind; 6] = [
         PrincipalKind::Anonymous,
         PrincipalKind::Root,
         PrincipalKind::User,
         PrincipalKind::Role,
         PrincipalKind::FederatedUser,
         PrincipalKind::Service,
-        PrincipalKind::WebIdentity,
-        PrincipalKind::CanonicalUser,
     ];
 
     /// Principals that belong to an AWS account and are governed by IAM policies there.
@@ -60,11 +63,11 @@ pub struct Principal {
     pub kind: PrincipalKind,
     /// 12-digit account id for principals in an account; empty otherwise.
     pub account: String,
-    /// The principal's own name: the ARN of a user, role (for a session: the role's ARN, which
-    /// is also `aws:PrincipalArn`), root (`arn:aws:iam::A:root`) or federated user; the service
-    /// principal name; the identity provider; the canonical user id. Empty for anonymous.
+    /// The principal's own name: the ARN of a user, role (for a session: the role's ARN, path
+    /// included, which is also `aws:PrincipalArn`), root (`arn:aws:iam::A:root`) or federated
+    /// user; the service principal name. Empty for anonymous.
     pub arn: String,
-    /// For a role session: `arn:aws:sts::A:assumed-role/ROLE/SESSION`.
+    /// For a role session (every role principal): `arn:aws:sts::A:assumed-role/ROLE/SESSION`.
     pub session: Option<String>,
     /// Partition of account principals (`aws`, `aws-cn`, `aws-us-gov`).
     pub partition: String,
@@ -89,9 +92,28 @@ impl Principal {
         Principal { kind: PrincipalKind::Service, account: String::new(), arn: name.to_string(), session: None, partition: String::new() }
     }
 
+    /// The session `session` of a role (`arn:aws:iam::A:role/PATH/NAME`).
+    pub fn role_session(role_arn: &str, session: &str) -> Result<Principal, ValueError> {
+        let (part, acct, kind, _, name) = iam_path_name(role_arn)
+            .filter(|n| n.2 == "role")
+            .ok_or_else(|| ValueError::Principal(format!("{role_arn:?} is not a role ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME)")))?;
+        debug_assert_eq!(kind, "role");
+        Ok(Principal {
+            kind: PrincipalKind::Role,
+            account: acct.to_string(),
+            arn: role_arn.to_string(),
+            session: Some(format!("arn:{part}:sts::{acct}:assumed-role/{name}/{session}")),
+            partition: part.to_string(),
+        })
+    }
+
+    /// The session name a role given without one gets (`Principal::parse` of a role ARN).
+    pub const DEFAULT_SESSION: &'static str = "session";
+
     /// Parse a request principal: an IAM or STS ARN, a 12-digit account id (its root), a
-    /// service principal (`logs.amazonaws.com`), `anonymous`, or `federated:PROVIDER` /
-    /// `canonical:ID` for the rarer kinds.
+    /// service principal (`logs.amazonaws.com`) or `anonymous`. A role ARN is a session of that
+    /// role named `session` (roles call through sessions); a session ARN names its role
+    /// without a path (`aws:PrincipalArn` in a request file gives the role's path).
     pub fn parse(text: &str) -> Result<Principal, ValueError> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("anonymous") || text == "*" {
@@ -100,23 +122,10 @@ impl Principal {
         if is_account_id(text) {
             return Ok(Principal::root("aws", text));
         }
-        if let Some(p) = text.strip_prefix("federated:") {
-            return Ok(Principal {
-                kind: PrincipalKind::WebIdentity,
-                account: String::new(),
-                arn: p.to_string(),
-                session: None,
-                partition: String::new(),
-            });
-        }
-        if let Some(p) = text.strip_prefix("canonical:") {
-            return Ok(Principal {
-                kind: PrincipalKind::CanonicalUser,
-                account: String::new(),
-                arn: p.to_string(),
-                session: None,
-                partition: String::new(),
-            });
+        if text.starts_with("federated:") || text.starts_with("canonical:") {
+            return Err(ValueError::Principal(format!(
+                "{text:?} is not a caller: web-identity and SAML users call AWS as role sessions (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), and canonical user ids only name S3 grantees"
+            )));
         }
         if !text.starts_with("arn:") {
             if is_service_principal(text) {
@@ -132,11 +141,11 @@ impl Principal {
             |kind| Principal { kind, account: arn.account.clone(), arn: text.to_string(), session: None, partition: arn.partition.clone() };
         match (arn.service.as_str(), arn.resource.split_once('/').map(|(t, _)| t).unwrap_or(arn.resource.as_str())) {
             ("iam", "root") if arn.resource == "root" => Ok(Principal::root(&arn.partition, &arn.account)),
-            ("iam", "user") | ("iam", "role") if iam_name(text).is_none() => {
+            ("iam", "user") | ("iam", "role") if iam_path_name(text).is_none() => {
                 Err(ValueError::Principal(format!("{text:?}: a user or role ARN ends in a name (…:user/NAME, …:role/PATH/NAME)")))
             }
             ("iam", "user") => Ok(base(PrincipalKind::User)),
-            ("iam", "role") => Ok(base(PrincipalKind::Role)),
+            ("iam", "role") => Principal::role_session(text, Principal::DEFAULT_SESSION),
             ("sts", "assumed-role") => {
                 let mut parts = arn.resource.splitn(3, '/');
                 let (_, role, session) = (parts.next(), parts.next(), parts.next());
@@ -180,8 +189,6 @@ impl Principal {
                 }
             }
             PrincipalKind::Service => out.push(Identity::Service(self.arn.clone())),
-            PrincipalKind::WebIdentity => out.push(Identity::Federated(self.arn.clone())),
-            PrincipalKind::CanonicalUser => out.push(Identity::Canonical(self.arn.clone())),
         }
         out
     }
@@ -200,8 +207,6 @@ impl Principal {
     pub fn render(&self) -> String {
         match self.kind {
             PrincipalKind::Anonymous => "anonymous".into(),
-            PrincipalKind::WebIdentity => format!("federated:{}", self.arn),
-            PrincipalKind::CanonicalUser => format!("canonical:{}", self.arn),
             PrincipalKind::Role => self.session.clone().unwrap_or_else(|| self.arn.clone()),
             _ => self.arn.clone(),
         }
@@ -234,24 +239,28 @@ pub enum Identity {
     Account(String),
     Arn(String),
     Service(String),
-    Federated(String),
-    Canonical(String),
 }
 
 /// One entry of a Principal/NotPrincipal element.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrincipalPattern {
-    /// `"*"` or `{"AWS": "*"}`: everyone, including anonymous callers.
+    /// `"*"`: every caller, service principals and anonymous callers included.
     Everyone,
+    /// `{"AWS": "*"}`: every IAM principal. AWS warns that services differ on whether it also
+    /// covers service principals (and anonymous callers): it is read as covering them where that
+    /// allows more — in an Allow's Principal, a Deny's NotPrincipal — and as not covering them
+    /// where that allows more the other way (CONTROLS.md "Principals are identities").
+    AnyAws,
     /// `"111122223333"` or `arn:aws:iam::111122223333:root`: every principal of the account.
     Account(String),
     /// An IAM user, role, assumed-role session or federated-user ARN, compared exactly.
     Arn(String),
     /// `{"Service": "logs.amazonaws.com"}` (AWS does not accept `"Service": "*"`).
     Service(String),
-    /// `{"Federated": "accounts.google.com"}`.
+    /// `{"Federated": "accounts.google.com"}`: matches no caller (web-identity and SAML users
+    /// call as role sessions, which `sts:AssumeRoleWith…` policies govern, not this element).
     Federated(String),
-    /// `{"CanonicalUser": "…"}`.
+    /// `{"CanonicalUser": "…"}`: an S3 grantee, no caller.
     Canonical(String),
     /// An IAM unique id (`AIDA…`, `AROA…`): what a policy shows after the principal it named was
     /// deleted. It matches no current principal.
@@ -259,15 +268,16 @@ pub enum PrincipalPattern {
 }
 
 impl PrincipalPattern {
-    /// Does this entry name `identity`?
-    pub fn matches(&self, identity: &Identity) -> bool {
+    /// Does this entry name `identity`? `unsigned_too`: `{"AWS": "*"}` also names service
+    /// principals and anonymous callers (see `AnyAws`).
+    pub fn matches(&self, identity: &Identity, unsigned_too: bool) -> bool {
         match (self, identity) {
             (PrincipalPattern::Everyone, _) => true,
+            (PrincipalPattern::AnyAws, Identity::Account(_) | Identity::Arn(_)) => true,
+            (PrincipalPattern::AnyAws, Identity::Service(_) | Identity::Anonymous) => unsigned_too,
             (PrincipalPattern::Account(a), Identity::Account(b)) => a == b,
-            (PrincipalPattern::Arn(a), Identity::Arn(b)) => a == b || same_iam_name(a, b),
+            (PrincipalPattern::Arn(a), Identity::Arn(b)) => a == b,
             (PrincipalPattern::Service(a), Identity::Service(b)) => a == b,
-            (PrincipalPattern::Federated(a), Identity::Federated(b)) => a == b,
-            (PrincipalPattern::Canonical(a), Identity::Canonical(b)) => a == b,
             _ => false,
         }
     }
@@ -275,7 +285,7 @@ impl PrincipalPattern {
     /// Parse an `AWS` principal value.
     pub fn parse_aws(text: &str) -> Result<PrincipalPattern, ValueError> {
         if text == "*" {
-            return Ok(PrincipalPattern::Everyone);
+            return Ok(PrincipalPattern::AnyAws);
         }
         if is_account_like(text) {
             return Ok(PrincipalPattern::Account(text.to_string()));
@@ -305,6 +315,7 @@ impl fmt::Display for PrincipalPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PrincipalPattern::Everyone => f.write_str("*"),
+            PrincipalPattern::AnyAws => f.write_str("AWS *"),
             PrincipalPattern::Account(a) => write!(f, "account {a}"),
             PrincipalPattern::Arn(a) | PrincipalPattern::UniqueId(a) => f.write_str(a),
             PrincipalPattern::Service(s) => write!(f, "service {s}"),
@@ -314,19 +325,9 @@ impl fmt::Display for PrincipalPattern {
     }
 }
 
-/// Two IAM user (or role) ARNs of one account and partition that end in the same name denote
-/// the same user (role): IAM names are unique within an account whatever their path, and a
-/// policy naming a principal is bound to it (so `role/service-role/App` covers sessions of
-/// `App`, whose session ARN carries no path).
-pub fn same_iam_name(a: &str, b: &str) -> bool {
-    match (iam_name(a), iam_name(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// (partition, account, `user`/`role`, name) of an IAM user or role ARN.
-pub fn iam_name(arn: &str) -> Option<(&str, &str, &str, &str)> {
+/// (partition, account, `user`/`role`, path, name) of an IAM user or role ARN; the path is
+/// `""` or `a/b/` (the ARN's `user/a/b/NAME`).
+pub fn iam_path_name(arn: &str) -> Option<(&str, &str, &str, &str, &str)> {
     let a = crate::model::value::ArnParts::split(arn)?;
     if !a.is_arn() || a.service != "iam" || !a.region.is_empty() {
         return None;
@@ -335,11 +336,14 @@ pub fn iam_name(arn: &str) -> Option<(&str, &str, &str, &str)> {
     if kind != "user" && kind != "role" {
         return None;
     }
-    let name = rest.rsplit('/').next()?;
+    let (path, name) = match rest.rfind('/') {
+        Some(i) => (&rest[..=i], &rest[i + 1..]),
+        None => ("", rest),
+    };
     if name.is_empty() {
         return None;
     }
-    Some((a.partition, a.account, kind, name))
+    Some((a.partition, a.account, kind, path, name))
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -377,26 +381,39 @@ mod tests {
         assert_eq!(Principal::parse("anonymous").unwrap().kind, PrincipalKind::Anonymous);
         assert!(Principal::parse("arn:aws:iam::12x4:user/x").is_err());
         assert!(Principal::parse("bob").is_err());
+        // A role calls through a session; web-identity users and canonical ids are no callers.
+        let role = Principal::parse("arn:aws:iam::111122223333:role/ops/Admin").unwrap();
+        assert_eq!(role.arn, "arn:aws:iam::111122223333:role/ops/Admin");
+        assert_eq!(role.session.as_deref(), Some("arn:aws:sts::111122223333:assumed-role/Admin/session"));
+        assert!(Principal::parse("federated:accounts.google.com").is_err());
+        assert!(Principal::parse("canonical:79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be").is_err());
     }
 
     #[test]
-    fn patterns_match_identities() {
+    fn patterns_match_identities_by_arn_paths_included() {
         let user = Principal::parse("arn:aws:iam::111122223333:user/bob").unwrap();
         let ids = user.identities();
         let acct = PrincipalPattern::parse_aws("arn:aws:iam::111122223333:root").unwrap();
-        assert!(ids.iter().any(|i| acct.matches(i)));
+        assert!(ids.iter().any(|i| acct.matches(i, false)));
         let other = PrincipalPattern::parse_aws("444455556666").unwrap();
-        assert!(!ids.iter().any(|i| other.matches(i)));
+        assert!(!ids.iter().any(|i| other.matches(i, false)));
         assert!(PrincipalPattern::parse_aws("arn:aws:iam::111122223333:user/*").is_err());
-        // Role names are unique in an account: a pattern with the role's path covers a session.
-        let session = Principal::parse("arn:aws:sts::111122223333:assumed-role/App/s1").unwrap();
+        // A pattern naming a role with its path covers that role's sessions, not a role of the
+        // same name elsewhere.
         let with_path = PrincipalPattern::parse_aws("arn:aws:iam::111122223333:role/service-role/App").unwrap();
-        assert!(session.identities().iter().any(|i| with_path.matches(i)));
-        let other = PrincipalPattern::parse_aws("arn:aws:iam::111122223333:role/service-role/Other").unwrap();
-        assert!(!session.identities().iter().any(|i| other.matches(i)));
+        let session = Principal::role_session("arn:aws:iam::111122223333:role/service-role/App", "s1").unwrap();
+        assert!(session.identities().iter().any(|i| with_path.matches(i, false)));
+        let pathless = Principal::parse("arn:aws:sts::111122223333:assumed-role/App/s1").unwrap();
+        assert!(!pathless.identities().iter().any(|i| with_path.matches(i, false)), "role/App is another role than role/service-role/App");
         assert!(Principal::parse("arn:aws:iam::111122223333:user/").is_err());
         assert!(matches!(PrincipalPattern::parse_aws("AIDAJQABLZS4A3QDU576Q").unwrap(), PrincipalPattern::UniqueId(_)));
-        assert!(Principal::anonymous().identities().iter().all(|i| !acct.matches(i)));
-        assert!(Principal::anonymous().identities().iter().any(|i| PrincipalPattern::Everyone.matches(i)));
+        assert!(Principal::anonymous().identities().iter().all(|i| !acct.matches(i, true)));
+        assert!(Principal::anonymous().identities().iter().any(|i| PrincipalPattern::Everyone.matches(i, false)));
+        // {"AWS": "*"}: every IAM principal; services and anonymous callers only when asked.
+        let any_aws = PrincipalPattern::parse_aws("*").unwrap();
+        assert!(ids.iter().any(|i| any_aws.matches(i, false)));
+        let service = Principal::service("logs.amazonaws.com");
+        assert!(!service.identities().iter().any(|i| any_aws.matches(i, false)));
+        assert!(service.identities().iter().any(|i| any_aws.matches(i, true)));
     }
 }

@@ -6,7 +6,8 @@
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::json::{kind_name, prop_name, span, value_span, JsonValue};
-use crate::model::principal::Principal;
+use crate::model::key::ContextKey;
+use crate::model::principal::{iam_path_name, Principal, PrincipalKind};
 use crate::model::request::{Context, Request};
 use crate::model::source::{path_index, path_member, Source};
 
@@ -100,7 +101,22 @@ pub fn read_request(source: &Source, v: &JsonValue<'_>, path: &str) -> Result<Re
         return Err(Diagnostics(errors));
     }
     match (principal, action) {
-        (Some(principal), Some(action)) => Ok(Request { principal, action, resource: resource.unwrap_or_else(|| "*".into()), context }),
+        (Some(mut principal), Some(action)) => {
+            // A session ARN names its role without the role's path; the request's
+            // aws:PrincipalArn, when it is that role's ARN, gives it.
+            if principal.kind == PrincipalKind::Role {
+                if let Some([arn]) = context.get(&ContextKey::new("aws:PrincipalArn")) {
+                    let session = principal.session.clone().unwrap_or_default();
+                    let name = session.rsplit('/').nth(1).unwrap_or("");
+                    if let Some((part, acct, "role", _, n)) = iam_path_name(arn) {
+                        if part == principal.partition && acct == principal.account && n == name {
+                            principal.arn = arn.clone();
+                        }
+                    }
+                }
+            }
+            Ok(Request { principal, action, resource: resource.unwrap_or_else(|| "*".into()), context })
+        }
         _ => Err(Diagnostic::at(source, sp, path, "incomplete request").into()),
     }
 }

@@ -104,7 +104,7 @@ pub enum PropertyError {
     /// Not a property file: the TOML position (`line:column: `, empty without one) and why.
     #[error("{file}:{position}{message}")]
     Syntax { file: String, position: String, message: String },
-    #[error("{file}: unknown principal kind {kind:?} (user, role, root, federated-user, service, anonymous, web-identity, canonical-user, iam, any)")]
+    #[error("{file}: unknown principal kind {kind:?} (user, role, root, federated-user, service, anonymous, iam, any; web-identity and SAML users call as role sessions)")]
     UnknownKind { file: String, kind: String },
     #[error("{file}: {message}")]
     Principal { file: String, message: String },
@@ -133,8 +133,6 @@ fn kind_of(word: &str) -> Option<Vec<PrincipalKind>> {
         "federated-user" => vec![FederatedUser],
         "service" => vec![Service],
         "anonymous" => vec![Anonymous],
-        "web-identity" => vec![WebIdentity],
-        "canonical-user" => vec![CanonicalUser],
         "iam" => vec![User, Role, FederatedUser],
         _ => return None,
     })

@@ -121,13 +121,12 @@ fn decode_principal(q: &Query, g: &mut Ground<'_>) -> Principal {
         PrincipalKind::Root => Principal::root(&part, &account),
         PrincipalKind::User => in_account(kind, format!("arn:{part}:iam::{account}:user/{path}{pname}"), None),
         PrincipalKind::FederatedUser => in_account(kind, format!("arn:{part}:sts::{account}:federated-user/{pname}"), None),
+        // A role always calls through a session (an axiom of the query).
         PrincipalKind::Role => {
-            let session = g.bool(sp.has_sess).then(|| format!("arn:{part}:sts::{account}:assumed-role/{pname}/{}", g.str(sp.sname)));
-            in_account(kind, format!("arn:{part}:iam::{account}:role/{path}{pname}"), session)
+            let session = format!("arn:{part}:sts::{account}:assumed-role/{pname}/{}", g.str(sp.sname));
+            in_account(kind, format!("arn:{part}:iam::{account}:role/{path}{pname}"), Some(session))
         }
-        PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::CanonicalUser => {
-            Principal { kind, account: String::new(), arn: g.str(sp.name), session: None, partition: String::new() }
-        }
+        PrincipalKind::Service => Principal { kind, account: String::new(), arn: g.str(sp.name), session: None, partition: String::new() },
     }
 }
 

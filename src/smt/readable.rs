@@ -127,7 +127,8 @@ pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool
             trial.values.insert(name(sp.kind), Value::Int(role));
             trial.values.insert(name(sp.path), Value::Str(String::new()));
             trial.values.insert(name(sp.pname), Value::Str(Role::PrincipalName.readable()[0].into()));
-            trial.values.insert(name(sp.has_sess), Value::Bool(false));
+            trial.values.insert(name(sp.has_sess), Value::Bool(true));
+            trial.values.insert(name(sp.sname), Value::Str(Role::SessionName.readable()[0].into()));
             if accepts(&trial) {
                 model = trial;
             }

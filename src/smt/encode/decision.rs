@@ -4,6 +4,7 @@
 //! as limits; resource-less actions decided by identity policies).
 
 use crate::model::policy::ResourcePattern;
+use crate::model::principal::iam_path_name;
 use crate::model::principal::PrincipalKind;
 use crate::model::value::ArnParts;
 use crate::model::{Effect, PrincipalElement, PrincipalPattern, Statement};
@@ -40,10 +41,11 @@ impl Encoder {
         }
     }
 
-    /// A principal pattern names the caller's account / ARN / session / name.
+    /// A principal pattern names the caller's account / ARN / session / name (for the
+    /// identities of IAM principals, `{"AWS": "*"}` names them all).
     fn names_account(&mut self, pat: &PrincipalPattern) -> T {
         match pat {
-            PrincipalPattern::Everyone => self.t.tt(),
+            PrincipalPattern::Everyone | PrincipalPattern::AnyAws => self.t.tt(),
             PrincipalPattern::Account(a) => {
                 let in_acct = self.p_in_account();
                 let acct = self.p_account();
@@ -55,28 +57,33 @@ impl Encoder {
         }
     }
 
-    /// The pattern names the caller's user, role or federated user (users and roles by
-    /// account and name: IAM names are unique in an account whatever their path).
+    /// The pattern names the caller's user, role or federated user: by ARN, paths included
+    /// (compared part by part, not as a joined string: a word equation).
     fn names_arn(&mut self, pat: &PrincipalPattern) -> T {
         let x = match pat {
-            PrincipalPattern::Everyone => return self.t.tt(),
+            PrincipalPattern::Everyone | PrincipalPattern::AnyAws => return self.t.tt(),
             PrincipalPattern::Arn(x) => x.clone(),
             _ => return self.t.ff(),
         };
         let PrincipalRep::Sym(sp) = self.principal.clone() else { return self.t.ff() };
-        let (kind, part, acct, name) = if let Some((part, acct, kind, name)) = crate::model::principal::iam_name(&x) {
-            (if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role }, part.to_string(), acct.to_string(), name.to_string())
+        let (kind, part, acct, path, name) = if let Some((part, acct, kind, path, name)) = iam_path_name(&x) {
+            let kind = if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role };
+            (kind, part.to_string(), acct.to_string(), Some(path.to_string()), name.to_string())
         } else {
             match ArnParts::split(&x) {
                 Some(a) if a.is_arn() && a.service == "sts" && a.region.is_empty() => match a.resource.strip_prefix("federated-user/") {
-                    Some(name) => (PrincipalKind::FederatedUser, a.partition.to_string(), a.account.to_string(), name.to_string()),
+                    Some(name) => (PrincipalKind::FederatedUser, a.partition.to_string(), a.account.to_string(), None, name.to_string()),
                     None => return self.t.ff(),
                 },
                 _ => return self.t.ff(),
             }
         };
         let is = self.p_kind_is(kind);
-        let pairs = [(sp.part, part), (sp.account, acct), (sp.pname, name)];
+        let mut pairs = vec![(sp.part, part), (sp.account, acct)];
+        if let Some(path) = path {
+            pairs.push((sp.path, path));
+        }
+        pairs.push((sp.pname, name));
         let mut conj = vec![is];
         for (v, l) in pairs {
             let lt = self.t.str(&l);
@@ -87,7 +94,7 @@ impl Encoder {
 
     fn names_session(&mut self, pat: &PrincipalPattern) -> T {
         match pat {
-            PrincipalPattern::Everyone => self.t.tt(),
+            PrincipalPattern::Everyone | PrincipalPattern::AnyAws => self.t.tt(),
             PrincipalPattern::Arn(x) => {
                 let PrincipalRep::Sym(sp) = self.principal.clone() else { return self.t.ff() };
                 match parse_session_arn(x) {
@@ -108,12 +115,13 @@ impl Encoder {
         }
     }
 
-    fn names_other(&mut self, pat: &PrincipalPattern) -> T {
+    /// The pattern names the caller's service principal (`Federated` and `CanonicalUser`
+    /// entries name no caller); `{"AWS": "*"}` does when `unsigned_too`.
+    fn names_other(&mut self, pat: &PrincipalPattern, unsigned_too: bool) -> T {
         let (kind, name) = match pat {
             PrincipalPattern::Everyone => return self.t.tt(),
+            PrincipalPattern::AnyAws => return self.t.bool(unsigned_too),
             PrincipalPattern::Service(s) => (PrincipalKind::Service, s),
-            PrincipalPattern::Federated(s) => (PrincipalKind::WebIdentity, s),
-            PrincipalPattern::Canonical(s) => (PrincipalKind::CanonicalUser, s),
             _ => return self.t.ff(),
         };
         let is = self.p_kind_is(kind);
@@ -138,6 +146,7 @@ impl Encoder {
             let (e, r, a) = (m == PrincipalMatch::Exact, m == PrincipalMatch::Role, m == PrincipalMatch::Account);
             return PrincipalCover { exact: self.t.bool(e), role: self.t.bool(r), account: self.t.bool(a) };
         }
+        let unsigned_too = el.any_aws_covers_unsigned(effect);
         if el.negated {
             use PrincipalKind::*;
             let any = |enc: &mut Encoder, f: &dyn Fn(&mut Encoder, &PrincipalPattern) -> T| {
@@ -147,8 +156,10 @@ impl Encoder {
             let acct = any(self, &|e, p| e.names_account(p));
             let arn = any(self, &|e, p| e.names_arn(p));
             let sess = any(self, &|e, p| e.names_session(p));
-            let other = any(self, &|e, p| e.names_other(p));
-            let everyone = self.t.bool(el.patterns.contains(&PrincipalPattern::Everyone));
+            let other = any(self, &|e, p| e.names_other(p, unsigned_too));
+            let everyone =
+                el.patterns.contains(&PrincipalPattern::Everyone) || unsigned_too && el.patterns.contains(&PrincipalPattern::AnyAws);
+            let everyone = self.t.bool(everyone);
             let (has_sess, _) = self.p_session();
             let sess_ok = self.t.implies(has_sess, sess);
             let cases = [
@@ -158,8 +169,6 @@ impl Encoder {
                 (FederatedUser, self.t.and([acct, arn])),
                 (Role, self.t.and([acct, arn, sess_ok])),
                 (Service, other),
-                (WebIdentity, other),
-                (CanonicalUser, other),
             ];
             let mut all_named = Vec::new();
             for (k, named) in cases {
@@ -180,6 +189,10 @@ impl Encoder {
         for pat in &el.patterns {
             match pat {
                 PrincipalPattern::Everyone => exact.push(self.t.tt()),
+                PrincipalPattern::AnyAws => {
+                    let covered = if unsigned_too { self.t.tt() } else { self.p_in_account() };
+                    exact.push(covered);
+                }
                 PrincipalPattern::Account(_) => account.push(self.names_account(pat)),
                 PrincipalPattern::Arn(_) => {
                     let arn = self.names_arn(pat);
@@ -189,10 +202,8 @@ impl Encoder {
                     exact.push(self.t.and([arn, not_role]));
                     exact.push(self.names_session(pat));
                 }
-                PrincipalPattern::Service(_) | PrincipalPattern::Federated(_) | PrincipalPattern::Canonical(_) => {
-                    exact.push(self.names_other(pat))
-                }
-                PrincipalPattern::UniqueId(_) => {}
+                PrincipalPattern::Service(_) => exact.push(self.names_other(pat, unsigned_too)),
+                PrincipalPattern::Federated(_) | PrincipalPattern::Canonical(_) | PrincipalPattern::UniqueId(_) => {}
             }
         }
         PrincipalCover { exact: self.t.or(exact), role: self.t.or(role), account: self.t.or(account) }

@@ -5,7 +5,7 @@
 //! context keys read; and the constraints of a `PrincipalSpec` — fresh outsiders, accounts,
 //! authorized-principal patterns (CONTROLS.md "Principals are identities").
 
-use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymArn, SymPrincipal, PARTITION, RESOURCE};
+use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymArn, SymPrincipal, PARTITION};
 use crate::model::named::Named;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::PrincipalSpec;
@@ -243,17 +243,17 @@ impl Encoder {
         let path_form = self.t.and([ends, no_start, no_dbl]);
         let path_ok = self.t.or([path_empty, path_form]);
         shapes.push(self.t.implies(pathed, path_ok));
-        // SOUNDNESS: none — a role session's ARN names the role without its path, which the
-        // role principal still has (aws:PrincipalArn keeps it).
+        // A role calls through a session, and only roles have sessions. A session's ARN names
+        // the role without its path, which the role principal still has (aws:PrincipalArn).
         let is_role = self.p_kind_is(PrincipalKind::Role);
-        ax.push(self.t.implies(sp.has_sess, is_role));
+        ax.push(self.t.iff(sp.has_sess, is_role));
         let sn_slash = self.t.contains(sp.sname, slash);
         let sn_ok = self.t.not(sn_slash);
         let sn_nonempty = self.t.ne(sp.sname, empty);
         let sess_shape = self.t.and([sn_ok, sn_nonempty]);
         shapes.push(self.t.implies(sp.has_sess, sess_shape));
-        // Principals outside accounts have a name; service principals look like svc.amazonaws.com.
-        let outside = self.p_kind_in(&[PrincipalKind::Service, PrincipalKind::WebIdentity, PrincipalKind::CanonicalUser]);
+        // Service principals have a name that looks like svc.amazonaws.com.
+        let outside = self.p_kind_is(PrincipalKind::Service);
         let name_nonempty = self.t.ne(sp.name, empty);
         shapes.push(self.t.implies(outside, name_nonempty));
         let is_service = self.p_kind_is(PrincipalKind::Service);
@@ -341,8 +341,9 @@ impl Encoder {
     }
 
     /// The principal matches an authorized-principal pattern: an account id (every principal of
-    /// the account), an ARN pattern with wildcards matched against aws:PrincipalArn or the session
-    /// ARN, or a service principal name.
+    /// the account), an ARN glob matched against the caller's ARN and, for a role session, its
+    /// role's ARN, path included (`role/KeyAdmin` covers neither `role/ops/KeyAdmin` nor its
+    /// sessions), or a service principal name.
     pub(in crate::smt::encode) fn principal_matches_pattern(&mut self, pattern: &str) -> T {
         let enc = self;
         if crate::model::principal::is_account_like(pattern) {
@@ -368,40 +369,11 @@ impl Encoder {
             let sts_ok = ArnParts::split(pattern).is_some_and(|a| a.service == "sts" || a.service.contains(['*', '?']));
             let m = if sts_ok { enc.glob(&r, sess) } else { enc.t.ff() };
             let by_session = enc.t.and([has, m]);
-            // A literal user or role ARN names that user or role whatever its path, as a policy's
-            // Principal does (`model::principal::same_iam_name`).
-            let by_name = match (crate::model::principal::iam_name(pattern), enc.principal.clone()) {
-                (Some((part, acct, kind, name)), PrincipalRep::Sym(sp)) if !pattern.contains(['*', '?']) => {
-                    let k = enc.p_kind_is(if kind == "user" { PrincipalKind::User } else { PrincipalKind::Role });
-                    let (lp, la, ln) = (enc.t.str(part), enc.t.str(acct), enc.t.str(name));
-                    let e1 = enc.t.eq(sp.part, lp);
-                    let e2 = enc.t.eq(sp.account, la);
-                    let e3 = enc.t.eq(sp.pname, ln);
-                    enc.t.and([k, e1, e2, e3])
-                }
-                // A pattern with wildcards also matches the user's or role's ARN without its path
-                // (`user/admin-*` covers admin-alice whatever path the search gives her).
-                (_, PrincipalRep::Sym(sp)) if pattern.contains(['*', '?']) => {
-                    // Segment-wise, like `by_arn`, with `user/NAME` as the resource part: a glob
-                    // over the concatenated ARN is a word problem z3 4.8.12 times out on.
-                    let mut alts = Vec::new();
-                    for (kind, word) in [(PrincipalKind::User, "user/"), (PrincipalKind::Role, "role/")] {
-                        let k = enc.p_kind_is(kind);
-                        let mut segs = enc.p_arn_segs();
-                        let w = enc.t.str(word);
-                        segs[RESOURCE] = enc.t.concat([w, sp.pname]);
-                        let m = enc.arn_pattern(0, &arn, &segs);
-                        alts.push(enc.t.and([k, m]));
-                    }
-                    enc.t.or(alts)
-                }
-                _ => enc.t.ff(),
-            };
-            return enc.t.or([by_arn, by_session, by_name]);
+            return enc.t.or([by_arn, by_session]);
         }
         match Template::parse(pattern, syntax) {
             Ok(t) => {
-                let outside = enc.p_kind_in(&[PrincipalKind::Service, PrincipalKind::WebIdentity, PrincipalKind::CanonicalUser]);
+                let outside = enc.p_kind_is(PrincipalKind::Service);
                 let r = enc.resolve(0, &t);
                 let n = enc.p_name();
                 let m = enc.glob(&r, n);

@@ -44,5 +44,6 @@
 (assert (or (and (not (str.contains p.session_name "/")) (not (= p.session_name ""))) (not p.has_session)))
 (assert true)
 (assert (or (= p.partition q0.resource.partition) _t67))
+(assert true)
 (assert (and _t15 (= 0 q0.action) (= q0.resource.partition "aws") (= q0.resource.account "111122223333") |q0.ctx.kms:ViaService.present| glob.0))
 (check-sat)

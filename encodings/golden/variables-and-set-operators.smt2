@@ -49,5 +49,6 @@
 (assert (or (and (not (str.contains p.session_name "/")) (not (= p.session_name ""))) (not p.has_session)))
 (assert true)
 (assert (or (= p.partition q0.resource.partition) _t55))
+(assert true)
 (assert (and _t12 (= q0.resource.partition "aws") (= q0.resource.account (ite _t12 p.account "")) |q0.ctx.kms:EncryptionContextKeys.present| (or (and |q0.ctx.kms:EncryptionContextKeys.0.active| glob.0) (and |q0.ctx.kms:EncryptionContextKeys.1.active| glob.1)) |q0.ctx.kms:EncryptionContext:team.present| |p.ctx.aws:PrincipalTag/team.present| (= |q0.ctx.kms:EncryptionContext:team.s| (ite |p.ctx.aws:PrincipalTag/team.present| |p.ctx.aws:PrincipalTag/team.s| "")) (not (and _t12 (or (and (or (not (or (= |q0.ctx.kms:EncryptionContextKeys.0.s| "team") (= |q0.ctx.kms:EncryptionContextKeys.0.s| "project"))) (not |q0.ctx.kms:EncryptionContextKeys.0.active|)) (or (not (or (= |q0.ctx.kms:EncryptionContextKeys.1.s| "team") (= |q0.ctx.kms:EncryptionContextKeys.1.s| "project"))) (not |q0.ctx.kms:EncryptionContextKeys.1.active|))) (not |q0.ctx.kms:EncryptionContextKeys.present|))))))
 (check-sat)

@@ -9,14 +9,17 @@
 //!    in scope, from the key policy: a key-policy statement that names the principal (its ARN,
 //!    a session ARN, a service, or `*`) grants directly; one that names only the principal's
 //!    account delegates to IAM, so the account's identity policies must also allow. Cross-account
-//!    requests always need both the key policy and the caller's identity policies. The account's
-//!    root user is allowed by IAM implicitly.
+//!    requests always need both the key policy and the caller's identity policies, and succeed
+//!    only for the operations KMS allows across accounts ("Cross-account use: Yes"). Operations
+//!    that take no key (CreateKey, ListKeys, …) are decided by IAM alone. The account's root
+//!    user is allowed by IAM implicitly.
 //! 3. Permissions boundaries, SCPs and session policies, when given, must also allow.
 //! 4. Anything else → `ImplicitlyDenied`.
 
 pub mod condition;
 pub mod explain;
 
+use crate::model::catalog;
 use crate::model::policy::ResourcePattern;
 use crate::model::request::Context;
 use crate::model::{Decision, Effect, Policy, PolicyRole, PolicySet, PrincipalKind, PrincipalMatch, Request, Statement};
@@ -154,7 +157,11 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
     if !limits_ok {
         reasons.push("the permissions boundary or session policy does not allow the request".into());
     }
-    let granted = req.resource != "*"
+    // A key policy and its grants govern requests on their key only: not `*`, and not the
+    // cataloged operations that take no key (CreateKey, ListKeys, …), whatever resource a
+    // request file gives them.
+    let on_key = req.resource != "*" && catalog::takes_a_key(&req.action);
+    let granted = on_key
         && matched.iter().any(|t| {
             t.role == PolicyRole::Grant && t.effect == Effect::Allow && matches!(t.principal, PrincipalMatch::Exact | PrincipalMatch::Role)
         });
@@ -166,7 +173,7 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
         |m: PrincipalMatch| matched.iter().any(|t| t.role == PolicyRole::KeyPolicy && t.effect == Effect::Allow && t.principal == m);
     match &set.key_policy {
         // A key policy governs requests on its key; resource-less actions (`*`) are IAM-only.
-        Some(_) if req.resource != "*" => {
+        Some(_) if on_key => {
             let (exact, role, account) =
                 (key_allows(PrincipalMatch::Exact), key_allows(PrincipalMatch::Role), key_allows(PrincipalMatch::Account));
             if !p.kind.in_account() {
@@ -199,6 +206,12 @@ fn decide(set: &PolicySet, req: &Request, matched: &[StatementTrace], reasons: &
                 false
             } else {
                 let key_side = exact || role || account;
+                // KMS refuses another account's principals for the operations whose API page
+                // says "Cross-account use: No", whatever the key policy says.
+                if !catalog::cross_account_allowed(&req.action) {
+                    reasons.push(format!("{} cannot be performed by a principal of another account", req.action));
+                    return false;
+                }
                 reasons.push(format!(
                     "cross-account request: the key policy {} the caller and its identity policies {} the request",
                     if key_side { "allows" } else { "does not allow" },

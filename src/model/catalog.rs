@@ -25,12 +25,25 @@ pub enum ResourceKind {
     Unscoped,
 }
 
+/// Whether KMS honours a principal of another account for the operation: the "Cross-account
+/// use" line of its KMS API Reference page (CONTROLS.md "Cross-account use"). For an `Own`
+/// operation a key policy that allows another account grants nothing: only principals of the
+/// key's own account can ever perform it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum CrossAccount {
+    /// "Cross-account use: Yes".
+    Cross,
+    /// "Cross-account use: No" (or, for operations that take no key, not applicable).
+    Own,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KmsAction {
     /// The name without the `kms:` prefix, as AWS spells it.
     pub name: &'static str,
     pub access: AccessLevel,
     pub resource: ResourceKind,
+    pub cross_account: CrossAccount,
 }
 
 impl KmsAction {
@@ -48,70 +61,74 @@ impl KmsAction {
 }
 
 use AccessLevel::*;
+use CrossAccount::*;
 use ResourceKind::*;
 
-const fn a(name: &'static str, access: AccessLevel, resource: ResourceKind) -> KmsAction {
-    KmsAction { name, access, resource }
+const fn a(name: &'static str, access: AccessLevel, resource: ResourceKind, cross_account: CrossAccount) -> KmsAction {
+    KmsAction { name, access, resource, cross_account }
 }
 
-/// Every cataloged KMS action, sorted by name.
+/// Every cataloged KMS action, sorted by name. The cross-account flags are the "Cross-account
+/// use" lines of the KMS API Reference (20 operations say Yes).
+// SOUNDNESS: SynchronizeMultiRegionKey has no API page (KMS's own service-linked role uses it);
+// it is marked `Cross`, which can only admit more requests (encodings/README.md).
 pub const KMS_ACTIONS: [KmsAction; 56] = [
-    a("CancelKeyDeletion", Write, Key),
-    a("ConnectCustomKeyStore", Write, Unscoped),
-    a("CreateAlias", Write, AliasAndKey),
-    a("CreateCustomKeyStore", Write, Unscoped),
-    a("CreateGrant", PermissionsManagement, Key),
-    a("CreateKey", Write, Unscoped),
-    a("Decrypt", Write, Key),
-    a("DeleteAlias", Write, AliasAndKey),
-    a("DeleteCustomKeyStore", Write, Unscoped),
-    a("DeleteImportedKeyMaterial", Write, Key),
-    a("DeriveSharedSecret", Write, Key),
-    a("DescribeCustomKeyStores", Read, Unscoped),
-    a("DescribeKey", Read, Key),
-    a("DisableKey", Write, Key),
-    a("DisableKeyRotation", Write, Key),
-    a("DisconnectCustomKeyStore", Write, Unscoped),
-    a("EnableKey", Write, Key),
-    a("EnableKeyRotation", Write, Key),
-    a("Encrypt", Write, Key),
-    a("GenerateDataKey", Write, Key),
-    a("GenerateDataKeyPair", Write, Key),
-    a("GenerateDataKeyPairWithoutPlaintext", Write, Key),
-    a("GenerateDataKeyWithoutPlaintext", Write, Key),
-    a("GenerateMac", Write, Key),
-    a("GenerateRandom", Write, Unscoped),
-    a("GetKeyLastUsage", Read, Key),
-    a("GetKeyPolicy", Read, Key),
-    a("GetKeyRotationStatus", Read, Key),
-    a("GetParametersForImport", Read, Key),
-    a("GetPublicKey", Read, Key),
-    a("ImportKeyMaterial", Write, Key),
-    a("ListAliases", List, Unscoped),
-    a("ListGrants", List, Key),
-    a("ListKeyPolicies", List, Key),
-    a("ListKeyRotations", List, Key),
-    a("ListKeys", List, Unscoped),
-    a("ListResourceTags", List, Key),
-    a("ListRetirableGrants", List, Unscoped),
-    a("PutKeyPolicy", PermissionsManagement, Key),
-    a("ReEncryptFrom", Write, Key),
-    a("ReEncryptTo", Write, Key),
-    a("ReplicateKey", Write, Key),
-    a("RetireGrant", PermissionsManagement, Key),
-    a("RevokeGrant", PermissionsManagement, Key),
-    a("RotateKeyOnDemand", Write, Key),
-    a("ScheduleKeyDeletion", Write, Key),
-    a("Sign", Write, Key),
-    a("SynchronizeMultiRegionKey", Write, Key),
-    a("TagResource", Tagging, Key),
-    a("UntagResource", Tagging, Key),
-    a("UpdateAlias", Write, AliasAndKey),
-    a("UpdateCustomKeyStore", Write, Unscoped),
-    a("UpdateKeyDescription", Write, Key),
-    a("UpdatePrimaryRegion", Write, Key),
-    a("Verify", Write, Key),
-    a("VerifyMac", Write, Key),
+    a("CancelKeyDeletion", Write, Key, Own),
+    a("ConnectCustomKeyStore", Write, Unscoped, Own),
+    a("CreateAlias", Write, AliasAndKey, Own),
+    a("CreateCustomKeyStore", Write, Unscoped, Own),
+    a("CreateGrant", PermissionsManagement, Key, Cross),
+    a("CreateKey", Write, Unscoped, Own),
+    a("Decrypt", Write, Key, Cross),
+    a("DeleteAlias", Write, AliasAndKey, Own),
+    a("DeleteCustomKeyStore", Write, Unscoped, Own),
+    a("DeleteImportedKeyMaterial", Write, Key, Own),
+    a("DeriveSharedSecret", Write, Key, Cross),
+    a("DescribeCustomKeyStores", Read, Unscoped, Own),
+    a("DescribeKey", Read, Key, Cross),
+    a("DisableKey", Write, Key, Own),
+    a("DisableKeyRotation", Write, Key, Own),
+    a("DisconnectCustomKeyStore", Write, Unscoped, Own),
+    a("EnableKey", Write, Key, Own),
+    a("EnableKeyRotation", Write, Key, Own),
+    a("Encrypt", Write, Key, Cross),
+    a("GenerateDataKey", Write, Key, Cross),
+    a("GenerateDataKeyPair", Write, Key, Cross),
+    a("GenerateDataKeyPairWithoutPlaintext", Write, Key, Cross),
+    a("GenerateDataKeyWithoutPlaintext", Write, Key, Cross),
+    a("GenerateMac", Write, Key, Cross),
+    a("GenerateRandom", Write, Unscoped, Own),
+    a("GetKeyLastUsage", Read, Key, Own),
+    a("GetKeyPolicy", Read, Key, Own),
+    a("GetKeyRotationStatus", Read, Key, Cross),
+    a("GetParametersForImport", Read, Key, Own),
+    a("GetPublicKey", Read, Key, Cross),
+    a("ImportKeyMaterial", Write, Key, Own),
+    a("ListAliases", List, Unscoped, Own),
+    a("ListGrants", List, Key, Cross),
+    a("ListKeyPolicies", List, Key, Own),
+    a("ListKeyRotations", List, Key, Own),
+    a("ListKeys", List, Unscoped, Own),
+    a("ListResourceTags", List, Key, Own),
+    a("ListRetirableGrants", List, Unscoped, Own),
+    a("PutKeyPolicy", PermissionsManagement, Key, Own),
+    a("ReEncryptFrom", Write, Key, Cross),
+    a("ReEncryptTo", Write, Key, Cross),
+    a("ReplicateKey", Write, Key, Own),
+    a("RetireGrant", PermissionsManagement, Key, Cross),
+    a("RevokeGrant", PermissionsManagement, Key, Cross),
+    a("RotateKeyOnDemand", Write, Key, Own),
+    a("ScheduleKeyDeletion", Write, Key, Own),
+    a("Sign", Write, Key, Cross),
+    a("SynchronizeMultiRegionKey", Write, Key, Cross),
+    a("TagResource", Tagging, Key, Own),
+    a("UntagResource", Tagging, Key, Own),
+    a("UpdateAlias", Write, AliasAndKey, Own),
+    a("UpdateCustomKeyStore", Write, Unscoped, Own),
+    a("UpdateKeyDescription", Write, Key, Own),
+    a("UpdatePrimaryRegion", Write, Key, Own),
+    a("Verify", Write, Key, Cross),
+    a("VerifyMac", Write, Key, Cross),
 ];
 
 /// Cryptographic (usage) actions, CONTROLS.md "Usage actions".
@@ -163,6 +180,24 @@ pub fn lookup(full_name: &str) -> Option<&'static KmsAction> {
     KMS_ACTIONS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
+/// Can a principal of another account ever perform `action` on a key? Cataloged KMS actions
+/// by their flag; any other action (an unlisted KMS action, another service's) is not known
+/// to be restricted.
+// SOUNDNESS: an unlisted action is assumed usable across accounts (over-approximation,
+// encodings/README.md).
+pub fn cross_account_allowed(action: &str) -> bool {
+    lookup(action).map_or(true, |a| a.cross_account == CrossAccount::Cross)
+}
+
+/// Does a key policy (or grant) govern `action`? Not for the cataloged operations that take no
+/// key (CreateKey, ListKeys, GenerateRandom, the custom key store operations, …): they are
+/// requested against `*`, and only IAM policies decide them.
+// SOUNDNESS: an unlisted action is assumed to take a key (over-approximation: a key policy may
+// grant it, encodings/README.md).
+pub fn takes_a_key(action: &str) -> bool {
+    lookup(action).map_or(true, |a| a.resource != ResourceKind::Unscoped)
+}
+
 /// The usage actions as `kms:Name`.
 pub fn usage_actions() -> Vec<String> {
     USAGE.iter().map(|n| format!("kms:{n}")).collect()
@@ -189,6 +224,13 @@ mod tests {
         assert_eq!(lookup("KMS:decrypt").map(|a| a.name), Some("Decrypt"));
         assert!(lookup("kms:Nope").is_none());
         assert_eq!(lookup("kms:CreateKey").map(|a| a.resource), Some(ResourceKind::Unscoped));
+        // Cross-account use: Yes for the cryptographic operations and the grant operations,
+        // DescribeKey, GetPublicKey, GetKeyRotationStatus, ListGrants (KMS API Reference).
+        let cross: Vec<&str> = KMS_ACTIONS.iter().filter(|a| a.cross_account == CrossAccount::Cross).map(|a| a.name).collect();
+        assert_eq!(cross.len(), 21, "{cross:?}");
+        assert!(!cross_account_allowed("kms:PutKeyPolicy") && !cross_account_allowed("kms:ScheduleKeyDeletion"));
+        assert!(cross_account_allowed("kms:Decrypt") && cross_account_allowed("kms:FutureAction") && cross_account_allowed("s3:GetObject"));
+        assert!(!takes_a_key("kms:CreateKey") && takes_a_key("kms:Decrypt") && takes_a_key("kms:FutureAction"));
     }
 
     /// The catalog must match the data the facts were taken from, when that data is present.

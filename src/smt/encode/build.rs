@@ -54,6 +54,7 @@ impl Encoder {
         };
         let i = self.add_request(a, r.clone());
         goals.extend(self.action_constraint(i, &req.action));
+        goals.extend(self.shape_facts(i, &req.resource));
         goals.extend(self.context_spec(i, &req.context));
         (i, r)
     }

@@ -1,8 +1,9 @@
 //! Statements, policies and the whole AWS decision as constraints, mirroring `crate::eval`
 //! (explicit deny; key policy with grants to the caller, to its role, or to its account with
 //! delegation to IAM; cross-account needing both sides; boundaries, SCPs and session policies
-//! as limits; resource-less actions decided by identity policies).
+//! as limits; resource-less actions decided by identity policies; KMS's cross-account rules).
 
+use crate::model::catalog::{self, KmsAction};
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::iam_path_name;
 use crate::model::principal::PrincipalKind;
@@ -412,13 +413,22 @@ impl Encoder {
         let identity_ok = self.t.or([is_root, id_allow]);
         let in_acct = self.p_in_account();
         let identity_branch = self.t.and([in_acct, identity_ok, scp_ok, limits_ok]);
+        // A key policy and its grants govern requests on their key only (`eval::decide`).
+        let on_key = if set.key_policy.is_some() || !granted.is_empty() {
+            let res = self.resource_term(req);
+            let star = self.t.str("*");
+            let is_star = self.t.eq(res, star);
+            let not_star = self.t.not(is_star);
+            let keyless: Vec<String> = catalog::KMS_ACTIONS.iter().filter(|a| !catalog::takes_a_key(&a.full_name())).map(lower).collect();
+            let takes_key = self.action_none_of(req, &keyless);
+            self.t.and([not_star, takes_key])
+        } else {
+            self.t.ff()
+        };
         let allowed_branch = if set.key_policy.is_some() {
             let exact = self.t.or(key_exact);
             let role = self.t.or(key_role);
             let account = self.t.or(key_account);
-            let res = self.resource_term(req);
-            let star = self.t.str("*");
-            let is_star = self.t.eq(res, star);
             let (has_owner, owner) = self.resource_account(req);
             let acct = self.p_account();
             let same_eq = self.t.eq(owner, acct);
@@ -431,10 +441,14 @@ impl Encoder {
             let key_side = self.t.or([exact, role, account]);
             // Another account's IAM policies are unknown in key-policy analysis: assume they allow.
             let cross_identity = if set.external_identity_unknown { self.t.tt() } else { identity_ok };
-            let cross_branch = self.t.and([key_side, cross_identity, scp_ok, limits_ok]);
+            // KMS refuses another account's principals for "Cross-account use: No" operations.
+            let own_only: Vec<String> =
+                catalog::KMS_ACTIONS.iter().filter(|a| !catalog::cross_account_allowed(&a.full_name())).map(lower).collect();
+            let cross_ok = self.action_none_of(req, &own_only);
+            let cross_branch = self.t.and([key_side, cross_identity, scp_ok, limits_ok, cross_ok]);
             let in_acct_branch = self.t.ite(same, same_branch, cross_branch);
             let key_branch = self.t.ite(in_acct, in_acct_branch, exact);
-            self.t.ite(is_star, identity_branch, key_branch)
+            self.t.ite(on_key, key_branch, identity_branch)
         } else {
             identity_branch
         };
@@ -443,10 +457,6 @@ impl Encoder {
             allowed_branch
         } else {
             let g = self.t.or(granted);
-            let res = self.resource_term(req);
-            let star = self.t.str("*");
-            let is_star = self.t.eq(res, star);
-            let on_key = self.t.not(is_star);
             let by_grant = self.t.and([on_key, g, scp_ok]);
             self.t.or([allowed_branch, by_grant])
         };
@@ -496,4 +506,8 @@ fn literal_prefix_compatible(parts: &[TPart], prefix: &str) -> bool {
     }
     let n = lead.len().min(prefix.len());
     lead.as_bytes()[..n] == prefix.as_bytes()[..n]
+}
+
+fn lower(a: &KmsAction) -> String {
+    a.full_name().to_ascii_lowercase()
 }

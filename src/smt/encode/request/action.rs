@@ -110,6 +110,47 @@ impl Encoder {
         }
     }
 
+    /// The request's action is none of `set` (lower-case names): a named action by its index,
+    /// the free action by comparing its name, a constant by its value.
+    pub(in crate::smt::encode) fn action_none_of(&mut self, req: usize, set: &[String]) -> T {
+        let outside = |enc: &mut Encoder, name: T| {
+            let ne: Vec<T> = set
+                .iter()
+                .map(|l| {
+                    let lit = enc.t.str(l);
+                    enc.t.ne(name, lit)
+                })
+                .collect();
+            enc.t.and(ne)
+        };
+        match self.requests[req].action.clone() {
+            ActionRep::Const { canonical, .. } => self.t.bool(!set.contains(&canonical)),
+            ActionRep::Sym { text: Some(text), .. } => outside(self, text),
+            ActionRep::Sym { idx, named, free, text: None } => {
+                let mut conj = Vec::new();
+                for (i, (l, _)) in named.iter().enumerate() {
+                    if set.contains(l) {
+                        let ii = self.t.int(i as i128);
+                        conj.push(self.t.ne(idx, ii));
+                    }
+                }
+                if let Some((name, svc)) = free {
+                    // Only a free action that can be a KMS action can be a cataloged one, and
+                    // a free action distinct from the named ones is none of those named.
+                    let could_be_kms = svc.as_deref().map_or(true, |s| s.eq_ignore_ascii_case("kms"));
+                    let excluded = self.distinct_free.contains(&name) && set.iter().all(|l| named.iter().any(|(n, _)| n == l));
+                    if could_be_kms && !excluded {
+                        let n = self.t.int(named.len() as i128);
+                        let is_free = self.t.eq(idx, n);
+                        let out = outside(self, name);
+                        conj.push(self.t.implies(is_free, out));
+                    }
+                }
+                self.t.and(conj)
+            }
+        }
+    }
+
     /// The action of request `prefix` of a spec.
     pub(in crate::smt::encode) fn action_spec(&mut self, prefix: &str, spec: &ActionSpec) -> ActionRep {
         let enc = self;

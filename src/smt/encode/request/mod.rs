@@ -18,12 +18,15 @@
 //! views of the principal/resource, not free variables: that is the context-consistency axioms
 //! of CONTROLS.md. Every choice mirrors `crate::eval` and `crate::model::request`.
 //!
+//! The request-context facts (`facts.rs`) narrow a property's requests to those AWS can send.
+//!
 //! This file holds the representations; the files beside it build them on the encoder and
 //! turn the plain-data specs of `crate::model::request_spec` into their constraints. One type,
 //! `SymArn`, is the ARN of the resource, of ARN-valued context keys and of the principal.
 
 mod action;
 mod context;
+mod facts;
 mod principal;
 mod resource;
 

@@ -3,7 +3,9 @@
 //! knows about JSON syntax (that is `crate::policy`) or about z3 (that is `crate::smt`).
 
 pub mod catalog;
+pub mod catalog_keys;
 pub mod condition;
+pub mod context_facts;
 pub mod error;
 pub mod key;
 pub mod keys;
@@ -12,6 +14,7 @@ pub mod policy;
 pub mod policy_set;
 pub mod principal;
 pub mod request;
+pub mod request_facts;
 pub mod request_spec;
 pub mod source;
 pub mod template;

@@ -4,6 +4,7 @@
 //! consistency") are derived here when the request file leaves them out; a value the request
 //! gives explicitly is never overridden.
 
+use crate::model::context_facts;
 use crate::model::key::ContextKey;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::value::Arn;
@@ -73,13 +74,31 @@ impl Request {
             }
         };
         let p = &self.principal;
+        let kms_action = is_kms_action(&self.action);
+        // IAM User Guide, aws:SecureTransport: always in the request context; KMS API
+        // Reference: every KMS call is made over TLS.
+        if kms_action {
+            derive("aws:SecureTransport", Some("true".into()));
+        }
+        // aws:ViaAWSService: always in the request context; true when a service calls on the
+        // principal's behalf, which the keys only such calls carry (kms:ViaService,
+        // aws:CalledVia…) reveal.
+        derive("aws:ViaAWSService", Some(self.via_aws_service().to_string()));
+        // aws:userid: the account for the root user, ACCOUNT:NAME for federated users (IAM
+        // User Guide, principal key values); users' and roles' unique ids are not derivable.
+        match p.kind {
+            PrincipalKind::Root => derive("aws:userid", Some(p.account.clone())),
+            PrincipalKind::FederatedUser => derive("aws:userid", p.arn.rsplit('/').next().map(|n| format!("{}:{n}", p.account))),
+            _ => {}
+        }
         if p.kind.in_account() {
             // IAM User Guide, global condition keys: aws:PrincipalArn is the ARN of the user,
             // role (not the session) or root; aws:PrincipalAccount is the caller's account.
             derive("aws:PrincipalArn", Some(p.arn.clone()));
             derive("aws:PrincipalAccount", Some(p.account.clone()));
-            // KMS Developer Guide, kms:CallerAccount: the account of the caller.
-            if self.action.to_ascii_lowercase().starts_with("kms:") {
+            // KMS Developer Guide, kms:CallerAccount: the account of the caller, for the KMS
+            // actions whose catalog entry lists the key (an unlisted KMS action: open, derived).
+            if kms_action && context_facts::listed_for("kms:CallerAccount", &self.action) != Some(false) {
                 derive("kms:CallerAccount", Some(p.account.clone()));
             }
         }
@@ -109,6 +128,22 @@ impl Request {
             }
         }
         ctx
+    }
+
+    /// Is the call made through an AWS service? `aws:ViaAWSService` when the request gives it,
+    /// else whether it carries a key that only such calls carry.
+    pub fn via_aws_service(&self) -> bool {
+        match self.context.get(&ContextKey::new("aws:ViaAWSService")) {
+            Some(v) => v.iter().any(|x| x == "true"),
+            None => context_facts::through_service_keys().any(|f| self.context.contains(&ContextKey::new(f.key))),
+        }
+    }
+
+    /// The request without `key` in its context (what the request itself determines).
+    pub fn clone_without(&self, key: &ContextKey) -> Request {
+        let mut r = self.clone();
+        r.context.insert(key.name(), vec![]);
+        r
     }
 
     /// The request in the request-file format of `keyward eval` (context keys in their given
@@ -141,6 +176,11 @@ impl Request {
     pub fn resource_account(&self) -> Option<String> {
         Arn::parse(&self.resource).map(|a| a.account).filter(|a| !a.is_empty())
     }
+}
+
+/// `kms:Name` in any case.
+pub fn is_kms_action(action: &str) -> bool {
+    action.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:")) && action.len() > 4
 }
 
 #[cfg(test)]

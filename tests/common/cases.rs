@@ -24,6 +24,8 @@ pub struct CaseRequest {
     pub request: Request,
     pub expect: Decision,
     pub oracle: String,
+    /// Why a request AWS never sends (the facts check says it is impossible) is kept.
+    pub impossible: Option<String>,
 }
 
 pub struct CaseFile {
@@ -108,7 +110,14 @@ pub fn load_case(path: &Path) -> Result<CaseFile, String> {
                         continue;
                     }
                 };
-                requests.push(CaseRequest { name: string(field(r, "name")), request: req, expect, oracle: string(field(r, "oracle")) });
+                let impossible = field(r, "impossible").map(|v| string(Some(v)));
+                requests.push(CaseRequest {
+                    name: string(field(r, "name")),
+                    request: req,
+                    expect,
+                    oracle: string(field(r, "oracle")),
+                    impossible,
+                });
             }
         }
         if !errors.is_empty() {

@@ -72,11 +72,12 @@ fn debug_dump_case() {
 mod random {
     use keyward::eval::evaluate;
     use keyward::model::request::{Context, Request};
+    use keyward::model::request_facts::check;
     use keyward::model::PolicySet;
     use keyward::model::Principal;
     use keyward::policy::{parse_policy, Source};
     use keyward::smt::SolverOptions;
-    use keyward::smt::{symbolic_decision, PinMode};
+    use keyward::smt::{symbolic_decision, symbolic_decision_with_facts, PinMode};
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
@@ -336,10 +337,60 @@ mod random {
                 put("aws:SecureTransport", Some(tls));
                 put("aws:SourceIp", ip);
                 c.insert("aws:TagKeys", tags.into_iter().map(str::to_string).collect());
-                c.insert("kms:EncryptionContextKeys", eck.into_iter().map(str::to_string).collect());
-                Request { principal, action: a.to_string(), resource: r.to_string(), context: c }
+                // The encryption context: a kms:EncryptionContext:K for every K of the keys.
+                let mut eck: Vec<String> = eck.into_iter().map(str::to_string).collect();
+                for k in &eck {
+                    c.insert(&format!("kms:EncryptionContext:{k}"), vec![format!("v-{k}")]);
+                }
+                if dept.is_some() {
+                    eck.push("dept".into());
+                }
+                c.insert("kms:EncryptionContextKeys", eck);
+                possible(Request { principal, action: a.to_string(), resource: r.to_string(), context: c })
             },
         )
+    }
+
+    /// The request made one AWS can send (the facts check of `request_facts`): keys it cannot
+    /// carry are dropped, the resource and action take the shape AWS gives them, and the keys
+    /// every such request carries are added.
+    fn possible(mut r: Request) -> Request {
+        use keyward::model::context_facts::{lookup, KeyType};
+        use keyward::model::request_facts::{check, Severity};
+        use keyward::model::ContextKey;
+        for _ in 0..8 {
+            let findings = check(&r);
+            if findings.is_empty() {
+                break;
+            }
+            for f in findings {
+                match (f.severity, f.key.as_str()) {
+                    (Severity::Impossible, "principal") => r.action = "s3:GetObject".into(),
+                    (Severity::Impossible, "resource") => {
+                        r.resource = if r.resource == "*" { "arn:aws:kms:us-east-1:111122223333:key/k1".into() } else { "*".into() }
+                    }
+                    (Severity::Impossible, k) => r.context.insert(k, vec![]),
+                    (Severity::Incomplete, k) => {
+                        let p = &r.principal;
+                        let v = match (k, lookup(&ContextKey::new(k)).map(|f| f.ty)) {
+                            ("aws:userid", _) => match &p.session {
+                                Some(s) => format!("AROAEXAMPLEROLEID:{}", s.rsplit('/').next().unwrap_or("")),
+                                None => "AIDAEXAMPLEUSERID".into(),
+                            },
+                            ("aws:ViaAWSService", _) => r.via_aws_service().to_string(),
+                            (_, Some(KeyType::Bool)) => "false".into(),
+                            (_, Some(KeyType::Date)) => "2026-01-01T00:00:00Z".into(),
+                            (_, Some(KeyType::Num)) => "1".into(),
+                            (_, Some(KeyType::Ip)) => "203.0.113.9".into(),
+                            (_, Some(KeyType::Arn)) => "arn:aws:s3:::example".into(),
+                            _ => "example".into(),
+                        };
+                        r.context.insert(k, vec![v]);
+                    }
+                }
+            }
+        }
+        r
     }
 
     fn build(set: &[(String, Value)]) -> PolicySet {
@@ -382,11 +433,13 @@ mod random {
             let ps = build(&set);
             for req in &reqs {
                 let concrete = evaluate(&ps, req).decision;
-                for mode in [PinMode::Fold, PinMode::Assert] {
+                assert!(check(req).is_empty(), "the generator made an impossible or incomplete request: {:?}", check(req));
+                for (mode, facts) in [(PinMode::Fold, false), (PinMode::Assert, false), (PinMode::Fold, true), (PinMode::Assert, true)] {
                     queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let t0 = std::time::Instant::now();
                     let (c0, m0) = keyward::smt::backend::counters::snapshot();
-                    let sym = symbolic_decision(&ps, req, mode, &opts);
+                    let sym =
+                        if facts { symbolic_decision_with_facts(&ps, req, mode, &opts) } else { symbolic_decision(&ps, req, mode, &opts) };
                     if std::env::var("KEYWARD_DIFF_PROFILE").is_ok() {
                         let (c1, m1) = keyward::smt::backend::counters::snapshot();
                         eprintln!(
@@ -396,8 +449,14 @@ mod random {
                             (m1 - m0) as f64 / 1000.0
                         );
                     }
-                    let show =
-                        || format!("mode {:?}\nrequest {}\npolicies {}", mode, req.to_json_line(), serde_json::to_string(&set).unwrap());
+                    let show = || {
+                        format!(
+                            "mode {:?} facts {facts}\nrequest {}\npolicies {}",
+                            mode,
+                            req.to_json_line(),
+                            serde_json::to_string(&set).unwrap()
+                        )
+                    };
                     match sym {
                         Err(e @ keyward::smt::PinError::Unknown(_)) => {
                             unknowns.lock().unwrap().push(format!("{e}: {}", show()));

@@ -126,13 +126,16 @@ fn via_service_absent_is_a_context_constraint() {
             ContextSpec::NotEqual("kms:GrantIsForAWSResource".into(), "true".into()),
         ],
     };
-    // "true" compared case-insensitively: "TRUE" would slip past a case-sensitive NotEqual — the
-    // query finds exactly that.
-    match verdict(&p, &PrincipalSpec::anyone(), &direct) {
-        Verdict::Violated(cx) => assert!(cx.requests[0]
-            .context
-            .iter()
-            .any(|(k, v)| k.name() == "kms:GrantIsForAWSResource" && v[0].eq_ignore_ascii_case("true"))),
+    // A Bool key is exactly "true" or "false" in every real request (request-context facts):
+    // no spelling such as "TRUE" slips past the NotEqual, so nothing is allowed.
+    assert!(matches!(verdict(&p, &PrincipalSpec::anyone(), &direct), Verdict::Holds));
+    let only_absent = RequestSpec { context: vec![ContextSpec::Absent("kms:ViaService".into())], ..direct };
+    match verdict(&p, &PrincipalSpec::anyone(), &only_absent) {
+        Verdict::Violated(cx) => {
+            let r = &cx.requests[0];
+            assert!(r.context.iter().any(|(k, v)| k.name() == "kms:GrantIsForAWSResource" && v[0] == "true"));
+            assert!(!r.context.iter().any(|(k, _)| k.name() == "kms:ViaService"));
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -35,6 +35,8 @@ pub const PRINCIPAL_ORG_ID: &str = "aws:principalorgid";
 pub const PRINCIPAL_IS_AWS_SERVICE: &str = "aws:principalisawsservice";
 pub const USERNAME: &str = "aws:username";
 pub const USERID: &str = "aws:userid";
+pub const SECURE_TRANSPORT: &str = "aws:securetransport";
+pub const VIA_AWS_SERVICE: &str = "aws:viaawsservice";
 
 /// Keys that describe the calling principal itself (not one request): shared by every request
 /// of one principal, and absent from requests of principals that are not in an account
@@ -42,9 +44,4 @@ pub const USERID: &str = "aws:userid";
 pub fn is_principal_scoped(key: &ContextKey) -> bool {
     let k = key.canonical();
     k.starts_with("aws:principaltag/") || matches!(k, "aws:principalorgid" | "aws:principalorgpaths" | "aws:userid")
-}
-
-/// Keys every request carries (IAM User Guide, global condition keys: "always included").
-pub fn is_always_present(key: &ContextKey) -> bool {
-    matches!(key.canonical(), "aws:securetransport" | "aws:currenttime" | "aws:epochtime")
 }

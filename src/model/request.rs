@@ -80,10 +80,6 @@ impl Request {
         if kms_action {
             derive("aws:SecureTransport", Some("true".into()));
         }
-        // aws:ViaAWSService: always in the request context; true when a service calls on the
-        // principal's behalf, which the keys only such calls carry (kms:ViaService,
-        // aws:CalledVia…) reveal.
-        derive("aws:ViaAWSService", Some(self.via_aws_service().to_string()));
         // aws:userid: the account for the root user, ACCOUNT:NAME for federated users (IAM
         // User Guide, principal key values); users' and roles' unique ids are not derivable.
         match p.kind {

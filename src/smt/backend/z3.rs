@@ -32,13 +32,26 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
             _ => None,
         })
         .collect();
-    let solver = Solver::new();
-    let mut params = Params::new();
-    params.set_u32("timeout", ms);
-    solver.set_params(&params);
-    solver.push();
-    let (outcome, z3_stats) = check_in(&solver, text, &vars);
+    let run = || {
+        let solver = Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", ms);
+        solver.set_params(&params);
+        solver.push();
+        check_in(&solver, text, &vars)
+    };
+    let (outcome, z3_stats) = run();
     stats.z3.extend(z3_stats);
+    // The shared context keeps the terms of earlier queries, and z3's search depends on them:
+    // a query that takes milliseconds alone can time out after others (measured on the
+    // managed-policy corpus). A timeout is retried once in a fresh context, which answers as
+    // the query alone would, so no verdict depends on what ran before.
+    if matches!(&outcome, Ok(Outcome::Unknown(why)) if why.contains("timeout") || why.contains("canceled")) {
+        let (again, z3_stats) = z3::with_z3_config(&z3::Config::new(), run);
+        stats.z3.extend(z3_stats);
+        stats.fresh_context_retries += 1;
+        return again;
+    }
     outcome
 }
 

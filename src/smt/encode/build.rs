@@ -27,6 +27,7 @@ fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encod
     let policies = policies_of(sets);
     let named = Named::of(policies.iter().copied());
     let mut enc = Encoder::new(policies.iter().copied(), encoding);
+    enc.enable_facts();
     let goals = enc.principal_spec(who, &named);
     (enc, named, goals)
 }

@@ -81,6 +81,13 @@ pub struct Encoder {
     /// The textbook whole-string encoding for ablation (`--encoding baseline`, `textbook.rs`):
     /// actions and resources are single strings and every wildcard is a regular expression.
     textbook: bool,
+    /// Keep the query's requests to those AWS can send (`request/facts.rs`): on for the
+    /// property queries, off for a pinned request, which is decided as the evaluator decides it.
+    facts: bool,
+    cross_facts_done: bool,
+    /// With the facts: the number of witness slots of kms:EncryptionContextKeys and the
+    /// kms:EncryptionContext keys whose own slots follow them (`request/facts.rs`).
+    ec_slots: Option<(usize, Vec<String>)>,
 }
 
 impl Encoder {
@@ -105,6 +112,9 @@ impl Encoder {
             glob_defs: HashMap::new(),
             distinct_free: HashSet::new(),
             textbook: encoding == Encoding::Baseline,
+            facts: false,
+            cross_facts_done: false,
+            ec_slots: None,
         }
     }
 
@@ -135,6 +145,7 @@ impl Encoder {
 
     /// `finish`, reading the model back or not (`model`: a query only asked sat or unsat).
     fn finish_query(mut self, goals: Vec<T>, label: &str, model: bool) -> Query {
+        self.cross_facts();
         self.principal_axioms();
         let encoding = if self.textbook { Encoding::Baseline } else { Encoding::Default };
         let mut eager = self.axioms.clone();
@@ -175,6 +186,16 @@ fn key_usage<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> HashMap<Stri
             for c in &s.conditions {
                 let u = usage.entry(c.key.canonical().to_string()).or_default();
                 u.clauses += 1;
+                if !u.spellings.iter().any(|x| x == c.key.name()) {
+                    u.spellings.push(c.key.name().to_string());
+                }
+                for v in &c.values {
+                    if let Some(l) = if let ConditionValue::Str(t) = v { t.as_literal() } else { None } {
+                        if !u.literals.contains(&l) {
+                            u.literals.push(l);
+                        }
+                    }
+                }
                 match c.operator.base.family() {
                     Family::String | Family::Bool | Family::Binary => u.string = true,
                     Family::Arn => {

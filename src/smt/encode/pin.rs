@@ -41,15 +41,33 @@ pub enum PinError {
 
 /// The decision the encoding gives for `req`, or why it could not decide.
 pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, PinError> {
+    decide(set, req, mode, opts, false)
+}
+
+/// `symbolic_decision` with the request-context facts in force (`request/facts.rs`), for a
+/// request the facts check finds possible: the facts must not exclude it
+/// (`PinError::Inconsistent` otherwise) nor change its decision.
+pub fn symbolic_decision_with_facts(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions) -> Result<Decision, PinError> {
+    decide(set, req, mode, opts, true)
+}
+
+fn decide(set: &PolicySet, req: &Request, mode: PinMode, opts: &SolverOptions, facts: bool) -> Result<Decision, PinError> {
     let mut enc = Encoder::new(set.policies().map(|(_, p)| p), opts.encoding);
-    for (k, v) in req.context.iter() {
-        enc.extra_slots.insert(k.canonical().to_string(), v.len());
+    if facts {
+        enc.enable_facts();
+    }
+    // The context the evaluator reads: the request's, with the keys the request determines.
+    let context = req.effective_context();
+    for (k, v) in context.iter() {
+        // With the facts, kms:EncryptionContextKeys also has a slot per encryption-context key.
+        let own = enc.ec_slots.as_ref().filter(|_| k.canonical() == "kms:encryptioncontextkeys").map_or(0, |(b, e)| b + e.len());
+        enc.extra_slots.insert(k.canonical().to_string(), v.len() + own);
         let digits = v.iter().filter_map(|x| Decimal::parse(x)).map(|d| d.scale).max().unwrap_or(0);
         enc.min_scale.insert(k.canonical().to_string(), digits);
     }
     let r = match mode {
         PinMode::Fold => {
-            enc.const_context = Some(req.context.clone());
+            enc.const_context = Some(context.clone());
             enc.set_principal_const(req.principal.clone());
             let canonical = req.action.to_ascii_lowercase();
             let action = ActionRep::Const { canonical, display: req.action.clone() };
@@ -77,8 +95,12 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
         }
     };
     let d = enc.decision(set, r);
-    enc.principal_axioms();
     let mut pins = Vec::new();
+    if facts {
+        pins.extend(enc.shape_facts(r, &crate::model::request_spec::ResourceSpec::Any));
+        enc.cross_facts();
+    }
+    enc.principal_axioms();
     if mode == PinMode::Assert {
         pin_principal(&mut enc, &req.principal, &mut pins);
         pin_action(&mut enc, r, &req.action, &mut pins);
@@ -87,7 +109,7 @@ pub fn symbolic_decision(set: &PolicySet, req: &Request, mode: PinMode, opts: &S
     // Pin every context key the encoding created to the request's values (or absence).
     let reps: Vec<KeyRep> = enc.shared_keys.values().chain(enc.requests[r].keys.values()).cloned().collect();
     for rep in reps {
-        pin_key(&mut enc, &rep, req.context.get(&rep.key), &mut pins);
+        pin_key(&mut enc, &rep, context.get(&rep.key), &mut pins);
     }
     if !enc.unsupported.is_empty() {
         return Err(PinError::Unsupported(enc.unsupported.clone()));
@@ -217,12 +239,13 @@ fn pin_key(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: &mu
 }
 
 fn pin_values(enc: &mut Encoder, rep: &KeyRep, values: Option<&[String]>, pins: &mut Vec<T>) {
-    let t = &mut enc.t;
     let values = values.unwrap_or(&[]);
+    let placed = if rep.multi { enc.pinned_slots(&rep.key, values, rep.slots.len()) } else { values.iter().cloned().map(Some).collect() };
+    let t = &mut enc.t;
     let present = t.bool(!values.is_empty());
     pins.push(t.eq(rep.present, present));
     for (j, slot) in rep.slots.iter().enumerate() {
-        let v = values.get(j);
+        let v = placed.get(j).and_then(|v| v.as_ref());
         let active = t.bool(v.is_some());
         if rep.multi {
             pins.push(t.eq(slot.active, active));

@@ -91,6 +91,11 @@ impl Encoder {
                 self.t.in_re(text, re)
             }
             ActionRep::Sym { idx, named, free, text: None } => {
+                // Every index a KMS action (the range axioms bound the index): true.
+                let free_kms = free.as_ref().map_or(true, |(_, svc)| svc.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("kms")));
+                if free_kms && named.iter().all(|(l, _)| l.starts_with("kms:")) {
+                    return self.t.tt();
+                }
                 let mut parts = Vec::new();
                 for (i, (l, _)) in named.iter().enumerate() {
                     if l.starts_with("kms:") {

@@ -7,6 +7,7 @@
 //! of its requests. Also the constraints of a spec's `ContextSpec`s.
 
 use super::{KeyRep, KeyUsage, PrincipalRep, Slot, SymArn, PREFIX, REGION, SERVICE};
+use crate::model::context_facts;
 use crate::model::key::ContextKey;
 use crate::model::keys;
 use crate::model::principal::PrincipalKind;
@@ -35,41 +36,95 @@ impl Encoder {
             if let Some(r) = self.shared_keys.get(&k) {
                 return r.clone();
             }
-            let rep = self.free_key("p.ctx.", key);
-            // Principals outside accounts carry no principal keys; aws:userid is always present
-            // for signed requests. SOUNDNESS: AWS documents aws:PrincipalAccount "anonymous"
-            // for anonymous callers; CONTROLS.md says they carry no principal keys.
+            let mut rep = self.free_key("p.ctx.", key);
+            // Principals outside accounts carry no principal keys. SOUNDNESS: AWS documents
+            // aws:PrincipalAccount "anonymous" for anonymous callers; CONTROLS.md says they
+            // carry no principal keys.
             let in_acct = self.p_in_account();
             let ax = self.t.implies(rep.present, in_acct);
             self.axioms.push(ax);
             if key.canonical() == keys::USERID {
-                let ax = self.t.implies(in_acct, rep.present);
-                self.axioms.push(ax);
+                // The root user's and federated users' ids are derived (`Request::effective_context`).
+                let when = self.userid_derived_when();
+                rep.derived_when = Some(when);
             }
             self.shared_keys.insert(k, rep.clone());
+            self.key_facts(None, &rep);
+            if key.canonical() == keys::USERID {
+                return self.userid_view(&rep);
+            }
             return rep;
         }
         if let Some(r) = self.requests[req].keys.get(&k) {
             return r.clone();
         }
         let rep = self.free_key(&format!("q{req}.ctx."), key);
-        if keys::is_always_present(key) {
-            // SOUNDNESS: aws:CurrentTime and aws:EpochTime are not linked to each other
-            // (over-approximation: two clocks that disagree).
-            let p = rep.present;
-            self.axioms.push(p);
-        }
         self.requests[req].keys.insert(k, rep.clone());
+        self.key_facts(Some(req), &rep);
         rep
+    }
+
+    /// When aws:userid is derived: the root user (its account) and federated users
+    /// (`ACCOUNT:NAME`).
+    fn userid_derived_when(&mut self) -> T {
+        self.p_kind_in(&[PrincipalKind::Root, PrincipalKind::FederatedUser])
+    }
+
+    /// aws:userid as the request has it: derived for the root user and federated users, the
+    /// free shared value otherwise.
+    fn userid_view(&mut self, free: &KeyRep) -> KeyRep {
+        let when = self.userid_derived_when();
+        let is_root = self.p_kind_is(PrincipalKind::Root);
+        let acct = self.p_account();
+        let name = match self.principal.clone() {
+            PrincipalRep::Const(p) => {
+                let n = p.arn.rsplit('/').next().unwrap_or("").to_string();
+                self.t.str(&n)
+            }
+            PrincipalRep::Sym(sp) => sp.pname,
+        };
+        let colon = self.t.str(":");
+        let fed = self.t.concat([acct, colon, name]);
+        let derived = self.t.ite(is_root, acct, fed);
+        let fs = free.slots[0].clone();
+        let fv = fs.s.unwrap_or(derived);
+        let v = self.t.ite(when, derived, fv);
+        let present = self.t.or([when, free.present]);
+        KeyRep {
+            key: free.key.clone(),
+            present,
+            multi: false,
+            slots: vec![Slot { active: present, s: Some(v), arn: None, num: None, date: None, ip: None }],
+            decode: false,
+            derived_when: Some(when),
+        }
     }
 
     /// A key with constant values (`const_context`): every view is a literal.
     fn const_key(&mut self, key: &ContextKey, values: &[String]) -> KeyRep {
         let u = self.usage_of(key);
         let present = self.t.bool(!values.is_empty());
-        let slots = values
+        let multi = keys::is_multi_valued(key);
+        let n = if multi { u.clauses.max(self.extra_slots.get(key.canonical()).copied().unwrap_or(0)) } else { 0 };
+        let placed: Vec<Option<String>> =
+            if multi { self.pinned_slots(key, values, n) } else { values.iter().cloned().map(Some).collect() };
+        let inactive = |enc: &mut Encoder| {
+            let (ff, e, zero) = (enc.t.ff(), enc.t.str(""), enc.t.int(0));
+            let bv0 = enc.t.bv(0, 128);
+            let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then_some(e);
+            Slot {
+                active: ff,
+                s,
+                arn: u.arn.then_some(SymArn { split: ff, segs: [e; 6], whole: e }),
+                num: u.numeric.then_some((ff, zero, u.scale + 1)),
+                date: u.date.then_some((ff, zero)),
+                ip: u.ip.then_some((ff, ff, bv0)),
+            }
+        };
+        let slots = placed
             .iter()
             .map(|v| {
+                let Some(v) = v else { return inactive(self) };
                 let tt = self.t.tt();
                 let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then(|| self.t.str(v));
                 // The ARN view of a literal: `v` itself is already a term (the string view).
@@ -100,23 +155,9 @@ impl Encoder {
                 Slot { active: tt, s, arn, num, date, ip }
             })
             .collect::<Vec<_>>();
-        let slots = if slots.is_empty() {
-            // An absent key: one inactive slot with every view the clauses may read.
-            let (ff, e, zero) = (self.t.ff(), self.t.str(""), self.t.int(0));
-            let bv0 = self.t.bv(0, 128);
-            let s = (u.string || u.arn || !(u.numeric || u.date || u.ip)).then_some(e);
-            vec![Slot {
-                active: ff,
-                s,
-                arn: u.arn.then_some(SymArn { split: ff, segs: [e; 6], whole: e }),
-                num: u.numeric.then_some((ff, zero, u.scale + 1)),
-                date: u.date.then_some((ff, zero)),
-                ip: u.ip.then_some((ff, ff, bv0)),
-            }]
-        } else {
-            slots
-        };
-        KeyRep { key: key.clone(), present, multi: keys::is_multi_valued(key), slots, decode: true, derived_when: None }
+        // An absent key: one inactive slot with every view the clauses may read.
+        let slots = if slots.is_empty() { vec![inactive(self)] } else { slots };
+        KeyRep { key: key.clone(), present, multi, slots, decode: true, derived_when: None }
     }
 
     /// A free key with the views its usage needs.
@@ -235,7 +276,11 @@ impl Encoder {
             keys::CALLER_ACCOUNT => {
                 let in_acct = self.p_in_account();
                 let kms = self.action_is_kms(req);
-                let present = self.t.and([in_acct, kms]);
+                // Only for the KMS actions whose catalog entry lists it (context_facts).
+                let without: Vec<String> =
+                    context_facts::kms_actions_without("kms:CallerAccount").iter().map(|a| a.to_ascii_lowercase()).collect();
+                let listed = self.action_none_of(req, &without);
+                let present = self.t.and([in_acct, kms, listed]);
                 let v = self.p_account();
                 single(&mut self.t, present, v)
             }
@@ -277,6 +322,12 @@ impl Encoder {
                 let v = self.t.ite(is, yes, no);
                 single(&mut self.t, present, v)
             }
+            keys::SECURE_TRANSPORT => {
+                // KMS accepts only TLS: true for every KMS request (`Request::effective_context`).
+                let kms = self.action_is_kms(req);
+                let yes = self.t.str("true");
+                return Some(self.partly_derived(req, key, kms, yes));
+            }
             keys::RESOURCE_ACCOUNT => {
                 let (has, acct) = self.resource_account(req);
                 return Some(self.partly_derived(req, key, has, acct));
@@ -308,6 +359,7 @@ impl Encoder {
                 // The decoder writes the free value only when the request does not fix it.
                 r.derived_when = Some(when);
                 self.requests[req].keys.insert(k, r.clone());
+                self.key_facts(Some(req), &r);
                 r
             }
         };
@@ -372,6 +424,7 @@ fn is_derived_name(k: &str) -> bool {
             | keys::PRINCIPAL_IS_AWS_SERVICE
             | keys::RESOURCE_ACCOUNT
             | keys::REQUESTED_REGION
+            | keys::SECURE_TRANSPORT
     )
 }
 

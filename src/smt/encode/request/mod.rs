@@ -207,6 +207,10 @@ pub struct KeyUsage {
     /// Largest number of decimal digits of a Numeric value.
     pub scale: u32,
     pub clauses: usize,
+    /// The key's name as the policies spell it, and the literal strings its clauses compare
+    /// it with (the spellings an encryption-context key can have, `facts.rs`).
+    pub spellings: Vec<String>,
+    pub literals: Vec<String>,
 }
 
 /// One request of a query (the principal is shared by all of them).

@@ -311,7 +311,7 @@ fn eval_exit_codes_and_json() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = json(&r);
-    assert_eq!(keys(&v), ["schema_version", "decision", "matched", "unmatched_conditions", "reasons"]);
+    assert_eq!(keys(&v), ["schema_version", "decision", "matched", "unmatched_conditions", "reasons", "facts"]);
     assert_eq!(v["decision"], "Allowed");
     // A decision that is not Allowed is still a successful evaluation.
     assert_eq!(keyward(&["eval", "--request", "request.json", "--key-policy", "key-private.json"]).code, 0);
@@ -323,6 +323,22 @@ fn eval_exit_codes_and_json() {
     let lines: Vec<Value> = batch.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0], serde_json::json!({"decision": "Allowed"}));
     assert_eq!(keys(&lines[1]), ["error"]);
+    // A request AWS never sends is refused (exit 2, no decision), unless --allow-impossible.
+    let impossible = dir().join("impossible.json");
+    std::fs::write(
+        &impossible,
+        r#"{"principal": "arn:aws:iam::111122223333:user/bob", "action": "kms:Decrypt", "resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "context": {"aws:SourceAccount": "111122223333"}}"#,
+    )
+    .unwrap();
+    let path = impossible.display().to_string();
+    let refused = keyward(&["eval", "--format", "json", "--request", &path, "--key-policy", "key-private.json"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stdout.is_empty() && refused.stderr.contains("aws:SourceAccount is only present in requests made by service principals")
+    );
+    let decided = keyward(&["eval", "--format", "json", "--allow-impossible", "--request", &path, "--key-policy", "key-private.json"]);
+    assert_eq!(decided.code, 0, "{}", decided.stderr);
+    assert_eq!(json(&decided)["facts"][0]["severity"], "impossible");
 }
 
 #[test]

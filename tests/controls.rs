@@ -113,6 +113,15 @@ fn every_control_case_gets_its_verdict() {
         if f.status == Status::Violated && semantic && f.counterexample.is_empty() {
             failures.push(format!("{file}: {control} violated without a counterexample"));
         }
+        // Every counterexample is a request AWS can send (request-context facts).
+        for r in &f.counterexample {
+            for bad in keyward::model::request_facts::check(r)
+                .into_iter()
+                .filter(|x| x.severity == keyward::model::request_facts::Severity::Impossible)
+            {
+                failures.push(format!("{file}: {control}: counterexample {} is impossible: {}", r.to_json_line(), bad.message));
+            }
+        }
     }
     for c in CONTROLS.iter().filter(|c| !c.id.contains(":unlisted") && !c.id.contains(":lockout")) {
         let n = per_control.get(c.id).copied().unwrap_or(0);

@@ -1,10 +1,12 @@
 //! `keyward eval`: one concrete request, decided and explained. Exit 0 whatever the decision,
-//! 2 for bad input.
+//! 2 for bad input — a request AWS never sends (the request-context facts,
+//! `crate::model::request_facts`) included, unless `--allow-impossible`.
 
 use super::args::Format;
 use super::print::{fail, print_json};
 use crate::eval::evaluate;
 use crate::exit;
+use crate::model::request_facts::{check, FactFinding, Severity};
 use crate::model::PolicySet;
 use crate::policy::request_file::{load_request, read_request};
 use crate::policy::{json::with_json, load_policy, Diagnostic, Diagnostics, Source};
@@ -34,6 +36,10 @@ pub struct EvalArgs {
     /// A session policy of the principal's session (repeatable).
     #[arg(long = "session-policy", value_name = "POLICY.json")]
     pub session: Vec<PathBuf>,
+    /// Decide a request AWS never sends (one the request-context facts rule out) instead of
+    /// refusing it.
+    #[arg(long)]
+    pub allow_impossible: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -60,7 +66,7 @@ pub fn run(args: &EvalArgs) -> i32 {
         if !errors.is_empty() {
             return fail(Diagnostics(errors));
         }
-        return run_batch(&set, batch);
+        return run_batch(&set, batch, args.allow_impossible);
     }
     let request = match args.request.as_deref().map(load_request) {
         Some(Ok(r)) => Some(r),
@@ -74,9 +80,28 @@ pub fn run(args: &EvalArgs) -> i32 {
         return fail(Diagnostics(errors));
     }
     let Some(request) = request else { return exit::INPUT };
+    let name = args.request.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    // The request-context facts: refuse a request AWS never sends, warn about one that leaves
+    // out a key every such request carries.
+    // Only the missing keys the policies read matter to the decision.
+    let read: std::collections::HashSet<String> = set
+        .policies()
+        .flat_map(|(_, p)| p.statements.iter().flat_map(|s| s.conditions.iter().map(|c| c.key.canonical().to_string())))
+        .collect();
+    let facts: Vec<FactFinding> =
+        check(&request).into_iter().filter(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase())).collect();
+    let impossible: Vec<&FactFinding> = facts.iter().filter(|f| f.severity == Severity::Impossible).collect();
+    for f in &facts {
+        let level = if f.severity == Severity::Impossible && !args.allow_impossible { "error" } else { "warning" };
+        eprintln!("{level}: {name}: {} ({})", f.message, f.source);
+    }
+    if !impossible.is_empty() && !args.allow_impossible {
+        eprintln!("error: {name}: AWS never sends this request, so it has no decision (--allow-impossible decides it anyway)");
+        return exit::INPUT;
+    }
     let ev = evaluate(&set, &request);
     match args.format {
-        Format::Json => print_json(&json(&ev)),
+        Format::Json => print_json(&json(&ev, &facts)),
         Format::Text => print!("{}", text(&request, &ev)),
     }
     exit::OK
@@ -84,7 +109,7 @@ pub fn run(args: &EvalArgs) -> i32 {
 
 /// `--requests`: one decision per input line (`{"decision": …}` or `{"error": …}`); the exit
 /// code is 2 when any line is bad, after every line was answered.
-fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
+fn run_batch(set: &PolicySet, path: &std::path::Path, allow_impossible: bool) -> i32 {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -97,7 +122,13 @@ fn run_batch(set: &PolicySet, path: &std::path::Path) -> i32 {
         }
         let source = Source::new(format!("{name}:{}", i + 1), line.to_string());
         let out = match with_json(&source, |root| read_request(&source, root, "")) {
-            Ok(r) => BatchLine::Decision(evaluate(set, &r).decision),
+            Ok(r) => match check(&r).into_iter().find(|f| f.severity == Severity::Impossible) {
+                Some(f) if !allow_impossible => {
+                    bad = true;
+                    BatchLine::Error(format!("{}: AWS never sends this request: {}", source.name(), f.message))
+                }
+                _ => BatchLine::Decision(evaluate(set, &r).decision),
+            },
             Err(e) => {
                 bad = true;
                 BatchLine::Error(e.to_string())

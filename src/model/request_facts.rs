@@ -126,12 +126,51 @@ pub fn check(req: &Request) -> Vec<FactFinding> {
             out.push(finding(
                 Severity::Incomplete,
                 fact.key,
-                format!("{} is in every such request; the request gives none, so conditions on it see it absent", fact.key),
+                format!("{} is in every request like this one; the request gives none, so conditions on it see it absent", fact.key),
                 fact.citation(),
             ));
         }
     }
     out
+}
+
+/// `req` with the keys its own keys imply and it leaves out (a counterexample decodes only the
+/// keys its policies read): `kms:EncryptionContextKeys` from the `kms:EncryptionContext:K` it
+/// carries, a `kms:EncryptionContext:K` for each K it lists, `aws:PrincipalOrgID` from
+/// `aws:PrincipalOrgPaths`. The added keys are ones no policy of the query reads, so the
+/// decision stays (the replay confirms it).
+pub fn complete(req: &Request) -> Request {
+    let mut r = req.clone();
+    let ec_prefix = "kms:encryptioncontext:";
+    let ec_names: Vec<String> = req
+        .context
+        .iter()
+        .filter(|(k, _)| k.canonical().starts_with(ec_prefix) && k.canonical().len() > ec_prefix.len())
+        .map(|(k, _)| k.name()[ec_prefix.len()..].to_string())
+        .collect();
+    let keys_key = ContextKey::new("kms:EncryptionContextKeys");
+    match req.context.get(&keys_key) {
+        None if !ec_names.is_empty() => r.context.insert("kms:EncryptionContextKeys", ec_names),
+        Some(listed) => {
+            for k in listed {
+                let ec = format!("kms:EncryptionContext:{k}");
+                if !req.context.contains(&ContextKey::new(&ec)) {
+                    r.context.insert(&ec, vec![format!("example-{}", k.to_ascii_lowercase())]);
+                }
+            }
+        }
+        None => {}
+    }
+    for (paths_key, org_key) in
+        [("aws:PrincipalOrgPaths", "aws:PrincipalOrgID"), ("aws:SourceOrgPaths", "aws:SourceOrgID"), ("aws:VpceOrgPaths", "aws:VpceOrgID")]
+    {
+        if let (Some(paths), false) = (req.context.get(&ContextKey::new(paths_key)), req.context.contains(&ContextKey::new(org_key))) {
+            if let Some(org) = paths.first().and_then(|p| p.split('/').next()).filter(|o| !o.is_empty()) {
+                r.context.insert(org_key, vec![org.to_string()]);
+            }
+        }
+    }
+    r
 }
 
 /// The ties between a given key's values and the rest of the request.

@@ -11,6 +11,7 @@
 
 use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::model::named::Named;
+use crate::model::request_facts::Severity;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
 use crate::smt::readable::Role;
@@ -182,7 +183,9 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
     };
     actions.into_iter().find_map(|action| {
         let r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
-        (crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
+        // Only a request AWS can send (kms:CreateKey is never asked of a key).
+        let possible = !crate::model::request_facts::check(&r).iter().any(|f| f.severity == Severity::Impossible);
+        (possible && crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
     })
 }
 

@@ -1,11 +1,13 @@
 //! What a property check answers, and the one pipeline every query goes through: solve
 //! (`crate::smt::check`), make the model readable (`crate::smt::readable::prettify`), check
 //! it against every assertion of the query, decode it into concrete requests and **replay**
-//! each through the concrete evaluator. A replay that disagrees, a model that does not satisfy
-//! the query, or a failing solver is an `InternalError` — never a verdict.
+//! each through the concrete evaluator. A replay that disagrees, a counterexample AWS could
+//! never send (the facts check of `crate::model::request_facts`), a model that does not
+//! satisfy the query, or a failing solver is an `InternalError` — never a verdict.
 
 use crate::eval::evaluate;
 use crate::model::request::Request;
+use crate::model::request_facts::{self, Severity};
 use crate::model::{Decision, PolicySet};
 use crate::smt::{check, Outcome, Query, SolveStats, SolverError, SolverOptions};
 use std::time::Instant;
@@ -77,6 +79,8 @@ pub enum InternalError {
     BadModel { label: String, assertion: u32 },
     #[error("{label}: the counterexample {request} replays as {decision}, the encoding expected {expected:?}")]
     Replay { label: String, request: String, decision: Decision, expected: Expect },
+    #[error("{label}: the counterexample {request} is a request AWS never sends: {why}")]
+    Impossible { label: String, request: String, why: String },
     #[error("{label}: a counterexample names request {index}, the query has {count}")]
     NoRequest { label: String, index: usize, count: usize },
 }
@@ -119,7 +123,14 @@ pub fn run(q: Query, replay: &[Replay<'_>], opts: &SolverOptions, encode_started
     if let Some(assertion) = q.violated_by(&model) {
         return Checked::error(InternalError::BadModel { label, assertion }, stats);
     }
-    let requests = q.decode(&model);
+    let requests: Vec<Request> = q.decode(&model).iter().map(request_facts::complete).collect();
+    // The query ranges over requests AWS can send: a counterexample the facts check finds
+    // impossible is the encoding's error, never a finding.
+    for req in &requests {
+        if let Some(f) = request_facts::check(req).into_iter().find(|f| f.severity == Severity::Impossible) {
+            return Checked::error(InternalError::Impossible { label, request: req.to_json_line(), why: f.message }, stats);
+        }
+    }
     let mut decisions = Vec::new();
     for r in replay {
         let req = &requests[r.req];

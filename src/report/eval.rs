@@ -1,10 +1,12 @@
 //! `keyward eval` results: the decision of one concrete request with its explanation — the
-//! statements that apply, those whose conditions fail (with the reason of every condition)
-//! and the reasoning steps — as text or JSON; and the one-line JSON decisions of `--requests`.
+//! statements that apply, those whose conditions fail (with the reason of every condition),
+//! the reasoning steps and the request-context facts' findings — as text or JSON; and the
+//! one-line JSON decisions of `--requests`.
 
 use super::SCHEMA_VERSION;
 use crate::eval::{Evaluation, StatementTrace};
 use crate::model::request::Request;
+use crate::model::request_facts::FactFinding;
 use crate::model::Decision;
 use serde::Serialize;
 use std::fmt::Write;
@@ -15,10 +17,12 @@ pub struct EvalJson<'a> {
     pub schema_version: u32,
     #[serde(flatten)]
     pub evaluation: &'a Evaluation,
+    /// What the request-context facts say of the request (`impossible`, `incomplete`).
+    pub facts: &'a [FactFinding],
 }
 
-pub fn json(ev: &Evaluation) -> EvalJson<'_> {
-    EvalJson { schema_version: SCHEMA_VERSION, evaluation: ev }
+pub fn json<'a>(ev: &'a Evaluation, facts: &'a [FactFinding]) -> EvalJson<'a> {
+    EvalJson { schema_version: SCHEMA_VERSION, evaluation: ev, facts }
 }
 
 /// One line of `--requests`: the decision, or why the line is not a request.

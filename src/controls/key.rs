@@ -13,6 +13,7 @@ use crate::controls::finding::{from_checked, statements_for, verdict_of, Ctx, Fi
 use crate::controls::params::glob;
 use crate::controls::subject::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
+use crate::model::named::Named;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, ResourceSpec};
@@ -258,23 +259,42 @@ pub fn separation(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     })
 }
 
+/// The callers that belong to an account (CONTROLS.md "Callers").
+const IAM_PRINCIPALS: [PrincipalKind; 4] = [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser];
+
+/// Public: a fresh IAM principal — its account, organization, ARN and unique id named nowhere
+/// in the policies — is allowed something on the key. Service principals are not fresh
+/// principals (where a service acts for is the external question), and KMS accepts no
+/// anonymous call.
 pub fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = k.key_set();
     let who = PrincipalSpec::Any {
-        kinds: PrincipalKind::ALL.to_vec(),
+        kinds: IAM_PRINCIPALS.to_vec(),
         fresh: true,
         accounts: None,
         not_accounts: vec![],
         not_matching: vec![],
         matching: vec![],
     };
+    // A fresh principal's network is not named either: aws:SourceVpce / aws:SourceVpc pinned
+    // to a named endpoint or VPC make a statement non-public (CONTROLS.md).
+    let named = Named::of(set.policies().map(|(_, p)| p));
+    let mut context = Vec::new();
+    let reads = |key: &str| {
+        set.policies().any(|(_, p)| p.statements.iter().any(|s| s.conditions.iter().any(|c| c.key.name().eq_ignore_ascii_case(key))))
+    };
+    for key in ["aws:SourceVpce", "aws:SourceVpc"].into_iter().filter(|k| reads(k)) {
+        for v in &named.values {
+            context.push(ContextSpec::NotEqual(key.into(), v.clone()));
+        }
+    }
     let req = RequestSpec {
         action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
         resource: ResourceSpec::Fixed(k.key_arn.clone()),
-        context: vec![],
+        context,
     };
     let checked = exists_allowed(&set, &who, &req, ctx.opts, &format!("CIS-KMS-EXPOSED-public-{}", k.key_arn));
-    from_checked(f, checked, &set, "no arbitrary principal (or anonymous caller) is allowed any action on the key", |rs| {
+    from_checked(f, checked, &set, "no arbitrary IAM principal is allowed any action on the key", |rs| {
         let r = rs.first();
         format!(
             "an arbitrary principal ({}) is allowed {} on the key",
@@ -287,21 +307,26 @@ pub fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
 /// Up to this many external accounts are listed as evidence.
 const MAX_EXTERNAL: usize = 5;
 
+/// External: a caller of an untrusted account (and organization) is allowed something on the
+/// key. An IAM principal's account is its own; a service principal's is the account it acts for
+/// (`aws:SourceAccount`, the account of `aws:SourceArn`, the organization `aws:SourceOrgID`): one
+/// allowed without those pinned to trusted values can act for any account (the confused
+/// deputy). The owner is always trusted.
 pub fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = k.key_set();
-    let trusted = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_accounts").unwrap_or_else(|| vec![k.owner.clone()]);
+    let mut trusted = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_accounts").unwrap_or_default();
+    if !trusted.contains(&k.owner) {
+        trusted.insert(0, k.owner.clone());
+    }
     let orgs = ctx.params.list("CIS-KMS-EXPOSED:external", "trusted_orgs").unwrap_or_default();
     let mut excluded = trusted.clone();
     let mut found: Vec<Request> = Vec::new();
+    let any_action = || ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() };
     let req_ctx: Vec<ContextSpec> = orgs.iter().map(|o| ContextSpec::NotEqual("aws:PrincipalOrgID".into(), o.clone())).collect();
-    let req = RequestSpec {
-        action: ActionSpec::Any { named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
-        resource: ResourceSpec::Fixed(k.key_arn.clone()),
-        context: req_ctx,
-    };
+    let req = RequestSpec { action: any_action(), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: req_ctx };
     loop {
         let who = PrincipalSpec::Any {
-            kinds: vec![PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser],
+            kinds: IAM_PRINCIPALS.to_vec(),
             fresh: false,
             accounts: None,
             not_accounts: excluded.clone(),
@@ -322,18 +347,46 @@ pub fn external(k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
             Some(Verdict::Unknown(_)) | None => return f,
         }
     }
-    if found.is_empty() {
+    // A service principal acting for an account (or organization) that is not trusted.
+    let mut deputy_ctx = Vec::new();
+    for a in &trusted {
+        deputy_ctx.push(ContextSpec::NotEqual("aws:SourceAccount".into(), a.clone()));
+        deputy_ctx.push(ContextSpec::ArnAccountNotEqual("aws:SourceArn".into(), a.clone()));
+    }
+    for o in &orgs {
+        deputy_ctx.push(ContextSpec::NotEqual("aws:SourceOrgID".into(), o.clone()));
+    }
+    let deputy_req = RequestSpec { action: any_action(), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: deputy_ctx };
+    let services = PrincipalSpec::any(&[PrincipalKind::Service]);
+    let checked = exists_allowed(&set, &services, &deputy_req, ctx.opts, &format!("CIS-KMS-EXPOSED-external-service-{}", k.key_arn));
+    let deputy = match verdict_of(&mut f, checked, None) {
+        Some(Verdict::Violated(cx)) => cx.requests.into_iter().next(),
+        Some(Verdict::Holds) => None,
+        Some(Verdict::Unknown(_)) | None => return f,
+    };
+    if found.is_empty() && deputy.is_none() {
         f.status = Status::Holds;
         f.message = format!(
-            "only principals of trusted accounts ({}){} have access",
+            "only principals of trusted accounts ({}){} have access, and services only on their behalf",
             trusted.join(", "),
             if orgs.is_empty() { String::new() } else { format!(" or organizations ({})", orgs.join(", ")) }
         );
         return f;
     }
     f.status = Status::Violated;
-    let accts: Vec<String> = found.iter().map(|r| format!("{} ({} as {})", r.principal.account, r.action, r.principal.render())).collect();
-    f.message = format!("principals of untrusted accounts have access: {}", accts.join("; "));
+    let mut parts: Vec<String> =
+        found.iter().map(|r| format!("{} ({} as {})", r.principal.account, r.action, r.principal.render())).collect();
+    if let Some(r) = &deputy {
+        let source = r
+            .context
+            .get(&crate::model::ContextKey::new("aws:SourceAccount"))
+            .and_then(|v| v.first().cloned())
+            .map(|a| format!("account {a}"))
+            .unwrap_or_else(|| "any account (no trusted aws:SourceAccount, aws:SourceArn or aws:SourceOrgID is required)".into());
+        parts.push(format!("{source} through the service principal {} ({})", r.principal.render(), r.action));
+    }
+    f.message = format!("principals of untrusted accounts have access: {}", parts.join("; "));
+    found.extend(deputy);
     f.statements = statements_for(&set, &found);
     f.counterexample = found;
     f

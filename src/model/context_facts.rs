@@ -400,6 +400,17 @@ pub fn kms_actions_without(key: &str) -> Vec<String> {
     catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).filter(|a| listed_for(key, a) == Some(false)).collect()
 }
 
+/// Keys whose value is an organization id (`o-` and 10 to 32 lower-case letters or digits,
+/// AWS Organizations API Reference, Organization).
+pub fn is_org_id(key: &str) -> bool {
+    ["aws:PrincipalOrgID", "aws:SourceOrgID", "aws:ResourceOrgID", "aws:VpceOrgID"].iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// Is `v` a well-formed organization id?
+pub fn well_formed_org_id(v: &str) -> bool {
+    v.strip_prefix("o-").is_some_and(|b| (10..=32).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
 /// The keys only a call through a service carries (`kms:ViaService`, `aws:CalledVia*`).
 pub fn through_service_keys() -> impl Iterator<Item = &'static Fact> {
     FACTS.iter().filter(|f| f.path == CallPath::Through)

@@ -11,6 +11,28 @@ use crate::model::value::ArnParts;
 use crate::model::Policy;
 use std::collections::BTreeSet;
 
+/// The caller-identifying value a pattern on `key` pins (CONTROLS.md "Keys, key ids and
+/// patterns that name something"), from the pattern's text before its first wildcard: the unique
+/// id of `StringLike aws:userid AROAEXAMPLEID:*`, the organization of `aws:PrincipalOrgPaths
+/// o-abc/*`, the account of an ARN pattern `arn:aws:logs:*:111122223333:*` compared as a string.
+fn pinned_by_pattern(key: &str, prefix: &str) -> Option<String> {
+    let id = match key {
+        "aws:userid" => prefix.split_once(':').map(|(id, _)| id)?,
+        "aws:principalorgpaths" | "aws:sourceorgpaths" | "aws:resourceorgpaths" | "aws:vpceorgpaths" => {
+            prefix.split_once('/').map(|(o, _)| o)?
+        }
+        _ => {
+            let parts: Vec<&str> = prefix.splitn(6, ':').collect();
+            if parts.len() == 6 && parts[0] == "arn" {
+                parts[4]
+            } else {
+                return None;
+            }
+        }
+    };
+    (!id.is_empty()).then(|| id.to_string())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Named {
     pub values: BTreeSet<String>,
@@ -56,12 +78,17 @@ impl Named {
                             ConditionValue::Str(t) => {
                                 if let Some(l) = t.as_literal() {
                                     values.insert(l);
+                                } else if let Some(id) = pinned_by_pattern(c.key.canonical(), &t.literal_prefix()) {
+                                    values.insert(id);
                                 }
                             }
                             ConditionValue::Arn(a) => {
                                 let lits: Option<Vec<String>> = a.segments.iter().map(|t| t.as_literal()).collect();
                                 if let Some(l) = lits {
                                     values.insert(l.join(":"));
+                                } else if let Some(acct) = a.segments.get(4).and_then(|t| t.as_literal()).filter(|x| !x.is_empty()) {
+                                    // `arn:aws:logs:*:111122223333:*` names the account.
+                                    values.insert(acct);
                                 }
                             }
                             _ => {}

@@ -109,6 +109,14 @@ pub fn check(req: &Request) -> Vec<FactFinding> {
         if fact.ty == KeyType::Bool && values.iter().any(|v| v != "true" && v != "false") {
             out.push(finding(Severity::Impossible, name, format!("{name} is a Bool: its value is true or false"), cite.clone()));
         }
+        if context_facts::is_org_id(fact.key) && values.iter().any(|v| !context_facts::well_formed_org_id(v)) {
+            out.push(finding(
+                Severity::Impossible,
+                name,
+                format!("{name} is an organization id: o- and 10 to 32 lower-case letters or digits"),
+                "AWS Organizations API Reference, Organization: Id pattern ^o-[a-z0-9]{10,32}$".into(),
+            ));
+        }
         if given {
             tie_findings(req, fact, key, values, &ctx, &mut out);
         }
@@ -337,9 +345,15 @@ mod tests {
         assert!(impossible(&req(s, "kms:Decrypt", KEY, &[("aws:userid", &["AROAEXAMPLEID:alice"])])).is_empty());
         assert_eq!(impossible(&req(s, "kms:Decrypt", KEY, &[("aws:userid", &["AROAEXAMPLEID:bob"])])).len(), 1);
         assert_eq!(impossible(&req("111122223333", "kms:Decrypt", KEY, &[("aws:userid", &["AIDAEXAMPLE"])])).len(), 1);
-        let paths = req(s, "kms:Decrypt", KEY, &[("aws:PrincipalOrgID", &["o-abc"]), ("aws:PrincipalOrgPaths", &["o-abc/r-1/ou-2/"])]);
+        let paths = req(
+            s,
+            "kms:Decrypt",
+            KEY,
+            &[("aws:PrincipalOrgID", &["o-a1b2c3d4e5"]), ("aws:PrincipalOrgPaths", &["o-a1b2c3d4e5/r-1/ou-2/"])],
+        );
         assert!(impossible(&paths).is_empty());
-        let bad_paths = req(s, "kms:Decrypt", KEY, &[("aws:PrincipalOrgID", &["o-abc"]), ("aws:PrincipalOrgPaths", &["o-xyz/r-1/"])]);
+        let bad_paths =
+            req(s, "kms:Decrypt", KEY, &[("aws:PrincipalOrgID", &["o-a1b2c3d4e5"]), ("aws:PrincipalOrgPaths", &["o-x9y8z7w6v5/r-1/"])]);
         assert_eq!(impossible(&bad_paths).len(), 1);
         let arn = req(
             "logs.amazonaws.com",

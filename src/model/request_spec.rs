@@ -127,4 +127,6 @@ pub enum ContextSpec {
     AbsentOr(String, String),
     NotEqual(String, String),
     Equal(String, String),
+    /// Not an ARN (the key's value) whose account segment is this account.
+    ArnAccountNotEqual(String, String),
 }

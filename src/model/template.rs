@@ -118,6 +118,18 @@ impl Template {
         Some(out)
     }
 
+    /// The literal text before the first wildcard or variable.
+    pub fn literal_prefix(&self) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                _ => break,
+            }
+        }
+        out
+    }
+
     pub fn has_variables(&self) -> bool {
         self.parts.iter().any(|p| matches!(p, Part::Var(_)))
     }

@@ -36,7 +36,7 @@ impl Encoder {
             if let Some(r) = self.shared_keys.get(&k) {
                 return r.clone();
             }
-            let mut rep = self.free_key("p.ctx.", key);
+            let rep = self.free_key("p.ctx.", key);
             // Principals outside accounts carry no principal keys. SOUNDNESS: AWS documents
             // aws:PrincipalAccount "anonymous" for anonymous callers; CONTROLS.md says they
             // carry no principal keys.
@@ -44,15 +44,13 @@ impl Encoder {
             let ax = self.t.implies(rep.present, in_acct);
             self.axioms.push(ax);
             if key.canonical() == keys::USERID {
-                // The root user's and federated users' ids are derived (`Request::effective_context`).
-                let when = self.userid_derived_when();
-                rep.derived_when = Some(when);
+                // The root user's and federated users' ids are derived
+                // (`Request::effective_context`): equalities, not a derived view, so that
+                // conditions on the key compare one variable.
+                self.userid_axioms(&rep);
             }
             self.shared_keys.insert(k, rep.clone());
             self.key_facts(None, &rep);
-            if key.canonical() == keys::USERID {
-                return self.userid_view(&rep);
-            }
             return rep;
         }
         if let Some(r) = self.requests[req].keys.get(&k) {
@@ -64,17 +62,11 @@ impl Encoder {
         rep
     }
 
-    /// When aws:userid is derived: the root user (its account) and federated users
-    /// (`ACCOUNT:NAME`).
-    fn userid_derived_when(&mut self) -> T {
-        self.p_kind_in(&[PrincipalKind::Root, PrincipalKind::FederatedUser])
-    }
-
-    /// aws:userid as the request has it: derived for the root user and federated users, the
-    /// free shared value otherwise.
-    fn userid_view(&mut self, free: &KeyRep) -> KeyRep {
-        let when = self.userid_derived_when();
+    /// aws:userid is the account for the root user and `ACCOUNT:NAME` for a federated user.
+    fn userid_axioms(&mut self, rep: &KeyRep) {
+        let Some(s) = rep.slots[0].s else { return };
         let is_root = self.p_kind_is(PrincipalKind::Root);
+        let is_fed = self.p_kind_is(PrincipalKind::FederatedUser);
         let acct = self.p_account();
         let name = match self.principal.clone() {
             PrincipalRep::Const(p) => {
@@ -85,18 +77,11 @@ impl Encoder {
         };
         let colon = self.t.str(":");
         let fed = self.t.concat([acct, colon, name]);
-        let derived = self.t.ite(is_root, acct, fed);
-        let fs = free.slots[0].clone();
-        let fv = fs.s.unwrap_or(derived);
-        let v = self.t.ite(when, derived, fv);
-        let present = self.t.or([when, free.present]);
-        KeyRep {
-            key: free.key.clone(),
-            present,
-            multi: false,
-            slots: vec![Slot { active: present, s: Some(v), arn: None, num: None, date: None, ip: None }],
-            decode: false,
-            derived_when: Some(when),
+        for (is, value) in [(is_root, acct), (is_fed, fed)] {
+            let e = self.t.eq(s, value);
+            let both = self.t.and([rep.present, e]);
+            let ax = self.t.implies(is, both);
+            self.axioms.push(ax);
         }
     }
 
@@ -397,6 +382,15 @@ impl Encoder {
                     let l = enc.t.str(v);
                     let e = enc.t.eq(sv, l);
                     out.push(enc.t.or([absent, e]));
+                }
+                ContextSpec::ArnAccountNotEqual(k, acct) => {
+                    let rep = enc.key(req, &ContextKey::new(k));
+                    // A key no policy reads has no ARN view: its value decides nothing.
+                    let Some(arn) = rep.slots[0].arn else { continue };
+                    let l = enc.t.str(acct);
+                    let same = enc.t.eq(arn.segs[super::ACCOUNT], l);
+                    let owned = enc.t.and([rep.present, arn.split, same]);
+                    out.push(enc.t.not(owned));
                 }
                 ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
                     let rep = enc.key(req, &ContextKey::new(k));

@@ -43,12 +43,11 @@ impl Encoder {
             self.ec_slots = Some((u.clauses.max(1), ec_keys.clone()));
             u.clauses = u.clauses.max(1) + ec_keys.len();
         }
-        // aws:SourceAccount is compared with the account segment of aws:SourceArn.
-        if self.usage.contains_key("aws:sourceaccount") {
-            if let Some(u) = self.usage.get_mut("aws:sourcearn") {
-                u.arn = true;
-                u.string = true;
-            }
+        // aws:SourceAccount is compared with the account segment of aws:SourceArn, and so is
+        // the account a service acts for (CIS-KMS-EXPOSED:external).
+        if let Some(u) = self.usage.get_mut("aws:sourcearn") {
+            u.arn = true;
+            u.string = true;
         }
     }
 
@@ -99,12 +98,12 @@ impl Encoder {
         let mut may_conds = vec![self.p_kind_in(&may)];
         let mut must_conds = vec![free_part, self.p_kind_in(&always)];
         if let Some(req) = req {
-            if fact.path == CallPath::Through && std::env::var("KW_NO_THROUGH").is_err() {
+            if fact.path == CallPath::Through {
                 let via = self.via_aws_service(req);
                 may_conds.push(via);
                 must_conds.push(via);
             }
-            if fact.actions == Actions::Listed && std::env::var("KW_NO_LISTED").is_err() {
+            if fact.actions == Actions::Listed {
                 let without = lower_all(context_facts::kms_actions_without(fact.key));
                 let not_unlisting = self.action_none_of(req, &without);
                 may_conds.push(not_unlisting);
@@ -123,9 +122,6 @@ impl Encoder {
                 must_conds.push(self.t.not(not_listing));
             }
         }
-        if std::env::var("KW_NO_KEYFACTS").is_ok() {
-            return;
-        }
         let may_t = self.t.and(may_conds);
         let ax = self.t.implies(present, may_t);
         self.axioms.push(ax);
@@ -136,7 +132,18 @@ impl Encoder {
             let ax = self.t.implies(must, rep.present);
             self.axioms.push(ax);
         }
-        if fact.ty == KeyType::Bool && std::env::var("KW_NO_BOOL").is_err() {
+        if context_facts::is_org_id(fact.key) {
+            // Organization ids are `o-` and 10 to 32 lower-case letters or digits.
+            let re = self.org_id_re();
+            for slot in &rep.slots {
+                let Some(s) = slot.s else { continue };
+                let m = self.t.in_re(s, re);
+                let on = self.t.and([free_part, slot.active]);
+                let ax = self.t.implies(on, m);
+                self.axioms.push(ax);
+            }
+        }
+        if fact.ty == KeyType::Bool {
             let (yes, no) = (self.t.str("true"), self.t.str("false"));
             for slot in &rep.slots {
                 let Some(s) = slot.s else { continue };
@@ -148,6 +155,16 @@ impl Encoder {
                 self.axioms.push(ax);
             }
         }
+    }
+
+    /// `o-[a-z0-9]{10,32}`.
+    fn org_id_re(&mut self) -> T {
+        let o = self.t.re_lit("o-");
+        let az = self.t.re_range('a', 'z');
+        let digits = self.t.re_range('0', '9');
+        let ch = self.t.re_union([az, digits]);
+        let body = self.t.re_loop(ch, 10, 32);
+        self.t.re_concat([o, body])
     }
 
     /// `aws:ViaAWSService` is true in request `req` (the key is created for the purpose).
@@ -170,9 +187,6 @@ impl Encoder {
         }
         self.cross_facts_done = true;
         for req in 0..self.requests.len() {
-            if std::env::var("KW_NO_EC").is_ok() {
-                continue;
-            }
             self.encryption_context_facts(req);
             self.source_account_facts(req);
         }

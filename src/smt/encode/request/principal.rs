@@ -6,6 +6,7 @@
 //! authorized-principal patterns (CONTROLS.md "Principals are identities").
 
 use super::{join_arn, kind_index, PrincipalRep, ResourceRep, SymArn, SymPrincipal, PARTITION};
+use crate::model::keys;
 use crate::model::named::Named;
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::request_spec::PrincipalSpec;
@@ -314,8 +315,31 @@ impl Encoder {
                         let l = enc.t.str(v);
                         out.push(enc.t.ne(arn, l));
                     }
+                    // Its organization (an org path names it too: the facts tie the paths to
+                    // the id) and its unique id (`AROAEXAMPLEID:*` names a role) are not named.
                     let org = ContextKey::new("aws:PrincipalOrgID");
-                    let rep = if enc.usage.contains_key(org.canonical()) { Some(enc.key(0, &org)) } else { None };
+                    let org_read = enc.usage.contains_key(org.canonical()) || enc.usage.contains_key("aws:principalorgpaths");
+                    if enc.usage.contains_key(keys::USERID) {
+                        // The free part (users' and sessions' ids; root's and federated users'
+                        // derive from the fresh account); unique ids have no ':' or '/'.
+                        enc.key(0, &ContextKey::new("aws:userid"));
+                        if let Some(uid) = enc.shared_keys.get(keys::USERID).cloned() {
+                            if let Some(s) = uid.slots[0].s {
+                                let colon = enc.t.str(":");
+                                let free = enc.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role]);
+                                for v in named.values.iter().filter(|v| !v.contains([':', '/'])) {
+                                    let l = enc.t.str(v);
+                                    let same = enc.t.eq(s, l);
+                                    let pre = enc.t.concat([l, colon]);
+                                    let starts = enc.t.prefix(pre, s);
+                                    let either = enc.t.or([same, starts]);
+                                    let named_id = enc.t.and([free, uid.present, either]);
+                                    out.push(enc.t.not(named_id));
+                                }
+                            }
+                        }
+                    }
+                    let rep = if org_read { Some(enc.key(0, &org)) } else { None };
                     if let Some((rep, Some(s))) = rep.map(|r| {
                         let s = r.slots[0].s;
                         (r, s)

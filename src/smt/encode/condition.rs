@@ -37,9 +37,13 @@ impl Encoder {
             let np = self.t.not(rep.present);
             return self.t.and([np, absent]);
         }
+        // With the request-context facts a Bool key is exactly `true` or `false`: the Bool
+        // operator's case-insensitive match is then an equality (cheaper for the solver).
+        let exact_bool =
+            self.facts && crate::model::context_facts::lookup(&c.key).is_some_and(|f| f.ty == crate::model::context_facts::KeyType::Bool);
         let mut lits = Vec::new();
         for slot in &rep.slots {
-            let pos = self.slot_matches(req, base.positive(), &c.values, slot);
+            let pos = self.slot_matches(req, base.positive(), &c.values, slot, exact_bool);
             let lit = if base.negated() { self.t.not(pos) } else { pos };
             lits.push((slot.active, lit));
         }
@@ -57,10 +61,10 @@ impl Encoder {
     }
 
     /// Some policy value matches the slot's value under the positive operator `op`.
-    fn slot_matches(&mut self, req: usize, op: BaseOp, values: &[ConditionValue], slot: &Slot) -> T {
+    fn slot_matches(&mut self, req: usize, op: BaseOp, values: &[ConditionValue], slot: &Slot, exact_bool: bool) -> T {
         let mut alts = Vec::new();
         for v in values {
-            let m = self.value_matches(req, op, v, slot);
+            let m = self.value_matches(req, op, v, slot, exact_bool);
             alts.push(m);
         }
         self.t.or(alts)
@@ -76,7 +80,7 @@ impl Encoder {
         }
     }
 
-    fn value_matches(&mut self, req: usize, op: BaseOp, v: &ConditionValue, slot: &Slot) -> T {
+    fn value_matches(&mut self, req: usize, op: BaseOp, v: &ConditionValue, slot: &Slot, exact_bool: bool) -> T {
         match v {
             ConditionValue::Str(tpl) => {
                 let s = self.need_string(slot);
@@ -109,6 +113,11 @@ impl Encoder {
                     self.t.ff()
                 }
             },
+            ConditionValue::Bool(b) if exact_bool => {
+                let s = self.need_string(slot);
+                let lit = self.t.str(&b.to_string());
+                self.t.eq(s, lit)
+            }
             ConditionValue::Bool(b) => {
                 let s = self.need_string(slot);
                 let r = Resolved { ok: self.t.tt(), parts: vec![TPart::Lit(b.to_string())] };

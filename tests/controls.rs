@@ -8,6 +8,7 @@
 //! ```json
 //! {"description": "…", "control": "KMS.1", "kind": "identity" | "key",
 //!  "key_arn": "arn:aws:kms:…:key/…", "params": {"blocked_actions": ["kms:Decrypt"]},
+//!  "holder": "arn:aws:iam::…:user/…" (an inline identity policy's user, role or group),
 //!  "policy": POLICY, "grants": [GRANT…], "describe_key": {"KeyMetadata": {…}},
 //!  "rotation": {"KeyRotationEnabled": false}, "expect": "holds" | "violated" | "not_applicable"}
 //! ```
@@ -59,7 +60,9 @@ fn subject(file: &str, case: &Value) -> Subject {
             scps: vec![],
         })
     } else {
-        let origin = if control == "KMS.2" {
+        let origin = if let Some(holder) = case.get("holder").and_then(Value::as_str) {
+            IdentityOrigin::Inline { holder: holder.into() }
+        } else if control == "KMS.2" {
             IdentityOrigin::Inline { holder: "arn:aws:iam::111122223333:role/Holder".into() }
         } else {
             IdentityOrigin::File

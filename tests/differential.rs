@@ -378,6 +378,7 @@ mod random {
                                 None => "AIDAEXAMPLEUSERID".into(),
                             },
                             ("aws:ViaAWSService", _) => r.via_aws_service().to_string(),
+                            ("kms:ViaService", _) => "s3.us-east-1.amazonaws.com".into(),
                             (_, Some(KeyType::Bool)) => "false".into(),
                             (_, Some(KeyType::Date)) => "2026-01-01T00:00:00Z".into(),
                             (_, Some(KeyType::Num)) => "1".into(),

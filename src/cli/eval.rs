@@ -84,10 +84,7 @@ pub fn run(args: &EvalArgs) -> i32 {
     // The request-context facts: refuse a request AWS never sends, warn about one that leaves
     // out a key every such request carries.
     // Only the missing keys the policies read matter to the decision.
-    let read: std::collections::HashSet<String> = set
-        .policies()
-        .flat_map(|(_, p)| p.statements.iter().flat_map(|s| s.conditions.iter().map(|c| c.key.canonical().to_string())))
-        .collect();
+    let read = set.keys_read();
     let facts: Vec<FactFinding> =
         check(&request).into_iter().filter(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase())).collect();
     let impossible: Vec<&FactFinding> = facts.iter().filter(|f| f.severity == Severity::Impossible).collect();

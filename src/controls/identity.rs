@@ -6,16 +6,40 @@
 use crate::controls::finding::{from_checked, statements_for, Ctx, Finding, Status};
 use crate::controls::subject::{IdentityOrigin, IdentitySubject};
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
-use crate::model::principal::PrincipalKind;
+use crate::model::principal::{iam_path_name, is_account_id, PrincipalKind};
 use crate::model::request_spec::RequestSpec;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, ResourceSpec};
+use crate::model::value::ArnParts;
+use crate::model::Effect;
 use crate::model::Policy;
 use crate::model::PolicySet;
 use crate::properties::queries::{every_action_allowed, exists_allowed, exists_allowed_pair, CoverageEnd};
 
-/// The principals an identity policy can be attached to.
-fn holder() -> PrincipalSpec {
-    PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role])
+/// Who holds the policy: the user or role an inline policy belongs to, a user of the group
+/// an inline group policy belongs to, a user or role of the account a customer managed
+/// policy belongs to, or any user or role for a policy file.
+fn holder(s: &IdentitySubject) -> PrincipalSpec {
+    let account_of = |arn: &str| ArnParts::split(arn).map(|a| a.account.to_string()).filter(|a| is_account_id(a));
+    let mut spec = PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role]);
+    let PrincipalSpec::Any { kinds, accounts, matching, .. } = &mut spec else { return spec };
+    match &s.origin {
+        IdentityOrigin::Inline { holder } => {
+            let kind = iam_path_name(holder).map(|(_, _, kind, _, _)| kind);
+            match kind {
+                Some("user") => *kinds = vec![PrincipalKind::User],
+                Some("role") => *kinds = vec![PrincipalKind::Role],
+                // A group: its users.
+                _ => *kinds = vec![PrincipalKind::User],
+            }
+            if matches!(kind, Some("user" | "role")) {
+                matching.push(holder.clone());
+            }
+            *accounts = account_of(holder).map(|a| vec![a]);
+        }
+        IdentityOrigin::Managed { .. } => *accounts = account_of(&s.resource).map(|a| vec![a]),
+        IdentityOrigin::File => {}
+    }
+    spec
 }
 
 fn set_of(policy: &Policy) -> PolicySet {
@@ -53,7 +77,9 @@ fn blocked_on_arbitrary_key(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) 
     let ignore = ctx.params.word(id, "conditions").as_deref() == Some("ignore");
     let mut policy = s.policy.clone();
     if ignore {
-        // The AWS rule: every condition counts as satisfiable.
+        // The AWS rule "doesn't take into account any conditionals": the most permissive
+        // reading, where every conditional Allow holds and no conditional Deny applies.
+        policy.statements.retain(|st| st.effect == Effect::Allow || st.conditions.is_empty());
         for st in &mut policy.statements {
             st.conditions.clear();
         }
@@ -64,7 +90,7 @@ fn blocked_on_arbitrary_key(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) 
         resource: ResourceSpec::Key { account: None, region: None, arbitrary: true },
         context: vec![],
     };
-    let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("{id}-{}", s.resource));
+    let checked = exists_allowed(&set, &holder(s), &req, ctx.opts, &format!("{id}-{}", s.resource));
     let holds = format!("no action of {} is allowed on a key the policy does not name", blocked.join(", "));
     from_checked(f, checked, &set, &holds, |rs| match rs.first() {
         Some(r) => format!(
@@ -103,7 +129,7 @@ pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
             (a.clone(), RequestSpec { action: ActionSpec::One(a.clone()), resource, context: vec![] })
         })
         .collect();
-    let coverage = every_action_allowed(&set, &holder(), each, ctx.opts, "CIS-KMS-STAR");
+    let coverage = every_action_allowed(&set, &holder(s), each, ctx.opts, "CIS-KMS-STAR");
     for stats in &coverage.stats {
         f.timing.add(stats);
     }
@@ -141,7 +167,7 @@ pub fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
         resource: ResourceSpec::Any,
         context: vec![],
     };
-    let checked = exists_allowed(&set, &holder(), &req, ctx.opts, &format!("CIS-KMS-STAR-unlisted-{}", s.resource));
+    let checked = exists_allowed(&set, &holder(s), &req, ctx.opts, &format!("CIS-KMS-STAR-unlisted-{}", s.resource));
     from_checked(f, checked, &set, "no KMS action outside the catalog is allowed", |rs| match rs.first() {
         Some(r) => format!(
             "{} — an action that is not in the KMS catalog, such as one AWS adds later — is allowed: the policy grants future KMS actions",
@@ -159,7 +185,7 @@ pub fn separation(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let key = ResourceSpec::Key { account: None, region: None, arbitrary: false };
     let first = RequestSpec { action: ActionSpec::Patterns(admin), resource: key.clone(), context: vec![] };
     let second = RequestSpec { action: ActionSpec::Patterns(usage), resource: key, context: vec![] };
-    let checked = exists_allowed_pair(&set, &holder(), &first, &second, same_key, ctx.opts, &format!("IAM-KMS-8-{}", s.resource));
+    let checked = exists_allowed_pair(&set, &holder(s), &first, &second, same_key, ctx.opts, &format!("IAM-KMS-8-{}", s.resource));
     from_checked(
         f,
         checked,

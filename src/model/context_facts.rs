@@ -131,6 +131,9 @@ pub enum Tie {
     InContextKeys,
     /// `kms:ViaService`: the calling service's endpoint name, `SERVICE.REGION.amazonaws.com`.
     ViaName,
+    /// `aws:SourceIp`: absent from a request made through a VPC endpoint (which carries
+    /// `aws:SourceVpce`, `aws:SourceVpc` and `aws:VpcSourceIp` instead).
+    NotThroughVpce,
     /// A parameter of the request (free within its type).
     Request,
     Free,
@@ -265,7 +268,9 @@ pub const FACTS: &[Fact] = &[
     f("lambda:SourceFunctionArn", Arn, "NNSNNN", Any, All, Free, Iam),
     f("ssm:SourceInstanceArn", Arn, "NNSNNN", Any, All, Free, Iam),
     f("identitystore:UserId", Str, "NNSNNN", Any, All, Free, Iam),
-    f("aws:SourceIp", Ip, "SSSSOS", Any, All, Free, Iam),
+    // IAM User Guide, aws:SourceIp: "If the request comes from a host that uses an Amazon VPC
+    // endpoint, then the aws:SourceIp key is not available."
+    f("aws:SourceIp", Ip, "SSSSOS", Any, All, NotThroughVpce, Iam),
     f("aws:SourceVpc", Str, "SSSSNS", Any, All, Free, Iam),
     f("aws:SourceVpce", Str, "SSSSNS", Any, All, Free, Iam),
     f("aws:VpcSourceIp", Ip, "SSSSNS", Any, All, Free, Iam),
@@ -363,7 +368,9 @@ pub const FACTS: &[Fact] = &[
     f("kms:SigningAlgorithm", Str, "AAAAAN", Any, Listed, Request, Kms),
     f("kms:TrailingDaysWithoutKeyUsage", Num, "SSSSSN", Any, Listed, Request, Sar),
     f("kms:ValidTo", Date, "SSSSSN", Any, Listed, Request, Kms),
-    f("kms:ViaService", Str, "SSSSON", Through, Listed, ViaName, Kms),
+    // CONTROLS.md: for KMS actions kms:ViaService is present iff aws:ViaAWSService is true
+    // (an IAM principal's call that a service makes for it, on an action that lists the key).
+    f("kms:ViaService", Str, "AAAAON", Through, Listed, ViaName, Kms),
     f("kms:WrappingAlgorithm", Str, "AAAAAN", Any, Listed, Request, Kms),
     f("kms:WrappingKeySpec", Str, "AAAAAN", Any, Listed, Request, Kms),
     f("kms:RecipientAttestation:", Str, "SSSSSN", Any, Listed, Request, Kms),
@@ -410,6 +417,9 @@ pub fn is_org_id(key: &str) -> bool {
 pub fn well_formed_org_id(v: &str) -> bool {
     v.strip_prefix("o-").is_some_and(|b| (10..=32).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
+
+/// The keys a request through a VPC endpoint carries (and no `aws:SourceIp` with them).
+pub const VPC_ENDPOINT_KEYS: [&str; 3] = ["aws:SourceVpce", "aws:SourceVpc", "aws:VpcSourceIp"];
 
 /// The keys only a call through a service carries (`kms:ViaService`, `aws:CalledVia*`).
 pub fn through_service_keys() -> impl Iterator<Item = &'static Fact> {

@@ -3,8 +3,10 @@
 //! principals, and the three outcomes AWS distinguishes. The concrete evaluator
 //! (`crate::eval`) and the SMT encoding (`crate::smt`) both decide over this one type.
 
+use crate::model::condition::ConditionValue;
 use crate::model::policy::Policy;
 use crate::model::principal::{Principal, PrincipalKind};
+use crate::model::template::Template;
 
 /// AWS's answer to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -70,6 +72,32 @@ impl PolicySet {
             .chain(self.scps.iter().map(|p| (PolicyRole::Scp, p)))
             .chain(self.session.iter().map(|p| (PolicyRole::Session, p)))
             .chain(self.grants.iter().map(|p| (PolicyRole::Grant, p)))
+    }
+
+    /// The context keys (canonical) the policies read: in their conditions and in the policy
+    /// variables of condition values and resources. A request's missing key matters to the
+    /// decision only if it is one of these.
+    pub fn keys_read(&self) -> std::collections::HashSet<String> {
+        let mut out = std::collections::HashSet::new();
+        for (_, p) in self.policies() {
+            for s in &p.statements {
+                for c in &s.conditions {
+                    out.insert(c.key.canonical().to_string());
+                    for v in &c.values {
+                        let templates: Vec<&Template> = match v {
+                            ConditionValue::Str(t) => vec![t],
+                            ConditionValue::Arn(a) => a.segments.iter().collect(),
+                            _ => vec![],
+                        };
+                        out.extend(templates.iter().flat_map(|t| t.variables()).map(|v| v.key.canonical().to_string()));
+                    }
+                }
+                for r in s.resource.iter().flat_map(|r| r.patterns.iter()) {
+                    out.extend(r.templates().into_iter().flat_map(|t| t.variables()).map(|v| v.key.canonical().to_string()));
+                }
+            }
+        }
+        out
     }
 }
 

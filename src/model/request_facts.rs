@@ -169,6 +169,16 @@ pub fn complete(req: &Request) -> Request {
         }
         None => {}
     }
+    // A call through a service names the service (kms:ViaService) on the actions that list it.
+    let via_key = ContextKey::new("kms:ViaService");
+    if req.via_aws_service()
+        && !req.context.contains(&via_key)
+        && context_facts::listed_for("kms:ViaService", &req.action) == Some(true)
+        && req.principal.kind != PrincipalKind::Service
+    {
+        let region = Arn::parse(&req.resource).map(|a| a.region).filter(|r| !r.is_empty()).unwrap_or_else(|| "us-east-1".to_string());
+        r.context.insert("kms:ViaService", vec![format!("s3.{region}.amazonaws.com")]);
+    }
     for (paths_key, org_key) in
         [("aws:PrincipalOrgPaths", "aws:PrincipalOrgID"), ("aws:SourceOrgPaths", "aws:SourceOrgID"), ("aws:VpceOrgPaths", "aws:VpceOrgID")]
     {
@@ -200,6 +210,11 @@ fn tie_findings(req: &Request, fact: &Fact, key: &ContextKey, values: &[String],
         }
         Tie::ViaFlag if one != "true" && context_facts::through_service_keys().any(|f| ctx.contains(&ContextKey::new(f.key))) => {
             bad(format!("{name} is false, but the request carries keys only calls through a service carry"));
+        }
+        Tie::NotThroughVpce => {
+            if let Some(v) = context_facts::VPC_ENDPOINT_KEYS.iter().find(|k| ctx.contains(&ContextKey::new(k))) {
+                bad(format!("{name} is absent from requests made through a VPC endpoint, and this one carries {v}"));
+            }
         }
         Tie::UserId => {
             let ok = match p.kind {

@@ -181,10 +181,15 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
             arn
         }
     };
+    let read = set.keys_read();
     actions.into_iter().find_map(|action| {
         let r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
-        // Only a request AWS can send (kms:CreateKey is never asked of a key).
-        let possible = !crate::model::request_facts::check(&r).iter().any(|f| f.severity == Severity::Impossible);
+        // Only a request AWS can send (kms:CreateKey is never asked of a key), and none that
+        // leaves out a key every such request carries and the policies read (a Deny on
+        // `Null aws:userid false` is not escaped by a request without aws:userid).
+        let possible = !crate::model::request_facts::check(&r)
+            .iter()
+            .any(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase()));
         (possible && crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
     })
 }

@@ -195,6 +195,7 @@ impl Encoder {
         for req in 0..self.requests.len() {
             self.encryption_context_facts(req);
             self.source_account_facts(req);
+            self.network_facts(req);
         }
         self.org_path_facts();
         self.userid_facts();
@@ -262,6 +263,17 @@ impl Encoder {
         let same = self.t.eq(a, sarn.segs[super::ACCOUNT]);
         let ax = self.t.implies(both, same);
         self.axioms.push(ax);
+    }
+
+    /// `aws:SourceIp` is absent from a request through a VPC endpoint.
+    fn network_facts(&mut self, req: usize) {
+        let Some(ip) = self.requests[req].keys.get("aws:sourceip").map(|r| r.present) else { return };
+        for k in context_facts::VPC_ENDPOINT_KEYS {
+            let Some(vpc) = self.requests[req].keys.get(&k.to_ascii_lowercase()).map(|r| r.present) else { continue };
+            let both = self.t.and([ip, vpc]);
+            let ax = self.t.not(both);
+            self.axioms.push(ax);
+        }
     }
 
     /// Every organization path starts with the organization id and `/`.

@@ -39,6 +39,7 @@ DOC = {
     "aws:username": "IAM User Guide, aws:username (Availability): 'This key is always included in the request context for IAM users. Anonymous requests and requests that are made using the AWS account root user or IAM roles do not include this key.'",
     "kms:EncryptionContextKeys": "KMS Developer Guide, kms:EncryptionContext:context-key: 'You can use the kms:EncryptionContext:context-key condition key to control access to a symmetric encryption KMS key based on the encryption context in a request'; kms:EncryptionContextKeys: the keys of that encryption context. A pair b=x in the encryption context makes b one of its keys.",
     "holder": "IAM User Guide, Policies and permissions: 'Identity-based policies are attached to an IAM identity (user, group of users, or role) and grant permissions to IAM entities (users and roles).' An inline policy applies to the identity it is embedded in only.",
+    "time": "IAM User Guide, aws:CurrentTime: 'Use this key to compare the date and time of the request with the date and time that you specify in the policy'; aws:EpochTime: the same in epoch (UNIX) time. CONTROLS.md: time is free (any instant) unless the user pins it (--at).",
     "ignore": "AWS Security Hub, [KMS.1]/[KMS.2]: 'The control doesn't take into account any conditionals.' CONTROLS.md: conditions=ignore drops conditional Denies and makes conditional Allows unconditional.",
 }
 
@@ -54,7 +55,7 @@ def deny(cond, action="kms:Decrypt"):
     return {"Sid": "Guard", "Effect": "Deny", "Action": action, "Resource": "*", "Condition": cond}
 
 
-def identity(name, control, expect, statements, why, row, params=None, holder=None):
+def identity(name, control, expect, statements, why, row, params=None, holder=None, at=None):
     case = {
         "description": f"Request-context facts ({row}): {why}",
         "note": DOC[row],
@@ -67,6 +68,8 @@ def identity(name, control, expect, statements, why, row, params=None, holder=No
         case["params"] = params
     if holder:
         case["holder"] = holder
+    if at:
+        case["at"] = at
     return control, name, case
 
 
@@ -173,6 +176,23 @@ CASES = [
              [allow({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/Holder"}})],
              "the policy is inline in role/ops/Holder, whose ARN includes its path: role/Holder is another role", "holder",
              holder="arn:aws:iam::111122223333:role/ops/Holder"),
+    # The instant of the request: any time, unless --at pins it.
+    identity("time-window-expired-any-time", "KMS.1", "violated",
+             [allow({"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}})],
+             "an Allow until 2025 grants Decrypt to a request made before then: without --at a request may be made at any time", "time"),
+    identity("time-window-expired-at-now", "KMS.1", "holds",
+             [allow({"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}})],
+             "asked at 2026-12-01 (--at), the Allow until 2025 no longer grants anything", "time", at="2026-12-01T09:00:00Z"),
+    identity("time-window-open-at-now", "KMS.1", "violated",
+             [allow({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}, "DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}})],
+             "asked at 2026-12-01 (--at), the 2026 window is open", "time", at="2026-12-01T09:00:00Z"),
+    identity("epoch-time-window-at-now", "KMS.1", "holds",
+             [allow({"NumericGreaterThan": {"aws:EpochTime": "1798761600"}})],
+             "asked at 2026-12-01 (--at), aws:EpochTime is 1764579600, below the 2027 start of the Allow", "time", at="2026-12-01T09:00:00Z"),
+    identity("epoch-and-current-time-are-one-instant", "KMS.1", "holds",
+             [allow({"NumericGreaterThan": {"aws:EpochTime": "1798761600"}}),
+              deny({"DateGreaterThan": {"aws:CurrentTime": "2026-12-31T00:00:00Z"}})],
+             "aws:EpochTime after 2027 is aws:CurrentTime after 2027, which the Deny covers", "time"),
     # conditions=ignore.
     identity("conditions-ignore-drops-conditional-deny", "KMS.1", "violated",
              [allow(), deny({"Bool": {"aws:SecureTransport": "true"}})],

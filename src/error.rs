@@ -26,6 +26,8 @@ pub enum UsageError {
     KeyArn(String),
     #[error("{0:?} is not an account id (12 digits)")]
     Account(String),
+    #[error("--at {0:?} is not an instant: ISO 8601 (2026-12-01T09:00:00Z, 2026-12-01), epoch seconds, or now")]
+    At(String),
 }
 
 /// An error that stops a command before it has results (a usage or input error, exit code 2).

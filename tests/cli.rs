@@ -78,6 +78,10 @@ fn dir() -> &'static Path {
                 &format!("name = \"partner-can-use\"\nkind = \"required\"\n[principal]\naccounts = [\"444455556666\"]\n[request]\nactions = [\"kms:Decrypt\", \"kms:Encrypt\"]\nresource = \"{KEY}\"\n"),
             ),
             ("bad.toml", "name = \"x\"\nkind = \"forbidden\"\n[request\n"),
+            (
+                "key-until-2025.json",
+                r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}, {"Sid": "Migration", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "kms:Decrypt", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}}}]}"#,
+            ),
             ("request.json", &format!(r#"{{"principal": "arn:aws:iam::111122223333:user/alice", "action": "kms:Decrypt", "resource": "{KEY}"}}"#)),
             ("requests.jsonl", &format!("{{\"principal\": \"arn:aws:iam::111122223333:user/alice\", \"action\": \"kms:Decrypt\", \"resource\": \"{KEY}\"}}\n{{\"principal\": 7}}\n")),
         ];
@@ -294,6 +298,35 @@ fn diff_exit_codes_and_json() {
     let internal = keyward(&["diff", "--format", "json", "--solver", &rejecting(), "key-private.json", "key-via-s3.json"]);
     assert_eq!(internal.code, 4, "{}", internal.stdout);
     assert_eq!(json(&internal)["new_grants_more"]["verdict"], "error");
+}
+
+/// `--at TIME` asks "is it allowed then?" (aws:CurrentTime and aws:EpochTime pinned); without it
+/// a request may be made at any time.
+#[test]
+fn at_pins_the_instant_of_every_request() {
+    let any_time = keyward(&["prove", "--format", "json", "forbidden.toml", "key-until-2025.json"]);
+    assert_eq!(any_time.code, 1, "{}", any_time.stdout);
+    let v = json(&any_time);
+    let when = v["counterexample"][0]["context"]["aws:CurrentTime"].as_str().unwrap().to_string();
+    assert!(when.as_str() < "2025-01-01", "{when}");
+    let now = ["--at", "2026-12-01T09:00:00Z"];
+    let then = keyward(&[&["prove", "--format", "json"][..], &now, &["forbidden.toml", "key-until-2025.json"]].concat());
+    assert_eq!((then.code, json(&then)["verdict"].as_str()), (0, Some("holds")), "{}", then.stdout);
+    let before = keyward(&["prove", "--format", "json", "--at", "1704067200", "forbidden.toml", "key-until-2025.json"]);
+    assert_eq!(before.code, 1, "{}", before.stdout);
+    let cx = &json(&before)["counterexample"][0]["context"];
+    assert_eq!((cx["aws:CurrentTime"].as_str(), cx["aws:EpochTime"].as_str()), (Some("2024-01-01T00:00:00Z"), Some("1704067200")));
+    assert_eq!(keyward(&["diff", "key-private.json", "key-until-2025.json"]).code, 1);
+    assert_eq!(keyward(&[&["diff"][..], &now, &["key-private.json", "key-until-2025.json"]].concat()).code, 0);
+    let check = |extra: &[&str]| {
+        let r = keyward(
+            &[&["check", "--format", "json", "--control", "CIS-KMS-EXPOSED", "--kind", "key"][..], extra, &["key-until-2025.json"]]
+                .concat(),
+        );
+        json(&r)["results"].as_array().unwrap().iter().find(|x| x["control"] == "CIS-KMS-EXPOSED:external").unwrap()["verdict"].clone()
+    };
+    assert_eq!((check(&[]), check(&now)), (Value::from("violated"), Value::from("holds")));
+    assert_eq!(keyward(&["prove", "--at", "next tuesday", "forbidden.toml", "key-private.json"]).code, 2);
 }
 
 #[test]

@@ -379,6 +379,14 @@ mod random {
                             },
                             ("aws:ViaAWSService", _) => r.via_aws_service().to_string(),
                             ("kms:ViaService", _) => "s3.us-east-1.amazonaws.com".into(),
+                            // The instant of aws:CurrentTime, when the request has one.
+                            ("aws:EpochTime", _) => r
+                                .context
+                                .get(&ContextKey::new("aws:CurrentTime"))
+                                .and_then(|v| v.first())
+                                .and_then(|v| keyward::model::value::Timestamp::parse(v))
+                                .map(|t| t.0.div_euclid(1000).to_string())
+                                .unwrap_or_else(|| "1767225600".into()),
                             (_, Some(KeyType::Bool)) => "false".into(),
                             (_, Some(KeyType::Date)) => "2026-01-01T00:00:00Z".into(),
                             (_, Some(KeyType::Num)) => "1".into(),

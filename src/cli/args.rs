@@ -6,7 +6,7 @@ use crate::controls::{select, ParamError, Params};
 use crate::error::UsageError;
 use crate::inputs::{Kind, LoadOptions};
 use crate::model::principal::is_account_id;
-use crate::model::value::Arn;
+use crate::model::value::{Arn, Timestamp};
 use crate::smt::{Backend, Encoding, SolverOptions};
 use std::path::Path;
 
@@ -116,6 +116,11 @@ pub struct SolverArgs {
     /// encoding gains. Verdicts are the same; the baseline is much slower.
     #[arg(long, value_enum, default_value = "default")]
     pub encoding: Encoding,
+    /// Ask "is it allowed at this instant?": every request is made at TIME (ISO 8601 such as
+    /// 2026-12-01T09:00:00Z, epoch seconds, or `now`), which pins aws:CurrentTime and
+    /// aws:EpochTime. Without it a request may be made at any time, past or future.
+    #[arg(long, value_name = "TIME", value_parser = parse_at)]
+    pub at: Option<Timestamp>,
 }
 
 impl SolverArgs {
@@ -125,8 +130,20 @@ impl SolverArgs {
             backend: self.solver.clone(),
             dump_dir: self.dump_smt.clone(),
             encoding: self.encoding,
+            at: self.at,
         }
     }
+}
+
+/// `--at`: an instant, to the second (aws:EpochTime counts seconds).
+fn parse_at(s: &str) -> Result<Timestamp, UsageError> {
+    let t = if s == "now" {
+        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+        Timestamp(i64::try_from(ms).unwrap_or(0))
+    } else {
+        Timestamp::parse(s).ok_or_else(|| UsageError::At(s.to_string()))?
+    };
+    Ok(Timestamp(t.0.div_euclid(1000) * 1000))
 }
 
 fn parse_solver(s: &str) -> Result<Backend, UsageError> {

@@ -37,6 +37,8 @@ pub enum Presence {
     /// In none.
     Never,
     /// The documentation does not say: treated as `Sometimes`.
+    // SOUNDNESS: over-approximation — an open key may be present or absent (a false alarm at
+    // worst, never a false "holds"; encodings/context-facts.md).
     Open,
 }
 
@@ -237,6 +239,8 @@ use Tie::*;
 /// kms:CallerAccount) nor the VPC keys; anonymous callers carry no principal keys (the
 /// documentation gives aws:userid, aws:PrincipalAccount and aws:PrincipalType the value
 /// `anonymous` for them; KMS accepts no anonymous request, so no KMS answer depends on it).
+// SOUNDNESS: under-approximation (CONTROLS.md) — no service-principal request carries an
+// IAM-principal key or a VPC key (encodings/context-facts.md).
 pub const FACTS: &[Fact] = &[
     f("aws:PrincipalArn", Arn, "AAAANN", Any, All, Caller, Iam),
     f("aws:PrincipalAccount", Str, "AAAANN", Any, All, Caller, Iam),
@@ -370,6 +374,8 @@ pub const FACTS: &[Fact] = &[
     f("kms:ValidTo", Date, "SSSSSN", Any, Listed, Request, Kms),
     // CONTROLS.md: for KMS actions kms:ViaService is present iff aws:ViaAWSService is true
     // (an IAM principal's call that a service makes for it, on an action that lists the key).
+    // SOUNDNESS: under-approximation for the listed actions (a service call without the key is
+    // not searched); for an unlisted action the key stays free.
     f("kms:ViaService", Str, "AAAAON", Through, Listed, ViaName, Kms),
     f("kms:WrappingAlgorithm", Str, "AAAAAN", Any, Listed, Request, Kms),
     f("kms:WrappingKeySpec", Str, "AAAAAN", Any, Listed, Request, Kms),
@@ -392,6 +398,8 @@ pub fn lookup(key: &ContextKey) -> Option<&'static Fact> {
 /// Whether the catalog lets `action` carry `key` (a fact key or family): `Some(listed)` for a
 /// cataloged KMS action, `Some(false)` for a `kms:` key on another service's action, `None`
 /// (open) for an unlisted KMS action or an `aws:` key on another service's action.
+// SOUNDNESS: over-approximation — an unlisted KMS action may carry any kms: key, another
+// service's action any aws: key.
 pub fn listed_for(key: &str, action: &str) -> Option<bool> {
     let is_kms_action = action.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:")) && action.len() > 4;
     if !is_kms_action {

@@ -11,7 +11,7 @@ use crate::model::context_facts::{self, Actions, CallPath, Caller, Fact, KeyType
 use crate::model::key::ContextKey;
 use crate::model::principal::PrincipalKind;
 use crate::model::request::{is_kms_action, Request};
-use crate::model::value::Arn;
+use crate::model::value::{Arn, Decimal, Ip, Timestamp};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -109,6 +109,23 @@ pub fn check(req: &Request) -> Vec<FactFinding> {
         if fact.ty == KeyType::Bool && values.iter().any(|v| v != "true" && v != "false") {
             out.push(finding(Severity::Impossible, name, format!("{name} is a Bool: its value is true or false"), cite.clone()));
         }
+        let epoch = fact.key.eq_ignore_ascii_case("aws:EpochTime");
+        let typed = |v: &String| match fact.ty {
+            KeyType::Date if epoch => !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()),
+            KeyType::Date => Timestamp::parse(v).is_some(),
+            KeyType::Num => Decimal::parse(v).is_some(),
+            KeyType::Ip => Ip::parse(v).is_some(),
+            _ => true,
+        };
+        if let Some(v) = values.iter().find(|v| !typed(v)) {
+            let what = match fact.ty {
+                KeyType::Date if epoch => "whole seconds since 1970-01-01",
+                KeyType::Date => "a date",
+                KeyType::Num => "a number",
+                _ => "an IP address",
+            };
+            out.push(finding(Severity::Impossible, name, format!("{name} is {what}, not {v:?}"), cite.clone()));
+        }
         if context_facts::is_org_id(fact.key) && values.iter().any(|v| !context_facts::well_formed_org_id(v)) {
             out.push(finding(
                 Severity::Impossible,
@@ -119,6 +136,17 @@ pub fn check(req: &Request) -> Vec<FactFinding> {
         }
         if given {
             tie_findings(req, fact, key, values, &ctx, &mut out);
+        }
+    }
+    let instant = |k: &str| ctx.get(&ContextKey::new(k)).and_then(|v| v.first()).and_then(|v| Timestamp::parse(v));
+    if let (Some(now), Some(epoch)) = (instant("aws:CurrentTime"), instant("aws:EpochTime")) {
+        if now.0.div_euclid(1000) != epoch.0.div_euclid(1000) {
+            out.push(finding(
+                Severity::Impossible,
+                "aws:EpochTime",
+                format!("aws:EpochTime and aws:CurrentTime are one instant, the request's ({} is not {})", epoch.render(), now.render()),
+                "IAM User Guide, aws:CurrentTime and aws:EpochTime: the date and time of the request".into(),
+            ));
         }
     }
     for fact in context_facts::FACTS {

@@ -8,6 +8,7 @@
 
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::template::{Syntax, Template};
+use crate::model::value::Timestamp;
 
 /// One request of a template.
 #[derive(Debug, Clone)]
@@ -129,4 +130,15 @@ pub enum ContextSpec {
     Equal(String, String),
     /// Not an ARN (the key's value) whose account segment is this account.
     ArnAccountNotEqual(String, String),
+    /// The request is made at this instant: `aws:CurrentTime` and `aws:EpochTime` are it
+    /// (`--at TIME`; without it a request may be made at any time).
+    At(Timestamp),
+}
+
+impl ContextSpec {
+    /// The context a request made at `t` carries: `aws:CurrentTime` (ISO 8601) and
+    /// `aws:EpochTime` (seconds).
+    pub fn time_context(t: Timestamp) -> [(&'static str, String); 2] {
+        [("aws:CurrentTime", t.render()), ("aws:EpochTime", t.0.div_euclid(1000).to_string())]
+    }
 }

@@ -12,7 +12,7 @@
 use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};
 use crate::model::named::Named;
 use crate::model::request_facts::Severity;
-use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
 use crate::smt::readable::Role;
 use crate::smt::{build_added_access, build_allowed_pair, build_exists_allowed, Encoding, SolverOptions};
@@ -24,7 +24,7 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
     // The witnesses are concrete requests the evaluator decides — no query, no solver — so they
     // are this layer's to try; the textbook baseline measures the encoding without them.
     if opts.encoding == Encoding::Default {
-        if let Some(found) = witness_first(set, who, req) {
+        if let Some(found) = witness_first(set, who, req, opts) {
             let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
             return Checked::verdict(
                 Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }),
@@ -32,6 +32,7 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
             );
         }
     }
+    let req = &at_time(req, opts);
     let q = build_exists_allowed(set, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set, expect: Expect::Allowed }], opts, started)
 }
@@ -48,6 +49,7 @@ pub fn exists_allowed_pair(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
+    let (first, second) = (&at_time(first, opts), &at_time(second, opts));
     let q = build_allowed_pair(set, who, first, second, same_resource, opts.encoding, label);
     run(q, &[Replay { req: 0, set, expect: Expect::Allowed }, Replay { req: 1, set, expect: Expect::Allowed }], opts, started)
 }
@@ -62,8 +64,18 @@ pub fn added_access(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
+    let req = &at_time(req, opts);
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// `req` made at the instant of `--at`, if one is given.
+fn at_time(req: &RequestSpec, opts: &SolverOptions) -> RequestSpec {
+    let mut r = req.clone();
+    if let Some(t) = opts.at {
+        r.context.push(ContextSpec::At(t));
+    }
+    r
 }
 
 /// How a search over several actions ended (`every_action_allowed`).
@@ -136,7 +148,7 @@ pub fn every_action_allowed(
 /// it saves the solver call for policies that grant a request outright, e.g. the 56 queries
 /// of CIS-KMS-STAR on `"Action": "*"`, or CIS-KMS-STAR:unlisted on `kms:ReEncrypt*` (a free
 /// action's word equations cost z3 100–250 ms).
-fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Option<crate::model::Request> {
+fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions) -> Option<crate::model::Request> {
     let PrincipalSpec::Any { kinds, accounts, not_accounts, not_matching, matching, .. } = who else { return None };
     if !kinds.contains(&crate::model::principal::PrincipalKind::Role)
         || !not_matching.is_empty()
@@ -183,7 +195,12 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Opt
     };
     let read = set.keys_read();
     actions.into_iter().find_map(|action| {
-        let r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
+        let mut r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
+        if let Some(t) = opts.at {
+            for (k, v) in ContextSpec::time_context(t) {
+                r.context.insert(k, vec![v]);
+            }
+        }
         // Only a request AWS can send (kms:CreateKey is never asked of a key), and none that
         // leaves out a key every such request carries and the policies read (a Deny on
         // `Null aws:userid false` is not escaped by a request without aws:userid).

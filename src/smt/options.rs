@@ -20,6 +20,9 @@ pub struct SolverOptions {
     pub dump_dir: Option<PathBuf>,
     /// How queries are encoded and simplified (a research switch; verdicts are the same).
     pub encoding: Encoding,
+    /// Requests are made at this instant (`--at`): aws:CurrentTime and aws:EpochTime are
+    /// pinned. `None`: at any time.
+    pub at: Option<crate::model::value::Timestamp>,
 }
 
 /// The encoding of a query.
@@ -39,6 +42,6 @@ pub enum Encoding {
 
 impl Default for SolverOptions {
     fn default() -> Self {
-        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None, encoding: Encoding::Default }
+        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None, encoding: Encoding::Default, at: None }
     }
 }

@@ -392,6 +392,38 @@ impl Encoder {
                     let owned = enc.t.and([rep.present, arn.split, same]);
                     out.push(enc.t.not(owned));
                 }
+                // SOUNDNESS: without `--at` the time is free, any instant past or future
+                // (over-approximation: an expired grant is still found).
+                ContextSpec::At(t) => {
+                    // Both time keys are this instant in every view a policy reads.
+                    for (k, text) in ContextSpec::time_context(*t) {
+                        let rep = enc.key(req, &ContextKey::new(k));
+                        out.push(rep.present);
+                        let slot = &rep.slots[0];
+                        if let Some(sv) = slot.s {
+                            let l = enc.t.str(&text);
+                            out.push(enc.t.eq(sv, l));
+                        }
+                        if let Some((ok, v)) = slot.date {
+                            let ms = enc.t.int(i128::from(t.0));
+                            let e = enc.t.eq(v, ms);
+                            out.push(enc.t.and([ok, e]));
+                        }
+                        if let Some((ok, v, scale)) = slot.num {
+                            out.push(match Decimal::parse(&text) {
+                                Some(d) => {
+                                    let n = enc.scaled(&d, scale);
+                                    let e = enc.t.eq(v, n);
+                                    enc.t.and([ok, e])
+                                }
+                                None => enc.t.not(ok),
+                            });
+                        }
+                        if let Some((ok, _, _)) = slot.ip {
+                            out.push(enc.t.not(ok));
+                        }
+                    }
+                }
                 ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
                     let rep = enc.key(req, &ContextKey::new(k));
                     let Some(sv) = rep.slots[0].s else { continue };

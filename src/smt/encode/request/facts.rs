@@ -22,7 +22,7 @@ use crate::model::keys;
 use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::ResourceSpec;
 use crate::smt::encode::Encoder;
-use crate::smt::term::T;
+use crate::smt::term::{Sort, T};
 
 fn lower_all(v: Vec<String>) -> Vec<String> {
     v.into_iter().map(|a| a.to_ascii_lowercase()).collect()
@@ -148,6 +148,36 @@ impl Encoder {
                 self.axioms.push(ax);
             }
         }
+        // A typed key holds a value of its type where present: a date, a number (aws:EpochTime
+        // whole seconds since 1970), an address.
+        for slot in &rep.slots {
+            let on = self.t.and([free_part, slot.active]);
+            let mut well_typed = Vec::new();
+            match fact.ty {
+                KeyType::Date => {
+                    if let Some((ok, _)) = slot.date {
+                        well_typed.push(ok);
+                    }
+                    // SOUNDNESS: aws:EpochTime is whole seconds since 1970, never before
+                    // (under-approximation: AWS sends the request's own time).
+                    if let (Some((ok, v, scale)), true) = (slot.num, fact.key.eq_ignore_ascii_case("aws:EpochTime")) {
+                        let n = self.t.len();
+                        let secs = self.t.var(&format!("{}.secs.{n}", rep.key.name()), Sort::Int);
+                        let whole = self.t.mul(10i128.pow(scale), secs);
+                        let zero = self.t.int(0);
+                        well_typed.extend([ok, self.t.eq(v, whole), self.t.le(zero, secs)]);
+                    }
+                }
+                KeyType::Num => well_typed.extend(slot.num.map(|(ok, _, _)| ok)),
+                KeyType::Ip => well_typed.extend(slot.ip.map(|(ok, _, _)| ok)),
+                _ => {}
+            }
+            if !well_typed.is_empty() {
+                let all = self.t.and(well_typed);
+                let ax = self.t.implies(on, all);
+                self.axioms.push(ax);
+            }
+        }
         if fact.ty == KeyType::Bool {
             let (yes, no) = (self.t.str("true"), self.t.str("false"));
             for slot in &rep.slots {
@@ -196,6 +226,7 @@ impl Encoder {
             self.encryption_context_facts(req);
             self.source_account_facts(req);
             self.network_facts(req);
+            self.time_facts(req);
         }
         self.org_path_facts();
         self.userid_facts();
@@ -261,6 +292,30 @@ impl Encoder {
         let has = self.t.ne(sarn.segs[super::ACCOUNT], empty);
         let both = self.t.and([acct.present, arn.present, sarn.split, has]);
         let same = self.t.eq(a, sarn.segs[super::ACCOUNT]);
+        let ax = self.t.implies(both, same);
+        self.axioms.push(ax);
+    }
+
+    /// aws:CurrentTime and aws:EpochTime are one instant, the request's.
+    fn time_facts(&mut self, req: usize) {
+        let get = |enc: &Encoder, k: &str| enc.requests[req].keys.get(k).cloned();
+        let (Some(now), Some(epoch)) = (get(self, "aws:currenttime"), get(self, "aws:epochtime")) else { return };
+        let Some((now_ok, now_ms)) = now.slots[0].date else { return };
+        let both = self.t.and([now.present, epoch.present, now_ok]);
+        let same = match (epoch.slots[0].date, epoch.slots[0].num) {
+            (Some((ok, ms)), _) => {
+                let e = self.t.eq(now_ms, ms);
+                self.t.and([ok, e])
+            }
+            // num = seconds × 10^scale, now = seconds × 1000 (to the millisecond).
+            (None, Some((ok, num, scale))) => {
+                let lhs = self.t.mul(1000, num);
+                let rhs = self.t.mul(10i128.pow(scale), now_ms);
+                let e = self.t.eq(lhs, rhs);
+                self.t.and([ok, e])
+            }
+            (None, None) => return,
+        };
         let ax = self.t.implies(both, same);
         self.axioms.push(ax);
     }

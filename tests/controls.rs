@@ -160,3 +160,42 @@ fn every_control_case_gets_its_verdict() {
     }
     assert!(failures.is_empty(), "{} of {} control cases fail:\n{}", failures.len(), paths.len(), failures.join("\n"));
 }
+
+/// Counterexamples read like requests AWS would see (issue #12, point 6): an unlisted action
+/// reads like an action (`kms:ReEncryptFuture`, not the solver's `kms:reencryptnzoz`), a
+/// wildcard in `kms:ViaService` is filled with a Region, an unconstrained value is a word (not
+/// z3's empty string), an identity policy's caller is its holder.
+#[test]
+fn counterexamples_read_like_real_requests() {
+    let opts = SolverOptions::default();
+    let params = Params::default();
+    let ctx = Ctx { params: &params, opts: &opts };
+    let run = |control: &str, holder: Option<&str>, doc: &str| {
+        let policy = parse_policy(Source::new("p.json", doc)).unwrap();
+        let origin = match holder {
+            Some(h) => IdentityOrigin::Inline { holder: h.into() },
+            None => IdentityOrigin::File,
+        };
+        let s = Subject::Identity(IdentitySubject { file: "p.json".into(), resource: "p.json".into(), policy, origin });
+        let f = run_subject(&s, &[control.to_string()], &ctx).into_iter().find(|f| f.control == control).unwrap();
+        assert_eq!(f.status, Status::Violated, "{control}: {}", f.message);
+        f.counterexample[0].clone()
+    };
+    // The condition keeps the concrete witnesses away: the solver's model is what is shown.
+    let unlisted = run(
+        "CIS-KMS-STAR:unlisted",
+        None,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:ReEncrypt*", "Resource": "arn:aws:kms:us-west-2:111122223333:key/*", "Condition": {"StringEquals": {"kms:KeyOrigin": "EXTERNAL_KEY_STORE"}}}]}"#,
+    );
+    assert_eq!(unlisted.action, "kms:ReEncryptFuture");
+    assert!(unlisted.resource.starts_with("arn:aws:kms:us-west-2:111122223333:key/0b1c2d3e-"), "{}", unlisted.resource);
+    let via = run(
+        "KMS.2",
+        Some("arn:aws:iam::111122223333:role/ops/App"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": "sso.*.amazonaws.com", "kms:EncryptionContext:aws:sso:instance-arn": "*"}}}]}"#,
+    );
+    let ctx_of = |k: &str| via.context.get(&keyward::model::ContextKey::new(k)).map(|v| v.to_vec());
+    assert_eq!(ctx_of("kms:ViaService"), Some(vec!["sso.us-east-1.amazonaws.com".to_string()]));
+    assert_eq!(ctx_of("kms:EncryptionContext:aws:sso:instance-arn"), Some(vec!["example".to_string()]));
+    assert_eq!(via.principal.arn, "arn:aws:iam::111122223333:role/ops/App");
+}

@@ -29,7 +29,7 @@ fn decode_request(q: &Query, g: &mut Ground<'_>, req: usize) -> Request {
             match named.get(i.max(0) as usize) {
                 Some((_, display)) => display.clone(),
                 None => match free {
-                    Some((name, _)) => display_action(&g.str(*name)),
+                    Some((name, _)) => crate::smt::readable::display_action(&g.str(*name)),
                     None => named.first().map(|(_, d)| d.clone()).unwrap_or_default(),
                 },
             }
@@ -127,19 +127,5 @@ fn decode_principal(q: &Query, g: &mut Ground<'_>) -> Principal {
             in_account(kind, format!("arn:{part}:iam::{account}:role/{path}{pname}"), Some(session))
         }
         PrincipalKind::Service => Principal { kind, account: String::new(), arn: g.str(sp.name), session: None, partition: String::new() },
-    }
-}
-
-/// `kms:foo` → `kms:Foo` (action names are case-insensitive; this reads like AWS's).
-fn display_action(lower: &str) -> String {
-    match lower.split_once(':') {
-        Some((svc, name)) => {
-            let mut c = name.chars();
-            match c.next() {
-                Some(f) => format!("{svc}:{}{}", f.to_ascii_uppercase(), c.as_str()),
-                None => lower.to_string(),
-            }
-        }
-        None => lower.to_string(),
     }
 }

@@ -36,6 +36,12 @@ impl<'a> Ground<'a> {
         }
     }
 
+    /// `t` is a variable the model gives no value (the query does not constrain it: any value
+    /// is one of its solutions).
+    pub fn unassigned(&self, t: T) -> bool {
+        matches!(self.terms.node(t), Node::Var(name, _) if self.model.get(name).is_none())
+    }
+
     pub fn bv(&mut self, t: T) -> u128 {
         match self.eval(t) {
             Value::Bv(b) => b,

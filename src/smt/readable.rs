@@ -134,10 +134,24 @@ pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool
             }
         }
     }
+    // A present key's value that no assertion constrains (`StringLike K "*"`: only its presence
+    // counts) has no value in the model and would read as z3's empty default: a word instead.
+    let values =
+        q.shared_keys.values().chain(q.requests.iter().flat_map(|r| r.keys.values())).flat_map(|rep| rep.slots.iter().filter_map(|s| s.s));
+    for s in values.collect::<Vec<T>>() {
+        let Node::Var(name, Sort::Str) = q.terms.node(s) else { continue };
+        if model.get(name).is_none() {
+            let mut trial = model.clone();
+            trial.values.insert(name.clone(), Value::Str("example".into()));
+            if accepts(&trial) {
+                model = trial;
+            }
+        }
+    }
     for v in q.want.iter().copied() {
         let Node::Var(name, _) = q.terms.node(v) else { continue };
         let Some(Value::Str(current)) = model.get(name).cloned() else { continue };
-        for candidate in candidates(name, &current) {
+        for candidate in candidates(&q.terms, name, &current, &links) {
             if candidate == current {
                 break;
             }
@@ -151,14 +165,147 @@ pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool
 }
 
 /// Readable replacements for a variable, best first.
-fn candidates(name: &str, current: &str) -> Vec<String> {
+fn candidates(terms: &Terms, name: &str, current: &str, links: &Links) -> Vec<String> {
     let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
+    // An action no catalog lists reads like one AWS may add: `kms:FutureAction`, or the
+    // catalog words the solver's name starts with and `Future` (`kms:ReEncryptFuture` for a
+    // grant of `kms:ReEncrypt*`). The encoding keeps free action names in lower case.
+    if name.ends_with("action.free") {
+        if let Some((svc, rest)) = current.split_once(':') {
+            out.push(format!("{svc}:futureaction"));
+            out.extend(word_prefixes(rest).into_iter().map(|p| format!("{svc}:{p}future")));
+        }
+    }
+    // A resource that is not an ARN: the `*` of the requests that name no resource; an ARN
+    // the solver made up: a KMS key's.
+    if name.ends_with("resource.whole") {
+        out.push("*".into());
+    }
+    if name.ends_with("resource.service") {
+        out.push("kms".into());
+    }
+    if name.ends_with("resource.resource") {
+        out.extend(Role::KeyId.readable().iter().map(|id| format!("key/{id}")));
+    }
+    // What a wildcard's fill stands for, from the string it fills: the service part of a
+    // kms:ViaService value (`s3.*.amazonaws.com`) is a Region, the rest of an action name
+    // (`kms:ReEncrypt*`) the word `Future`, the rest of a key's resource (`key/*`) a key id.
+    if name.starts_with("glob.") {
+        let fills = |suffix: &str| {
+            links.defs.iter().any(|(x, _, reads)| x.to_ascii_lowercase().ends_with(suffix) && reads.iter().any(|r| r == name))
+        };
+        if links.defs.iter().any(|(x, _, reads)| x.to_ascii_lowercase().contains("kms:viaservice") && reads.iter().any(|r| r == name)) {
+            out.extend(Role::Region.readable().iter().map(|r| r.to_string()));
+        }
+        // A segment of an ARN (a Region, an account): that segment's readable values, by the
+        // variable the fill defines or by its place in an `arn:…` string.
+        for (x, rhs, reads) in &links.defs {
+            if reads.iter().any(|r| r == name) {
+                out.extend(readable(x).iter().map(|r| r.to_string()));
+                match arn_segment_of(terms, *rhs, name) {
+                    Some(3) => out.extend(Role::Region.readable().iter().map(|r| r.to_string())),
+                    Some(4) => out.extend(Role::Account.readable().iter().map(|r| r.to_string())),
+                    Some(1) => out.push("aws".into()),
+                    _ => {}
+                }
+            }
+        }
+        if fills("action.free") {
+            out.extend(["future".to_string(), "futureaction".to_string()]);
+        }
+        if fills("resource.resource") {
+            out.extend(Role::KeyId.readable().iter().map(|r| r.to_string()));
+        }
+    }
     // Strings the solver filled with control characters or its `!0!` placeholders read
     // badly; offer a plain word.
     if current.chars().any(|c| !c.is_ascii_graphic() || c == '!') || current.is_empty() {
         out.push("example".into());
     }
     out
+}
+
+/// The ARN segment (0 `arn`, 1 partition, … 5 resource) that the fill `var` of the
+/// concatenation `rhs` is a whole of: the pieces before it start with the literal `arn:` and
+/// end with `:`, the piece after it starts with `:`, and earlier fills are taken to hold no
+/// colon (a guess: every candidate is checked against the query).
+fn arn_segment_of(terms: &Terms, rhs: T, var: &str) -> Option<usize> {
+    let Node::Concat(pieces) = terms.node(rhs) else { return None };
+    let mut before = String::new();
+    for (i, p) in pieces.iter().enumerate() {
+        match terms.node(*p) {
+            Node::Str(s) => before.push_str(s),
+            Node::Var(n, _) if n == var => {
+                let after_colon = match pieces.get(i + 1).map(|p| terms.node(*p)) {
+                    Some(Node::Str(s)) => s.starts_with(':'),
+                    _ => false,
+                };
+                return (before.starts_with("arn:") && before.ends_with(':') && after_colon).then(|| before.matches(':').count());
+            }
+            Node::Var(..) => before.push('x'),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The lower-case words of the cataloged KMS action names (`generate`, `data`, `key`, …) and
+/// of `FutureAction`.
+fn action_words() -> Vec<String> {
+    let mut words: Vec<String> = vec!["future".into(), "action".into()];
+    for a in crate::model::catalog::KMS_ACTIONS {
+        let mut word = String::new();
+        for c in a.name.chars() {
+            if c.is_ascii_uppercase() && !word.is_empty() {
+                words.push(std::mem::take(&mut word).to_ascii_lowercase());
+            }
+            word.push(c);
+        }
+        if !word.is_empty() {
+            words.push(word.to_ascii_lowercase());
+        }
+    }
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.dedup();
+    words
+}
+
+/// The prefixes of lower-case `name` that are whole catalog words (`reencryptnzoz` → `re`,
+/// `reencrypt`), shortest first.
+fn word_prefixes(name: &str) -> Vec<String> {
+    let words = action_words();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(w) = words.iter().find(|w| name[at..].starts_with(w.as_str())) {
+        at += w.len();
+        out.push(name[..at].to_string());
+    }
+    out
+}
+
+/// A lower-case action name in the catalog's CamelCase where its words are catalog words
+/// (`kms:reencryptfuture` → `kms:ReEncryptFuture`); otherwise its first letter upper-cased.
+pub fn display_action(lower: &str) -> String {
+    let Some((svc, name)) = lower.split_once(':') else { return lower.to_string() };
+    let words = action_words();
+    let mut out = String::new();
+    let mut at = 0;
+    while at < name.len() {
+        let Some(w) = words.iter().find(|w| name.get(at..).is_some_and(|r| r.starts_with(w.as_str()))) else { break };
+        let mut c = w.chars();
+        if let Some(f) = c.next() {
+            out.push(f.to_ascii_uppercase());
+            out.push_str(c.as_str());
+        }
+        at += w.len();
+    }
+    let rest = name.get(at..).unwrap_or("");
+    let mut c = rest.chars();
+    if let Some(f) = c.next() {
+        out.push(if at == 0 { f.to_ascii_uppercase() } else { f });
+        out.push_str(c.as_str());
+    }
+    format!("{svc}:{out}")
 }
 
 /// The models to try when replacing `name`'s value `current` by `candidate`, best first.
@@ -287,6 +434,16 @@ mod tests {
     use crate::policy::{parse_policy, Source};
     use crate::smt::encode::build::build_exists_allowed;
     use crate::smt::options::Encoding;
+
+    #[test]
+    fn unlisted_action_names_read_in_the_catalog_camel_case() {
+        assert_eq!(display_action("kms:reencryptfuture"), "kms:ReEncryptFuture");
+        assert_eq!(display_action("kms:futureaction"), "kms:FutureAction");
+        assert_eq!(display_action("kms:generatedatakeyzz"), "kms:GenerateDataKeyzz");
+        assert_eq!(display_action("kms:qqq"), "kms:Qqq");
+        assert_eq!(word_prefixes("reencryptnzoz"), ["re", "reencrypt"]);
+        assert_eq!(word_prefixes("zz"), Vec::<String>::new());
+    }
 
     /// The readable values reach the variables only through their names: every role of the
     /// table names some variable of a query over a symbolic principal, an arbitrary key and an

@@ -113,6 +113,8 @@ CASES = [
              "every signed request carries aws:PrincipalArn, and KMS accepts only signed requests", "aws:PrincipalArn"),
     identity("facts-principal-is-aws-service-false-deny", "KMS.1", "holds", [allow(), deny({"Bool": {"aws:PrincipalIsAWSService": "false"}})],
              "the holder of an identity policy is an IAM principal: aws:PrincipalIsAWSService is present and false in all its requests", "aws:PrincipalIsAWSService"),
+    identity("facts-principal-is-aws-service-null-deny", "KMS.1", "holds", [allow(), deny({"Null": {"aws:PrincipalIsAWSService": "false"}})],
+             "every signed request carries aws:PrincipalIsAWSService, so a Deny on its presence applies to all", "aws:PrincipalIsAWSService"),
     identity("facts-principal-type-service-allow", "KMS.1", "holds", [allow({"StringEquals": {"aws:PrincipalType": "Service"}})],
              "aws:PrincipalType of a user or role session is User or AssumedRole, never Service", "aws:PrincipalType"),
     identity("facts-caller-account-null-deny", "KMS.1", "holds", [allow(), deny({"Null": {"kms:CallerAccount": "false"}})],

@@ -127,8 +127,11 @@ fn only_authorized(action: &str, k: &KeySubject, ctx: &Ctx<'_>, mut f: Finding) 
     let keep = |p: &Principal| !authorized.iter().any(|a| matches_pattern(p, a));
     let label = format!("{id}-{}", k.key_arn);
     let (checked, set) = search(k, &who, &keep, &mut f, &|set, who| exists_allowed(set, who, &req, ctx.opts, &label));
-    let holds =
-        if authorized.is_empty() { format!("no principal can {action}") } else { format!("only {} can {action}", authorized.join(", ")) };
+    let holds = if authorized.is_empty() {
+        format!("no principal can {action}")
+    } else {
+        format!("no principal other than {} can {action}", authorized.join(", "))
+    };
     from_checked(f, checked, &set, &holds, |rs| format!("{} is not authorized but can {action} on the key", principal_of(rs)))
 }
 

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod controls;
 mod corpus_cmd;
+mod determinism;
 mod diff_mutations;
 mod differential;
 mod golden;

@@ -48,8 +48,6 @@ pub struct SolveStats {
     pub smt_bytes: usize,
     /// z3's statistics (conflicts, decisions, memory, …) when the in-process backend ran.
     pub z3: BTreeMap<String, f64>,
-    /// Timeouts retried in a fresh z3 context (`backend/z3.rs`).
-    pub fresh_context_retries: u32,
 }
 
 /// A failure of the solving machinery itself: a bug to report, not an answer.

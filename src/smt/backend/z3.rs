@@ -1,6 +1,6 @@
-//! The in-process backend: the query's SMT-LIB2 text loaded into a fresh z3 solver of the
-//! current thread's context — z3's thread-local context gives "one context per worker thread"
-//! for free — with a timeout, and the model values of the variables the decoder asks for.
+//! The in-process backend: the query's SMT-LIB2 text loaded into a fresh z3 solver of a fresh
+//! z3 context (one per query, so that the answer depends on the query alone), with a timeout,
+//! and the model values of the variables the decoder asks for.
 
 use crate::smt::answer::{Model, Outcome, SolveStats, SolverError, Value};
 use crate::smt::term::{Node, Sort, Terms, T};
@@ -16,13 +16,16 @@ use z3::{Context, Params, SatResult, Solver};
 /// multi-second outliers): 4.8 s total, p50 7 ms, max 0.35 s versus 15 s / 3.8 ms / 7.6 s for
 /// one reused solver and 6.3 s / 13 ms / 0.37 s for fresh unpushed solvers.
 ///
-/// The solvers of one thread share the thread's z3 context (one per worker thread). A fresh
-/// context per query costs 2–20 ms to create and as much to drop — more than the check
-/// itself for most control queries (median under 1 ms) and 1.6 s of system time over the
-/// managed-policy corpus. The solver stays one per query: the first `push` of a solver
-/// costs 7–10 ms (kernel setup; `reset` costs it again), but a solver reused with
-/// push/pop, even for only 64 queries, made a differential query that takes milliseconds
-/// alone time out after others — state-dependent verdicts are worse than the setup cost.
+/// Each query gets a fresh z3 context too: z3's search and its models depend on the terms a
+/// context already holds (AST ids are recycled), so in a shared per-thread context the same
+/// query gave another counterexample — and now and then a timeout — after other queries:
+/// 26 of the 1,533 results over the KMS policies changed when the paths were given in
+/// reverse order. With a context per query the answer is a function of the query alone
+/// (the determinism test runs a corpus forwards and backwards). Measured (`keyward corpus`,
+/// medians of 3 runs, shared → fresh): KMS policies with `--jobs 1` 2.88 s → 2.55 s, managed
+/// policies with `--jobs 2` 3.14 s → 3.81 s (system time to create and drop contexts). The solver stays one per query and is pushed once: a
+/// solver reused with push/pop made a differential query that takes milliseconds alone time
+/// out after others — state-dependent answers are worse than the setup cost.
 pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Result<Outcome, SolverError> {
     let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
     let vars: Vec<(String, Sort)> = want
@@ -40,18 +43,8 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
         solver.push();
         check_in(&solver, text, &vars)
     };
-    let (outcome, z3_stats) = run();
+    let (outcome, z3_stats) = z3::with_z3_config(&z3::Config::new(), run);
     stats.z3.extend(z3_stats);
-    // The shared context keeps the terms of earlier queries, and z3's search depends on them:
-    // a query that takes milliseconds alone can time out after others (measured on the
-    // managed-policy corpus). A timeout is retried once in a fresh context, which answers as
-    // the query alone would, so no verdict depends on what ran before.
-    if matches!(&outcome, Ok(Outcome::Unknown(why)) if why.contains("timeout") || why.contains("canceled")) {
-        let (again, z3_stats) = z3::with_z3_config(&z3::Config::new(), run);
-        stats.z3.extend(z3_stats);
-        stats.fresh_context_retries += 1;
-        return again;
-    }
     outcome
 }
 

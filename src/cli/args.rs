@@ -135,7 +135,7 @@ impl SolverArgs {
     }
 }
 
-/// `--at`: an instant, to the second (aws:EpochTime counts seconds).
+/// `--at`: an instant (aws:EpochTime is its second).
 fn parse_at(s: &str) -> Result<Timestamp, UsageError> {
     let t = if s == "now" {
         let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
@@ -143,7 +143,7 @@ fn parse_at(s: &str) -> Result<Timestamp, UsageError> {
     } else {
         Timestamp::parse(s).ok_or_else(|| UsageError::At(s.to_string()))?
     };
-    Ok(Timestamp(t.0.div_euclid(1000) * 1000))
+    Ok(t)
 }
 
 fn parse_solver(s: &str) -> Result<Backend, UsageError> {

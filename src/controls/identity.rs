@@ -17,24 +17,34 @@ use crate::properties::queries::{every_action_allowed, exists_allowed, exists_al
 
 /// Who holds the policy: the user or role an inline policy belongs to, a user of the group
 /// an inline group policy belongs to, a user or role of the account a customer managed
-/// policy belongs to, or any user or role for a policy file.
+/// policy belongs to, or any user or role for a policy file — and, wherever a user's policies
+/// apply, the federated users a user of that account creates (GetFederationToken: a
+/// federated user gets the permissions of the user that created it, its policies included).
 fn holder(s: &IdentitySubject) -> PrincipalSpec {
     let account_of = |arn: &str| ArnParts::split(arn).map(|a| a.account.to_string()).filter(|a| is_account_id(a));
-    let mut spec = PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role]);
+    let mut spec = PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
     let PrincipalSpec::Any { kinds, accounts, matching, .. } = &mut spec else { return spec };
     match &s.origin {
         IdentityOrigin::Inline { holder } => {
             let kind = iam_path_name(holder).map(|(_, _, kind, _, _)| kind);
+            let account = account_of(holder);
             match kind {
-                Some("user") => *kinds = vec![PrincipalKind::User],
-                Some("role") => *kinds = vec![PrincipalKind::Role],
-                // A group: its users.
-                _ => *kinds = vec![PrincipalKind::User],
+                Some("role") => {
+                    *kinds = vec![PrincipalKind::Role];
+                    matching.push(holder.clone());
+                }
+                Some("user") => {
+                    *kinds = vec![PrincipalKind::User, PrincipalKind::FederatedUser];
+                    matching.push(holder.clone());
+                    // The federated users of the account (one of them is this user's).
+                    if let Some(a) = &account {
+                        matching.push(format!("arn:aws:sts::{a}:federated-user/*"));
+                    }
+                }
+                // A group: its users, and their federated users.
+                _ => *kinds = vec![PrincipalKind::User, PrincipalKind::FederatedUser],
             }
-            if matches!(kind, Some("user" | "role")) {
-                matching.push(holder.clone());
-            }
-            *accounts = account_of(holder).map(|a| vec![a]);
+            *accounts = account.map(|a| vec![a]);
         }
         IdentityOrigin::Managed { .. } => *accounts = account_of(&s.resource).map(|a| vec![a]),
         IdentityOrigin::File => {}

@@ -257,8 +257,10 @@ pub const FACTS: &[Fact] = &[
     f("aws:FederatedProvider", Str, "NNSNNN", Any, All, Free, Iam),
     f("aws:TokenIssueTime", Date, "SSAANN", Any, All, Free, Iam),
     f("aws:SignInSessionArn", Arn, "SSSONN", Any, All, Free, Iam),
-    f("aws:MultiFactorAuthAge", Num, "SSSNNN", Any, All, Free, Iam),
-    f("aws:MultiFactorAuthPresent", Bool, "SSSNNN", Any, All, Free, Iam),
+    // Present with temporary credentials: role sessions, federated users (GetFederationToken),
+    // users with session tokens or console sign-in.
+    f("aws:MultiFactorAuthAge", Num, "SSSSNN", Any, All, Free, Iam),
+    f("aws:MultiFactorAuthPresent", Bool, "SSSSNN", Any, All, Free, Iam),
     f("aws:ChatbotSourceArn", Arn, "NNSNNN", Any, All, Free, Iam),
     f("aws:Ec2InstanceSourceVpc", Str, "NNSNNN", Any, All, Free, Iam),
     f("aws:Ec2InstanceSourcePrivateIPv4", Ip, "NNSNNN", Any, All, Free, Iam),
@@ -406,6 +408,12 @@ pub fn listed_for(key: &str, action: &str) -> Option<bool> {
         return if key.to_ascii_lowercase().starts_with("kms:") { Some(false) } else { None };
     }
     let a = catalog::lookup(action)?;
+    // CONTROLS.md: kms:CallerAccount is in every KMS request by an IAM principal; the KMS
+    // permissions reference lists it for the keyless operations (ConnectCustomKeyStore,
+    // CreateCustomKeyStore, …) that the Service Authorization Reference leaves without keys.
+    if key.eq_ignore_ascii_case("kms:CallerAccount") {
+        return Some(true);
+    }
     let row = LISTED.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
     Some(row.is_some_and(|(_, acts)| acts.contains(&a.name)))
 }
@@ -474,7 +482,7 @@ mod tests {
         assert_eq!(via.path, CallPath::Through);
         assert_eq!(listed_for("kms:ViaService", "kms:Decrypt"), Some(true));
         assert_eq!(listed_for("kms:ViaService", "kms:ListKeys"), Some(false));
-        assert_eq!(listed_for("kms:CallerAccount", "kms:ListAliases"), Some(false));
+        assert_eq!(listed_for("kms:CallerAccount", "kms:ListAliases"), Some(true));
         assert_eq!(listed_for("kms:EncryptionContext:", "kms:Encrypt"), Some(true));
         assert_eq!(listed_for("kms:GrantOperations", "kms:Decrypt"), Some(false));
         assert_eq!(listed_for("kms:ViaService", "s3:GetObject"), Some(false));

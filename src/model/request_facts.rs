@@ -219,6 +219,12 @@ pub fn complete(req: &Request) -> Request {
     r
 }
 
+/// An IAM unique id of the kind `prefix` names (IAM User Guide, unique identifiers: `AIDA`
+/// users, `AROA` roles) and more, without a colon (the encoder's rule too).
+fn unique_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains(':'))
+}
+
 /// The ties between a given key's values and the rest of the request.
 fn tie_findings(req: &Request, fact: &Fact, key: &ContextKey, values: &[String], ctx: &crate::model::Context, out: &mut Vec<FactFinding>) {
     let name = key.name();
@@ -250,13 +256,18 @@ fn tie_findings(req: &Request, fact: &Fact, key: &ContextKey, values: &[String],
                 PrincipalKind::FederatedUser => p.arn.rsplit('/').next().is_some_and(|n| one == format!("{}:{n}", p.account)),
                 PrincipalKind::Role => {
                     let session = p.session.as_deref().and_then(|s| s.rsplit('/').next()).unwrap_or("");
-                    one.strip_suffix(session).and_then(|r| r.strip_suffix(':')).is_some_and(|id| !id.is_empty() && !id.contains(':'))
+                    // SOUNDNESS (as the encoder): the role id after AROA is any non-empty text.
+                    !session.contains(':')
+                        && one
+                            .strip_suffix(session)
+                            .and_then(|r| r.strip_suffix(':'))
+                            .is_some_and(|id| id.len() > 4 && id.starts_with("AROA"))
                 }
-                PrincipalKind::User => !one.is_empty() && !one.contains(':'),
+                PrincipalKind::User => unique_id(one, "AIDA"),
                 _ => true,
             };
             if !ok {
-                bad(format!("{name} {one:?} is not this caller's (root: the account; federated user: ACCOUNT:NAME; role session: ROLEID:SESSION; user: its unique id)"));
+                bad(format!("{name} {one:?} is not this caller's (root: the account; federated user: ACCOUNT:NAME; role session: AROA…:SESSION; user: its unique id AIDA…)"));
             }
         }
         Tie::AccountOfSourceArn => {

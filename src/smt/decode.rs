@@ -87,7 +87,10 @@ fn decode_values(g: &mut Ground<'_>, rep: &KeyRep) -> Vec<String> {
                 "not-a-number".into()
             }
         } else if let Some((ok, ms)) = slot.date {
-            if g.bool(ok) {
+            if g.bool(ok) && rep.key.canonical() == "aws:epochtime" {
+                // aws:EpochTime is written in seconds, whichever operator reads it.
+                (g.int(ms) as i64).div_euclid(1000).to_string()
+            } else if g.bool(ok) {
                 Timestamp(g.int(ms) as i64).render()
             } else {
                 "not-a-date".into()

@@ -405,7 +405,8 @@ impl Encoder {
                             out.push(enc.t.eq(sv, l));
                         }
                         if let Some((ok, v)) = slot.date {
-                            let ms = enc.t.int(i128::from(t.0));
+                            // The key's own text as a date (aws:EpochTime: its whole second).
+                            let ms = enc.t.int(i128::from(Timestamp::parse(&text).map_or(t.0, |x| x.0)));
                             let e = enc.t.eq(v, ms);
                             out.push(enc.t.and([ok, e]));
                         }

@@ -155,8 +155,16 @@ impl Encoder {
             let mut well_typed = Vec::new();
             match fact.ty {
                 KeyType::Date => {
-                    if let Some((ok, _)) = slot.date {
+                    if let Some((ok, ms)) = slot.date {
                         well_typed.push(ok);
+                        // aws:EpochTime read as a date: whole seconds since 1970.
+                        if fact.key.eq_ignore_ascii_case("aws:EpochTime") {
+                            let n = self.t.len();
+                            let secs = self.t.var(&format!("{}.secs.{n}", rep.key.name()), Sort::Int);
+                            let whole = self.t.mul(1000, secs);
+                            let zero = self.t.int(0);
+                            well_typed.extend([self.t.eq(ms, whole), self.t.le(zero, secs)]);
+                        }
                     }
                     // SOUNDNESS: aws:EpochTime is whole seconds since 1970, never before
                     // (under-approximation: AWS sends the request's own time).
@@ -302,17 +310,25 @@ impl Encoder {
         let (Some(now), Some(epoch)) = (get(self, "aws:currenttime"), get(self, "aws:epochtime")) else { return };
         let Some((now_ok, now_ms)) = now.slots[0].date else { return };
         let both = self.t.and([now.present, epoch.present, now_ok]);
+        // aws:EpochTime is the second of aws:CurrentTime: epoch ≤ now < epoch + 1 s.
         let same = match (epoch.slots[0].date, epoch.slots[0].num) {
             (Some((ok, ms)), _) => {
-                let e = self.t.eq(now_ms, ms);
-                self.t.and([ok, e])
+                let second = self.t.int(1000);
+                let next = self.t.add([ms, second]);
+                let from = self.t.le(ms, now_ms);
+                let before = self.t.lt(now_ms, next);
+                self.t.and([ok, from, before])
             }
-            // num = seconds × 10^scale, now = seconds × 1000 (to the millisecond).
+            // num = seconds × 10^scale: 1000·num ≤ now_ms·10^scale < 1000·num + 1000·10^scale.
             (None, Some((ok, num, scale))) => {
+                let unit = 10i128.pow(scale);
                 let lhs = self.t.mul(1000, num);
-                let rhs = self.t.mul(10i128.pow(scale), now_ms);
-                let e = self.t.eq(lhs, rhs);
-                self.t.and([ok, e])
+                let rhs = self.t.mul(unit, now_ms);
+                let width = self.t.int(1000 * unit);
+                let next = self.t.add([lhs, width]);
+                let from = self.t.le(lhs, rhs);
+                let before = self.t.lt(rhs, next);
+                self.t.and([ok, from, before])
             }
             (None, None) => return,
         };
@@ -375,16 +391,34 @@ impl Encoder {
                 self.t.str(&n)
             }
         };
+        // IAM User Guide, unique identifiers: a role's id starts with AROA, a user's with AIDA;
+        // neither, nor a session name, contains a colon. A session: AROA<id>:<session>.
+        // SOUNDNESS: over-approximation — the role id after AROA is any non-empty string (its
+        // alphabet, [A-Z0-9], as a regular expression or a word equation made z3 4.8.12 time
+        // out on `StringLike aws:userid "*:alice"`); the session name has no colon (a shape).
+        let aroa = self.t.str("AROA");
+        let starts = self.t.prefix(aroa, s);
         let tail = self.t.concat([colon, sname]);
         let ends = self.t.suffix(tail, s);
+        let (ls, ln) = (self.t.str_len(s), self.t.str_len(sname));
+        let six = self.t.int(6);
+        let room = self.t.add([ln, six]);
+        let id_set = self.t.le(room, ls);
+        let session_ok = self.t.and([starts, ends, id_set]);
         let role_ok = self.t.and([rep.present, is_role]);
-        let ax = self.t.implies(role_ok, ends);
+        let ax = self.t.implies(role_ok, session_ok);
         self.axioms.push(ax);
         let is_user = self.p_kind_is(PrincipalKind::User);
         let has_colon = self.t.contains(s, colon);
         let no_colon = self.t.not(has_colon);
+        let aida = self.t.str("AIDA");
+        let starts = self.t.prefix(aida, s);
+        let len = self.t.str_len(s);
+        let five = self.t.int(5);
+        let long = self.t.le(five, len);
+        let user_id = self.t.and([no_colon, starts, long]);
         let user_ok = self.t.and([rep.present, is_user]);
-        let ax = self.t.implies(user_ok, no_colon);
+        let ax = self.t.implies(user_ok, user_id);
         self.axioms.push(ax);
     }
 }

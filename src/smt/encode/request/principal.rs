@@ -224,12 +224,15 @@ impl Encoder {
         let part_nonempty = self.t.ne(sp.part, empty);
         let part_ok = self.t.and([no_colon_part, part_nonempty]);
         shapes.push(self.t.implies(in_acct, part_ok));
-        // Users, roles and federated users have a name without '/'; users and roles a path
+        // Users, roles and federated users have a name without '/' or ':' (IAM and STS names
+        // are `[\w+=,.@-]+`); users and roles a path
         // that is empty or ends with '/' (the ARN drops the path's leading '/').
         let slash = self.t.str("/");
         let named = self.p_kind_in(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
         let pn_slash = self.t.contains(sp.pname, slash);
-        let pn_ok = self.t.not(pn_slash);
+        let pn_colon = self.t.contains(sp.pname, colon);
+        let pn_bad = self.t.or([pn_slash, pn_colon]);
+        let pn_ok = self.t.not(pn_bad);
         let pn_nonempty = self.t.ne(sp.pname, empty);
         let name_ok = self.t.and([pn_ok, pn_nonempty]);
         shapes.push(self.t.implies(named, name_ok));
@@ -249,7 +252,9 @@ impl Encoder {
         let is_role = self.p_kind_is(PrincipalKind::Role);
         ax.push(self.t.iff(sp.has_sess, is_role));
         let sn_slash = self.t.contains(sp.sname, slash);
-        let sn_ok = self.t.not(sn_slash);
+        let sn_colon = self.t.contains(sp.sname, colon);
+        let sn_bad = self.t.or([sn_slash, sn_colon]);
+        let sn_ok = self.t.not(sn_bad);
         let sn_nonempty = self.t.ne(sp.sname, empty);
         let sess_shape = self.t.and([sn_ok, sn_nonempty]);
         shapes.push(self.t.implies(sp.has_sess, sess_shape));

@@ -43,6 +43,7 @@ DOC = {
     "mfa": "IAM User Guide, aws:MultiFactorAuthPresent (Availability): 'This key is included in the request context only when the principal uses temporary credentials to make the request.' STS GetFederationToken returns temporary security credentials for a federated user.",
     "federated": "AWS STS API Reference, GetFederationToken: 'The temporary credentials are valid for the specified duration ... The permissions for the temporary security credentials returned by GetFederationToken are a combination of the policy or policies that are attached to the IAM user whose credentials are used to call GetFederationToken, and the session policies that are passed as a parameter.'",
     "uniqueid": "IAM User Guide, IAM identifiers (unique identifiers): role ids start with AROA and user ids with AIDA; aws:userid is ROLE-ID:CALLER-SPECIFIED-ROLE-NAME for a role session and ACCOUNT:CALLER-SPECIFIED-NAME for a federated user.",
+    "keyid": "KMS Developer Guide, Key identifiers (KeyId): 'Key ID: A key identifier that uniquely identifies a KMS key within an account and Region', e.g. 1234abcd-12ab-34cd-56ef-1234567890ab, and for a multi-Region key mrk-1234abcd12ab34cd56ef1234567890ab. CONTROLS.md: a pattern no real key id can match (key/MRK-*) grants nothing.",
     "ignore": "AWS Security Hub, [KMS.1]/[KMS.2]: 'The control doesn't take into account any conditionals.' CONTROLS.md: conditions=ignore drops conditional Denies and makes conditional Allows unconditional.",
 }
 
@@ -214,6 +215,13 @@ CASES = [
     identity("time-current-time-within-its-second", "KMS.1", "violated",
              [allow({"DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00.500Z"}, "NumericLessThan": {"aws:EpochTime": "1704067201"}})],
              "aws:EpochTime counts whole seconds: at 00:00:00.700 it is still 1704067200", "time"),
+    # Key ids: lower-case UUIDs or mrk- and 32 hex digits.
+    identity("facts-key-id-upper-case-mrk-names-no-key", "KMS.1", "holds",
+             [{"Sid": "Use", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:*:key/MRK-*"}],
+             "key ids are lower case: key/MRK-* names no key", "keyid"),
+    identity("facts-key-id-mrk-pattern-names-multi-region-keys", "KMS.1", "violated",
+             [{"Sid": "Use", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:*:key/mrk-*"}],
+             "key/mrk-* names every multi-Region key, among them keys the policy does not name", "keyid"),
     # conditions=ignore.
     identity("conditions-ignore-drops-conditional-deny", "KMS.1", "violated",
              [allow(), deny({"Bool": {"aws:SecureTransport": "true"}})],

@@ -207,11 +207,11 @@ mod random {
             &[
                 "*",
                 "arn:aws:kms:*:111122223333:key/*",
-                "arn:aws:kms:us-east-1:*:key/k1",
+                "arn:aws:kms:us-east-1:*:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 "arn:aws:kms:*:*:alias/*",
                 "arn:aws:s3:::bucket/${aws:username}/*",
                 "arn:aws:kms:*:${aws:PrincipalAccount}:key/*",
-                "arn:aws:kms:*:*:key/k?",
+                "arn:aws:kms:*:*:key/1234abcd-12ab-34cd-56ef-1234567890a?",
                 "arn:aws:kms:*:*:key/${aws:PrincipalTag/team}",
             ],
             2,
@@ -292,17 +292,17 @@ mod random {
         ];
         let actions = ["kms:Decrypt", "kms:Encrypt", "kms:PutKeyPolicy", "kms:CreateKey", "s3:GetObject", "kms:FutureThing", "KMS:decrypt"];
         let resources = [
-            "arn:aws:kms:us-east-1:111122223333:key/k1",
-            "arn:aws:kms:eu-west-1:444455556666:key/k2",
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:eu-west-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab",
             "arn:aws:kms:us-east-1:111122223333:alias/a",
             "*",
             "arn:aws:s3:::bucket/alice/x",
-            "arn:aws:kms:us-east-1:111122223333:key/red",
+            "arn:aws:kms:us-east-1:111122223333:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
         ];
         let opt = |pool: &'static [&'static str]| prop::option::weighted(0.6, pick(pool));
         let ctx = (
             opt(&["s3.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "lambda.amazonaws.com"]),
-            opt(&["red", "blue", "alice"]),
+            opt(&["red", "blue", "alice", "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"]),
             opt(&["eng", "fin", "ENG", "f"]),
             opt(&[
                 "arn:aws:s3:::bucket1",
@@ -367,7 +367,11 @@ mod random {
                 match (f.severity, f.key.as_str()) {
                     (Severity::Impossible, "principal") => r.action = "s3:GetObject".into(),
                     (Severity::Impossible, "resource") => {
-                        r.resource = if r.resource == "*" { "arn:aws:kms:us-east-1:111122223333:key/k1".into() } else { "*".into() }
+                        r.resource = if r.resource == "*" {
+                            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()
+                        } else {
+                            "*".into()
+                        }
                     }
                     (Severity::Impossible, k) => r.context.insert(k, vec![]),
                     (Severity::Incomplete, k) => {

@@ -100,7 +100,7 @@ fn principal_star_restricted_by_caller_account_is_not_public() {
     };
     let on_key = RequestSpec {
         action: ActionSpec::Any { named: vec!["kms:Decrypt".into()] },
-        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
         context: vec![],
     };
     assert!(matches!(verdict(&p, &outsider, &on_key), Verdict::Holds));
@@ -120,7 +120,7 @@ fn via_service_absent_is_a_context_constraint() {
     );
     let direct = RequestSpec {
         action: ActionSpec::One("kms:CreateGrant".into()),
-        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
         context: vec![
             ContextSpec::Absent("kms:ViaService".into()),
             ContextSpec::NotEqual("kms:GrantIsForAWSResource".into(), "true".into()),
@@ -149,12 +149,12 @@ fn separation_of_duties_needs_one_principal_with_both_kinds() {
     );
     let admin = RequestSpec {
         action: ActionSpec::AnyOf { actions: keyward::model::catalog::admin_actions(), unlisted: None },
-        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
         context: vec![],
     };
     let usage = RequestSpec {
         action: ActionSpec::AnyOf { actions: keyward::model::catalog::usage_actions(), unlisted: None },
-        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+        resource: ResourceSpec::Fixed("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()),
         context: vec![],
     };
     let who = PrincipalSpec::anyone();

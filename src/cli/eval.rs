@@ -85,8 +85,10 @@ pub fn run(args: &EvalArgs) -> i32 {
     // out a key every such request carries.
     // Only the missing keys the policies read matter to the decision.
     let read = set.keys_read();
-    let facts: Vec<FactFinding> =
-        check(&request).into_iter().filter(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase())).collect();
+    let facts: Vec<FactFinding> = check(&request)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Impossible || f.key == "resource" || read.contains(&f.key.to_ascii_lowercase()))
+        .collect();
     let impossible: Vec<&FactFinding> = facts.iter().filter(|f| f.severity == Severity::Impossible).collect();
     for f in &facts {
         let level = if f.severity == Severity::Impossible && !args.allow_impossible { "error" } else { "warning" };

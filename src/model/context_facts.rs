@@ -423,6 +423,20 @@ pub fn kms_actions_without(key: &str) -> Vec<String> {
     catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).filter(|a| listed_for(key, a) == Some(false)).collect()
 }
 
+/// Is `id` a KMS key id: 36 characters, lower-case hex digits and dashes (a UUID), or `mrk-`
+/// and 32 lower-case hex digits? SOUNDNESS: over-approximation, as in the encoder — where
+/// a UUID's dashes go is not checked.
+pub fn well_formed_key_id(id: &str) -> bool {
+    let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    if id.len() != 36 {
+        return false;
+    }
+    match id.strip_prefix("mrk-") {
+        Some(m) => m.bytes().all(hex),
+        None => id.bytes().all(|b| hex(b) || b == b'-'),
+    }
+}
+
 /// Keys whose value is an organization id (`o-` and 10 to 32 lower-case letters or digits,
 /// AWS Organizations API Reference, Organization).
 pub fn is_org_id(key: &str) -> bool {

@@ -72,6 +72,21 @@ pub fn check(req: &Request) -> Vec<FactFinding> {
             ));
         }
     }
+    // CONTROLS.md: a key ARN's key id is a lower-case UUID or mrk- and 32 lower-case hex digits.
+    if let Some(arn) = Arn::parse(&req.resource).filter(|a| a.service == "kms") {
+        if let Some(id) = arn.resource.strip_prefix("key/") {
+            // A warning, not a refusal: the encoder asks for well-formed ids only where a
+            // policy's key pattern could tell them apart (encodings/context-facts.md).
+            if !context_facts::well_formed_key_id(id) {
+                out.push(finding(
+                    Severity::Incomplete,
+                    "resource",
+                    format!("{} names no key: a key id is a lower-case UUID or mrk- and 32 lower-case hex digits", req.resource),
+                    "KMS Developer Guide, Key identifiers (KeyId): key ID, e.g. 1234abcd-12ab-34cd-56ef-1234567890ab, mrk-1234abcd12ab34cd56ef1234567890ab".into(),
+                ));
+            }
+        }
+    }
     let ctx = req.effective_context();
     let via = req.via_aws_service();
     for (key, values) in ctx.iter() {

@@ -18,7 +18,7 @@ use crate::smt::answer::{Model, Outcome, SolveStats, SolverError, Value};
 use crate::smt::backend::{dump, solve};
 use crate::smt::ground::Ground;
 use crate::smt::options::SolverOptions;
-use crate::smt::readable::{replacements, well_shaped, Links};
+use crate::smt::readable::{candidates, replacements, well_shaped, Links};
 use crate::smt::term::{Node, Terms, T};
 use std::time::Instant;
 
@@ -102,29 +102,66 @@ fn repair(terms: &Terms, asserted: &[T], pending: &[T], failing: &[T], mut model
     };
     let mut bad = failing.len();
     let links = Links::of(terms, asserted);
+    // The failing variables, and the wildcard fills that define them (`q0.resource.resource =
+    // "key/" ++ glob.0.1`: a key id goes into the fill).
+    let mut vars: Vec<String> = Vec::new();
     for v in terms.vars(failing) {
         let Node::Var(name, _) = terms.node(v) else { continue };
-        let Some(Value::Str(current)) = model.get(name).cloned() else { continue };
-        for candidate in well_shaped(name) {
-            if candidate == current {
-                continue;
-            }
-            let accepted = replacements(terms, &model, name, &current, &candidate, &links).into_iter().find_map(|trial| {
-                let holds = {
-                    let mut g = Ground::new(terms, &trial);
-                    asserted.iter().all(|a| g.bool(*a))
-                };
-                let n = if holds { failures(&trial) } else { usize::MAX };
-                (n <= bad).then_some((trial, n))
-            });
-            if let Some((trial, n)) = accepted {
-                model = trial;
-                bad = n;
-                break;
+        vars.push(name.clone());
+        for (x, _, reads) in &links.defs {
+            if x == name {
+                vars.extend(reads.iter().cloned());
             }
         }
-        if bad == 0 {
-            return Some(model);
+    }
+    let mut seen = std::collections::HashSet::new();
+    vars.retain(|v| seen.insert(v.clone()));
+    let strings: std::collections::HashSet<String> = terms
+        .vars(&[asserted, pending].concat())
+        .into_iter()
+        .filter_map(|v| match terms.node(v) {
+            Node::Var(n, crate::smt::term::Sort::Str) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    // Variables tied to each other (a resource account equal to the principal's) may only be
+    // repairable after another one is: a few passes, while the failures go down.
+    for _pass in 0..3 {
+        let before_pass = bad;
+        for name in &vars {
+            let name = name.as_str();
+            // A variable the model leaves out (no asserted formula reads it) is the empty string.
+            let current = match model.get(name) {
+                Some(Value::Str(s)) => s.clone(),
+                None if strings.contains(name) => String::new(),
+                _ => continue,
+            };
+            let mut options = candidates(terms, name, &current, &links);
+            options.extend(well_shaped(name));
+            for candidate in options {
+                if candidate == current {
+                    continue;
+                }
+                let accepted = replacements(terms, &model, name, &current, &candidate, &links).into_iter().find_map(|trial| {
+                    let holds = {
+                        let mut g = Ground::new(terms, &trial);
+                        asserted.iter().all(|a| g.bool(*a))
+                    };
+                    let n = if holds { failures(&trial) } else { usize::MAX };
+                    (n <= bad).then_some((trial, n))
+                });
+                if let Some((trial, n)) = accepted {
+                    model = trial;
+                    bad = n;
+                    break;
+                }
+            }
+            if bad == 0 {
+                return Some(model);
+            }
+        }
+        if bad == before_pass {
+            break;
         }
     }
     None

@@ -165,7 +165,7 @@ pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool
 }
 
 /// Readable replacements for a variable, best first.
-fn candidates(terms: &Terms, name: &str, current: &str, links: &Links) -> Vec<String> {
+pub(crate) fn candidates(terms: &Terms, name: &str, current: &str, links: &Links) -> Vec<String> {
     let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
     // An action no catalog lists reads like one AWS may add: `kms:FutureAction`, or the
     // catalog words the solver's name starts with and `Future` (`kms:ReEncryptFuture` for a

@@ -84,6 +84,9 @@ pub struct Encoder {
     /// Keep the query's requests to those AWS can send (`request/facts.rs`): on for the
     /// property queries, off for a pinned request, which is decided as the evaluator decides it.
     facts: bool,
+    /// Some policy's key resource pattern can only match what is no key id (`key/MRK-*`,
+    /// `key/alice`): the facts then ask for well-formed key ids.
+    key_id_patterns: bool,
     cross_facts_done: bool,
     /// With the facts: the number of witness slots of kms:EncryptionContextKeys and the
     /// kms:EncryptionContext keys whose own slots follow them (`request/facts.rs`).
@@ -93,6 +96,8 @@ pub struct Encoder {
 impl Encoder {
     /// A new encoder for queries over `policies` (their keys decide the context views).
     pub fn new<'a>(policies: impl IntoIterator<Item = &'a Policy>, encoding: Encoding) -> Encoder {
+        let policies: Vec<&Policy> = policies.into_iter().collect();
+        let key_id_patterns = names_malformed_key_ids(&policies);
         let mut t = Terms::new();
         // Term 2 is the integer 0 in every query (the golden files number terms from here).
         t.int(0);
@@ -103,7 +108,7 @@ impl Encoder {
             unsupported: Vec::new(),
             principal: PrincipalRep::Const(Principal::anonymous()),
             requests: Vec::new(),
-            usage: key_usage(policies),
+            usage: key_usage(policies.iter().copied()),
             shared_keys: BTreeMap::new(),
             extra_slots: HashMap::new(),
             const_context: None,
@@ -115,6 +120,7 @@ impl Encoder {
             facts: false,
             cross_facts_done: false,
             ec_slots: None,
+            key_id_patterns,
         }
     }
 
@@ -174,6 +180,31 @@ impl Encoder {
             shared_keys: self.shared_keys,
         }
     }
+}
+
+/// Does a Resource or NotResource pattern of `policies` name KMS keys by a key part that no
+/// key id (36 characters of lower-case hex digits and dashes, or mrk- and hex digits) can
+/// match in full: a literal character outside `[0-9a-f-]` other than the `mrk` of `mrk-`, or
+/// a literal key part that is not an id? Only then can the key-id fact change an answer; it
+/// costs z3 seconds where policy variables name keys.
+fn names_malformed_key_ids(policies: &[&Policy]) -> bool {
+    policies.iter().flat_map(|p| p.statements.iter()).flat_map(|s| s.resource.iter().flat_map(|r| r.patterns.iter())).any(|pat| {
+        let raw = pat.raw();
+        let Some(at) = raw.find(":key/") else { return false };
+        if !raw.starts_with("arn:") || !raw.split(':').nth(2).is_some_and(|svc| svc.contains("kms") || svc.contains(['*', '?'])) {
+            return false;
+        }
+        let part = &raw[at + 5..];
+        if part.contains("${") {
+            return false;
+        }
+        let literal = !part.contains(['*', '?']);
+        let body = part.strip_prefix("mrk-").unwrap_or(part);
+        let wrong_length = !part.contains('*') && part.chars().count() != 36;
+        (literal && !crate::model::context_facts::well_formed_key_id(part))
+            || wrong_length
+            || body.chars().any(|c| !(c.is_ascii_digit() || ('a'..='f').contains(&c) || c == '-' || c == '*' || c == '?'))
+    })
 }
 
 /// How the policies use each context key: which typed views its values need (string, ARN,

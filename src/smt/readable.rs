@@ -191,23 +191,26 @@ pub(crate) fn candidates(terms: &Terms, name: &str, current: &str, links: &Links
     // kms:ViaService value (`s3.*.amazonaws.com`) is a Region, the rest of an action name
     // (`kms:ReEncrypt*`) the word `Future`, the rest of a key's resource (`key/*`) a key id.
     if name.starts_with("glob.") {
-        let fills = |suffix: &str| {
-            links.defs.iter().any(|(x, _, reads)| x.to_ascii_lowercase().ends_with(suffix) && reads.iter().any(|r| r == name))
-        };
-        if links.defs.iter().any(|(x, _, reads)| x.to_ascii_lowercase().contains("kms:viaservice") && reads.iter().any(|r| r == name)) {
+        // The strings this fill is part of, and their lower-case names.
+        let filled: Vec<(&String, T, String)> = links
+            .defs
+            .iter()
+            .filter(|(_, _, reads)| reads.iter().any(|r| r == name))
+            .map(|(x, rhs, _)| (x, *rhs, x.to_ascii_lowercase()))
+            .collect();
+        let fills = |suffix: &str| filled.iter().any(|(_, _, lower)| lower.ends_with(suffix));
+        if filled.iter().any(|(_, _, lower)| lower.contains("kms:viaservice")) {
             out.extend(Role::Region.readable().iter().map(|r| r.to_string()));
         }
         // A segment of an ARN (a Region, an account): that segment's readable values, by the
         // variable the fill defines or by its place in an `arn:…` string.
-        for (x, rhs, reads) in &links.defs {
-            if reads.iter().any(|r| r == name) {
-                out.extend(readable(x).iter().map(|r| r.to_string()));
-                match arn_segment_of(terms, *rhs, name) {
-                    Some(3) => out.extend(Role::Region.readable().iter().map(|r| r.to_string())),
-                    Some(4) => out.extend(Role::Account.readable().iter().map(|r| r.to_string())),
-                    Some(1) => out.push("aws".into()),
-                    _ => {}
-                }
+        for (x, rhs, _) in &filled {
+            out.extend(readable(x).iter().map(|r| r.to_string()));
+            match arn_segment_of(terms, *rhs, name) {
+                Some(3) => out.extend(Role::Region.readable().iter().map(|r| r.to_string())),
+                Some(4) => out.extend(Role::Account.readable().iter().map(|r| r.to_string())),
+                Some(1) => out.push("aws".into()),
+                _ => {}
             }
         }
         if fills("action.free") {
@@ -250,8 +253,13 @@ fn arn_segment_of(terms: &Terms, rhs: T, var: &str) -> Option<usize> {
 }
 
 /// The lower-case words of the cataloged KMS action names (`generate`, `data`, `key`, …) and
-/// of `FutureAction`.
-fn action_words() -> Vec<String> {
+/// of `FutureAction`, longest first; computed once.
+fn action_words() -> &'static [String] {
+    static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(split_action_words)
+}
+
+fn split_action_words() -> Vec<String> {
     let mut words: Vec<String> = vec!["future".into(), "action".into()];
     for a in crate::model::catalog::KMS_ACTIONS {
         let mut word = String::new();

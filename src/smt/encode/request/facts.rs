@@ -171,6 +171,10 @@ impl Encoder {
         }
         // A typed key holds a value of its type where present: a date, a number (aws:EpochTime
         // whole seconds since 1970), an address.
+        // SOUNDNESS: aws:EpochTime is whole seconds since 1970, never before (under-
+        // approximation: AWS sends the request's own time), in its date view (ms) and its
+        // numeric view (seconds × 10^scale) alike.
+        let epoch = fact.key.eq_ignore_ascii_case("aws:EpochTime");
         for slot in &rep.slots {
             let on = self.t.and([free_part, slot.active]);
             let mut well_typed = Vec::new();
@@ -178,23 +182,13 @@ impl Encoder {
                 KeyType::Date => {
                     if let Some((ok, ms)) = slot.date {
                         well_typed.push(ok);
-                        // aws:EpochTime read as a date: whole seconds since 1970.
-                        if fact.key.eq_ignore_ascii_case("aws:EpochTime") {
-                            let n = self.t.len();
-                            let secs = self.t.var(&format!("{}.secs.{n}", rep.key.name()), Sort::Int);
-                            let whole = self.t.mul(1000, secs);
-                            let zero = self.t.int(0);
-                            well_typed.extend([self.t.eq(ms, whole), self.t.le(zero, secs)]);
+                        if epoch {
+                            well_typed.extend(self.whole_seconds(&rep.key, ms, 1000));
                         }
                     }
-                    // SOUNDNESS: aws:EpochTime is whole seconds since 1970, never before
-                    // (under-approximation: AWS sends the request's own time).
-                    if let (Some((ok, v, scale)), true) = (slot.num, fact.key.eq_ignore_ascii_case("aws:EpochTime")) {
-                        let n = self.t.len();
-                        let secs = self.t.var(&format!("{}.secs.{n}", rep.key.name()), Sort::Int);
-                        let whole = self.t.mul(10i128.pow(scale), secs);
-                        let zero = self.t.int(0);
-                        well_typed.extend([ok, self.t.eq(v, whole), self.t.le(zero, secs)]);
+                    if let (Some((ok, v, scale)), true) = (slot.num, epoch) {
+                        well_typed.push(ok);
+                        well_typed.extend(self.whole_seconds(&rep.key, v, 10i128.pow(scale)));
                     }
                 }
                 KeyType::Num => well_typed.extend(slot.num.map(|(ok, _, _)| ok)),
@@ -238,6 +232,16 @@ impl Encoder {
         let id = self.t.re_union([uuidish, mrk]);
         let key = self.t.re_lit("key/");
         self.t.re_concat([key, id])
+    }
+
+    /// `v` is a whole, non-negative number of seconds counted in `unit`s (a fresh seconds
+    /// variable `s`: `v = unit · s`, `s ≥ 0`).
+    fn whole_seconds(&mut self, key: &ContextKey, v: T, unit: i128) -> [T; 2] {
+        let n = self.t.len();
+        let secs = self.t.var(&format!("{}.secs.{n}", key.name()), Sort::Int);
+        let whole = self.t.mul(unit, secs);
+        let zero = self.t.int(0);
+        [self.t.eq(v, whole), self.t.le(zero, secs)]
     }
 
     /// `o-[a-z0-9]+` (the length, 12 to 34, is a separate constraint: z3 4.8.12 handles a

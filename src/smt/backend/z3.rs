@@ -89,7 +89,10 @@ fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Out
                             .eval(&Int::new_const(name.as_str()), true)
                             .and_then(|i| i.to_string().trim().replace(['(', ')', ' '], "").parse::<i128>().ok())
                             .map(Value::Int),
-                        Sort::Str => model.eval(&ZString::new_const(name.as_str()), true).and_then(|s| s.as_string()).map(Value::Str),
+                        Sort::Str => model
+                            .eval(&ZString::new_const(name.as_str()), true)
+                            .and_then(|s| s.as_string())
+                            .map(|s| Value::Str(unescape(&s))),
                         Sort::Bv(w) => {
                             model.eval(&BV::new_const(name.as_str(), *w), true).and_then(|b| parse_bv(&b.to_string())).map(Value::Bv)
                         }
@@ -106,6 +109,39 @@ fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Out
     (outcome, stats)
 }
 
+/// A model string as z3 prints it, with its SMT-LIB 2.6 escapes (`\u{84}`, `\u00e9`) turned
+/// back into the characters they stand for: the model's `?` fill is one character, not six.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("\\u") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let (hex, len) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) if (1..=5).contains(&end) => (&braced[..end], end + 2),
+                _ => ("", 0),
+            }
+        } else if after.len() >= 4 && after.is_char_boundary(4) {
+            (&after[..4], 4)
+        } else {
+            ("", 0)
+        };
+        match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+            Some(c) if len > 0 => {
+                out.push(c);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push_str("\\u");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `#x00ff…` or `#b0101…`.
 fn parse_bv(s: &str) -> Option<u128> {
     if let Some(h) = s.strip_prefix("#x") {
@@ -120,6 +156,16 @@ fn parse_bv(s: &str) -> Option<u128> {
 /// Development aid: solve the SMT-LIB2 files named in KEYWARD_SMT2 (colon-separated) with the
 /// in-process z3, printing each verdict and time (`cargo test --release --lib time_smt2 --
 /// --ignored --nocapture`), to compare formulations of a query.
+#[cfg(test)]
+mod escapes {
+    #[test]
+    fn model_strings_are_unescaped() {
+        assert_eq!(super::unescape("a\\u{84}b"), "a\u{84}b");
+        assert_eq!(super::unescape("\\u00e9\\u{10000}"), "\u{e9}\u{10000}");
+        assert_eq!(super::unescape("plain \\ \\u{zz} \\u1"), "plain \\ \\u{zz} \\u1");
+    }
+}
+
 #[cfg(test)]
 mod timing {
     use super::*;

@@ -95,12 +95,31 @@ pub fn readable(name: &str) -> &'static [&'static str] {
 /// Well-shaped values for a string variable (`readable`, the ARN prefix `arn`, then a plain
 /// word), best first.
 pub fn well_shaped(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = readable(name).iter().map(|v| v.to_string()).collect();
+    let mut out: Vec<String> = typed_value(name).into_iter().collect();
+    out.extend(readable(name).iter().map(|v| v.to_string()));
     if Role::of(name) == Some(Role::ArnPrefix) {
         out.push("arn".into());
     }
     out.push("example".into());
     out
+}
+
+/// For the string view of a context key (`q0.ctx.aws:SourceIp.s`) whose documented type is not
+/// a plain string, a value of that type: a policy that only asks whether the key is present
+/// leaves its value free, and a counterexample must still carry one AWS sends.
+fn typed_value(name: &str) -> Option<String> {
+    use crate::model::context_facts::{lookup, KeyType};
+    let (_, rest) = name.split_once(".ctx.")?;
+    let key = rest.strip_suffix(".s")?;
+    // A multivalued key's slot: `KEY.0.s`.
+    let key = key.rsplit_once('.').filter(|(_, j)| j.chars().all(|c| c.is_ascii_digit())).map_or(key, |(k, _)| k);
+    Some(match lookup(&crate::model::ContextKey::new(key))?.ty {
+        KeyType::Ip => "203.0.113.10".into(),
+        KeyType::Num => "1".into(),
+        KeyType::Date => "2026-01-01T00:00:00Z".into(),
+        KeyType::Bool => "false".into(),
+        KeyType::Str | KeyType::Strs | KeyType::Arn => return None,
+    })
 }
 
 /// Readable values: try plain replacements for each string variable of the model and keep each

@@ -111,7 +111,12 @@ fn dir() -> &'static Path {
         .unwrap();
         let corpus = d.join("corpus");
         std::fs::create_dir_all(&corpus).unwrap();
-        std::fs::copy(d.join("via-s3.json"), corpus.join("via-s3.json")).unwrap();
+        // KMS.1 on it needs the solver: its Allow's own value for kms:ViaService is denied.
+        std::fs::write(
+            corpus.join("via-s3-outside-us.json"),
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}}, {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": "s3.us-*"}}}]}"#,
+        )
+        .unwrap();
         std::fs::copy(d.join("kms-star.json"), corpus.join("kms-star.json")).unwrap();
         d
     })
@@ -163,11 +168,19 @@ fn check_exit_codes_and_json() {
         assert_eq!(r.code, 2, "{usage:?}: {}", r.stderr);
     }
 
-    let unknown = keyward(&["check", "--control", "KMS.1", "--format", "json", "unknown.json"]);
+    // A clause the encoding cannot express exactly is unknown to the solver…
+    let unknown = keyward(&["check", "--control", "KMS.1", "--format", "json", "--no-presolve", "unknown.json"]);
     assert_eq!(unknown.code, 3);
     let r = &json(&unknown)["results"][0];
     assert_eq!(r["verdict"], "unknown");
     assert!(r["message"].as_str().unwrap().contains("not encodable exactly"), "{r}");
+    // …but a synthesised candidate the evaluator allows settles it: the tag equal to the
+    // caller's name.
+    let settled = keyward(&["check", "--control", "KMS.1", "--format", "json", "unknown.json"]);
+    assert_eq!(settled.code, 1, "{}", settled.stderr);
+    let r = &json(&settled)["results"][0];
+    assert_eq!(r["verdict"], "violated", "{r}");
+    assert_eq!(r["solver_calls"], 0, "{r}");
 
     // A solver that gives up, or runs out of time, is unknown (exit 3), not an internal error.
     for (stub, timeout) in [("giving-up-solver.sh", "10000"), ("slow-solver.sh", "300")] {
@@ -179,6 +192,7 @@ fn check_exit_codes_and_json() {
             "json",
             "--timeout-ms",
             timeout,
+            "--no-presolve",
             "--solver",
             &solver(stub),
             "via-s3.json",
@@ -187,17 +201,18 @@ fn check_exit_codes_and_json() {
         assert_eq!(json(&r)["results"][0]["verdict"], "unknown", "{stub}");
     }
 
-    let internal = keyward(&["check", "--control", "KMS.1", "--format", "json", "--solver", &rejecting(), "via-s3.json"]);
+    let internal = keyward(&["check", "--control", "KMS.1", "--format", "json", "--no-presolve", "--solver", &rejecting(), "via-s3.json"]);
     assert_eq!(internal.code, 4, "{}", internal.stderr);
     let r = &json(&internal)["results"][0];
     assert_eq!(r["verdict"], "error");
     assert!(r["message"].as_str().unwrap().starts_with("internal error (please report)"), "{r}");
     assert!(internal.stderr.contains("internal error"), "{}", internal.stderr);
     // An internal error outranks a violation found in the same run.
-    let both = keyward(&["check", "--control", "KMS.1", "--solver", &rejecting(), "via-s3.json", "kms-star.json"]);
+    let both = keyward(&["check", "--control", "KMS.1", "--no-presolve", "--solver", &rejecting(), "via-s3.json", "kms-star.json"]);
     assert_eq!(both.code, 4);
     // SARIF: the internal error is a tool execution notification, the run unsuccessful.
-    let sarif = json(&keyward(&["check", "--control", "KMS.1", "--format", "sarif", "--solver", &rejecting(), "via-s3.json"]));
+    let sarif =
+        json(&keyward(&["check", "--control", "KMS.1", "--format", "sarif", "--no-presolve", "--solver", &rejecting(), "via-s3.json"]));
     let invocation = &sarif["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
     assert_eq!(invocation["toolExecutionNotifications"][0]["level"], "error");
@@ -212,7 +227,7 @@ fn check_ignores_accept_findings_but_never_an_internal_error() {
     assert_eq!(results.len(), 2, "enabled runs KMS.1 and CIS-KMS-STAR alone: {results:?}");
     assert!(results.iter().all(|r| r["verdict"] == "violated" && r["suppressed"]["reason"].is_string()), "{results:?}");
     assert!(r.stderr.contains("CIS-KMS-STAR:unlisted is its own id"), "a note on the name with parts: {}", r.stderr);
-    let e = keyward(&["check", "--config", "ignore.toml", "--format", "json", "--solver", &rejecting(), "via-s3.json"]);
+    let e = keyward(&["check", "--config", "ignore.toml", "--format", "json", "--no-presolve", "--solver", &rejecting(), "via-s3.json"]);
     assert_eq!(e.code, 4, "{}", e.stdout);
     let v = json(&e);
     let kms1 = v["results"].as_array().unwrap().iter().find(|r| r["control"] == "KMS.1").unwrap().clone();
@@ -265,10 +280,10 @@ fn prove_exit_codes_and_json() {
 
     assert_eq!(keyward(&["prove", "bad.toml", "key-private.json"]).code, 2);
     assert_eq!(keyward(&["prove", "forbidden.toml", "broken.json"]).code, 2);
-    let unknown = keyward(&["prove", "--format", "json", "forbidden.toml", "key-unknown.json"]);
+    let unknown = keyward(&["prove", "--format", "json", "--no-presolve", "forbidden.toml", "key-unknown.json"]);
     assert_eq!(unknown.code, 3, "{}", unknown.stdout);
     assert_eq!(json(&unknown)["verdict"], "unknown");
-    let internal = keyward(&["prove", "--format", "json", "--solver", &rejecting(), "forbidden.toml", "key-via-s3.json"]);
+    let internal = keyward(&["prove", "--format", "json", "--no-presolve", "--solver", &rejecting(), "forbidden.toml", "key-via-s3.json"]);
     assert_eq!(internal.code, 4, "{}", internal.stdout);
     assert_eq!(json(&internal)["verdict"], "error");
 }
@@ -295,7 +310,7 @@ fn diff_exit_codes_and_json() {
     let unknown = keyward(&["diff", "--format", "json", "key-private.json", "key-unknown.json"]);
     assert_eq!(unknown.code, 3, "{}", unknown.stdout);
     assert_eq!(keys(&json(&unknown)["new_grants_more"]), ["verdict", "counterexample", "statements", "message"]);
-    let internal = keyward(&["diff", "--format", "json", "--solver", &rejecting(), "key-private.json", "key-via-s3.json"]);
+    let internal = keyward(&["diff", "--format", "json", "--no-presolve", "--solver", &rejecting(), "key-private.json", "key-via-s3.json"]);
     assert_eq!(internal.code, 4, "{}", internal.stdout);
     assert_eq!(json(&internal)["new_grants_more"]["verdict"], "error");
 }
@@ -399,7 +414,14 @@ fn corpus_exit_codes() {
     // An internal error loses the query, not the run: every file still has its line.
     let internal = keyward(&["corpus", "--jobs", "1", "--control", "KMS.1", "--solver", &rejecting(), "corpus"]);
     assert_eq!(internal.code, 4, "{}", internal.stderr);
-    let verdicts: Vec<String> =
-        internal.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string()).collect();
+    let lines: Vec<Value> = internal.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect();
+    let verdicts: Vec<&str> = lines.iter().map(|l| l["verdict"].as_str().unwrap()).collect();
     assert_eq!(verdicts, ["violated", "error"], "kms-star.json is settled without the solver");
+    assert_eq!(lines[0]["settled"]["witness"], 1, "{}", lines[0]);
+    assert_eq!(lines[1]["settled"]["solver"], 1, "{}", lines[1]);
+    // Without the presolve, every query meets the rejecting solver.
+    let all = keyward(&["corpus", "--jobs", "1", "--control", "KMS.1", "--no-presolve", "--solver", &rejecting(), "corpus"]);
+    let verdicts: Vec<String> =
+        all.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string()).collect();
+    assert_eq!(verdicts, ["error", "error"]);
 }

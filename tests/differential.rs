@@ -488,4 +488,101 @@ mod random {
         eprintln!("differential: {n} symbolic decisions, {} unknown", unknowns.len());
         assert!(unknowns.len() * 200 <= n, "{} of {n} symbolic decisions were unknown:\n{}", unknowns.len(), unknowns.join("\n"));
     }
+
+    /// The presolve (relevance, witnesses, synthesised candidates) answers every question as the
+    /// solver does: on random policy sets, each question of a few shapes is asked with and
+    /// without it; both decided answers must agree, and a presolve counterexample is one the
+    /// evaluator allows (the pipeline replays every one).
+    #[test]
+    fn presolve_answers_as_the_solver_does() {
+        use keyward::model::principal::PrincipalKind;
+        use keyward::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+        use keyward::properties::queries::{exists_allowed, exists_allowed_pair};
+        use keyward::properties::Verdict;
+        use proptest::test_runner::{Config, TestRunner};
+        let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let iam = [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser];
+        let fresh = PrincipalSpec::Any {
+            kinds: iam.to_vec(),
+            fresh: true,
+            accounts: None,
+            not_accounts: vec![],
+            not_matching: vec![],
+            matching: vec![],
+        };
+        let outside = PrincipalSpec::Any {
+            kinds: PrincipalKind::ALL.to_vec(),
+            fresh: false,
+            accounts: None,
+            not_accounts: vec![],
+            not_matching: vec!["111122223333".into()],
+            matching: vec![],
+        };
+        let catalog: Vec<String> = keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+        let questions: Vec<(PrincipalSpec, RequestSpec)> = vec![
+            (
+                PrincipalSpec::any(&[PrincipalKind::Role, PrincipalKind::User]),
+                RequestSpec {
+                    action: ActionSpec::Patterns(vec!["kms:Decrypt".into(), "kms:ReEncryptFrom".into()]),
+                    resource: ResourceSpec::Key { account: None, region: None, arbitrary: true },
+                    context: vec![],
+                },
+            ),
+            (
+                fresh,
+                RequestSpec {
+                    action: ActionSpec::Any { named: catalog.clone() },
+                    resource: ResourceSpec::Fixed(key.into()),
+                    context: vec![],
+                },
+            ),
+            (
+                outside.clone(),
+                RequestSpec {
+                    action: ActionSpec::AnyOf { actions: vec!["kms:Decrypt".into(), "kms:Encrypt".into()], unlisted: Some("kms".into()) },
+                    resource: ResourceSpec::Fixed(key.into()),
+                    context: vec![],
+                },
+            ),
+            (
+                PrincipalSpec::anyone(),
+                RequestSpec {
+                    action: ActionSpec::Unlisted { service: "kms".into(), named: catalog },
+                    resource: ResourceSpec::Any,
+                    context: vec![],
+                },
+            ),
+        ];
+        let on = SolverOptions { timeout: std::time::Duration::from_secs(5), ..SolverOptions::default() };
+        let off = SolverOptions { presolve: false, ..on.clone() };
+        let name = |v: &Result<Verdict, keyward::properties::InternalError>| match v {
+            Ok(v) => v.name().to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        // Five questions, each solved twice: a fifth of the cases of the decision test.
+        let cases = (cases() / 20).max(25);
+        let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 100, failure_persistence: None, ..Config::default() });
+        let result = runner.run(&policy_set(), |set| {
+            let ps = build(&set);
+            let show = || serde_json::to_string(&set).unwrap();
+            for (i, (who, req)) in questions.iter().enumerate() {
+                let a = exists_allowed(&ps, who, req, &on, "presolve").answer;
+                let b = exists_allowed(&ps, who, req, &off, "solver").answer;
+                prop_assert!(a.is_ok(), "question {i}: presolve {}\n{}", name(&a), show());
+                if !matches!(b, Ok(Verdict::Unknown(_))) && !matches!(a, Ok(Verdict::Unknown(_))) {
+                    prop_assert_eq!(name(&a), name(&b), "question {}\n{}", i, show());
+                }
+            }
+            let (first, second) = (&questions[2].1, &questions[2].1);
+            let a = exists_allowed_pair(&ps, &outside, first, second, true, &on, "pair").answer;
+            let b = exists_allowed_pair(&ps, &outside, first, second, true, &off, "pair").answer;
+            if !matches!(b, Ok(Verdict::Unknown(_))) && !matches!(a, Ok(Verdict::Unknown(_))) {
+                prop_assert_eq!(name(&a), name(&b), "pair\n{}", show());
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
 }

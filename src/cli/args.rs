@@ -121,6 +121,11 @@ pub struct SolverArgs {
     /// aws:EpochTime. Without it a request may be made at any time, past or future.
     #[arg(long, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<Timestamp>,
+    /// Send every query to the encoder and the solver: no concrete witnesses or synthesised
+    /// candidates first (to measure what the presolve settles, and to cross-check it). The
+    /// verdicts are the same; counterexamples may differ.
+    #[arg(long = "no-presolve")]
+    pub no_presolve: bool,
 }
 
 impl SolverArgs {
@@ -131,6 +136,7 @@ impl SolverArgs {
             dump_dir: self.dump_smt.clone(),
             encoding: self.encoding,
             at: self.at,
+            presolve: !self.no_presolve,
         }
     }
 }

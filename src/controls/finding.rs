@@ -47,6 +47,10 @@ pub struct Timing {
     /// Wall time of the control on its subject (encoding, solving, replaying counterexamples,
     /// finding the responsible statements), set by `run_subject`; `keyward corpus` reports it.
     pub wall_ms: f64,
+    /// Queries answered by each step (`witness`, `synthesis`, `encoding`, `solver`).
+    pub settled: std::collections::BTreeMap<&'static str, usize>,
+    /// Candidates the synthesis evaluated.
+    pub candidates: usize,
 }
 
 impl Timing {
@@ -55,6 +59,8 @@ impl Timing {
         self.solve_ms += s.solve.solve_ms;
         self.solver_calls += usize::from(s.solve.solver_called);
         self.smt_bytes += s.solve.smt_bytes;
+        *self.settled.entry(s.settled.name()).or_insert(0) += 1;
+        self.candidates += s.candidates;
         for (k, v) in &s.solve.z3 {
             let e = self.z3.entry(k.clone()).or_insert(0.0);
             if k.contains("memory") {

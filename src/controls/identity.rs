@@ -113,20 +113,24 @@ fn blocked_on_arbitrary_key(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) 
     })
 }
 
+/// The cataloged KMS actions, those policies rarely grant first: outside the usage and read
+/// families (computed once).
+fn star_order() -> &'static [String] {
+    static ORDER: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ORDER.get_or_init(|| {
+        let usage = crate::model::catalog::usage_actions();
+        let mut order: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+        order.sort_by_key(|a| (usage.contains(a) || a.contains(":Describe") || a.contains(":Get") || a.contains(":List"), a.clone()));
+        order
+    })
+}
+
 /// CIS-KMS-STAR: violated iff every cataloged KMS action is allowed on some resource. Actions
 /// are tried rarest-first, so a policy that does not grant everything stops at the first action
 /// it never allows (the holds evidence).
 pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     let set = set_of(&s.policy);
-    let mut order: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
-    // Actions that policies rarely grant first: those outside the usage and read families.
-    order.sort_by_key(|a| {
-        (
-            crate::model::catalog::usage_actions().contains(a) || a.contains(":Describe") || a.contains(":Get") || a.contains(":List"),
-            a.clone(),
-        )
-    });
-    let each = order
+    let each = star_order()
         .iter()
         .map(|a| {
             // Resource-less actions are requested against `*` (CONTROLS.md).
@@ -163,7 +167,7 @@ pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
         }
     }
     f.status = Status::Violated;
-    f.message = format!("every one of the {} cataloged KMS actions is allowed (one witness request each)", order.len());
+    f.message = format!("every one of the {} cataloged KMS actions is allowed (one witness request each)", star_order().len());
     f.statements = statements_for(&set, &witnesses);
     f.counterexample = witnesses;
     f

@@ -10,7 +10,6 @@
 //! boundary, so delegation is resolved to the principals whose IAM policies also allow.
 
 use crate::controls::finding::{from_checked, statements_for, verdict_of, Ctx, Finding, Status};
-use crate::controls::params::glob;
 use crate::controls::subject::KeySubject;
 use crate::model::catalog::{admin_actions, usage_actions, KMS_ACTIONS};
 use crate::model::named::Named;
@@ -54,19 +53,9 @@ pub(crate) fn owner_root(k: &KeySubject) -> Principal {
     Principal::root(&partition, &k.owner)
 }
 
-/// A concrete principal matches an authorized-principal pattern (the concrete twin of
-/// `smt::encode` principal_matches_pattern): an account id (every principal of the account),
-/// an ARN glob matched against the caller's ARN and, for a role session, its role's ARN, path
-/// included (CONTROLS.md: `role/KeyAdmin` covers neither `role/ops/KeyAdmin` nor its sessions),
-/// or a service principal name.
+/// A concrete principal matches an authorized-principal pattern (`Principal::matches_spec_pattern`).
 pub fn matches_pattern(p: &Principal, pat: &str) -> bool {
-    if crate::model::principal::is_account_like(pat) {
-        return p.kind.in_account() && p.account == pat;
-    }
-    if pat.starts_with("arn:") {
-        return p.kind.in_account() && (glob(pat, &p.arn) || p.session.as_deref().is_some_and(|s| glob(pat, s)));
-    }
-    !p.kind.in_account() && p.kind != PrincipalKind::Anonymous && glob(pat, &p.arn)
+    p.matches_spec_pattern(pat)
 }
 
 /// A search for an allowed request: over the key-only set with a symbolic principal, then, in

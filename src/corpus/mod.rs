@@ -83,6 +83,11 @@ pub struct QueryRecord {
     /// Size of the SMT-LIB2 text of the queries sent to the solver.
     #[serde(default)]
     pub smt_bytes: usize,
+    /// The control's queries answered by each step: `witness`, `synthesis` (concrete requests
+    /// the evaluator allows, found before any query is built), `encoding` (folded to a
+    /// constant), `solver`.
+    #[serde(default)]
+    pub settled: BTreeMap<String, usize>,
 }
 
 impl QueryRecord {

@@ -258,5 +258,6 @@ fn query_record(f: &Finding, parse_ms: f64) -> QueryRecord {
         solver_calls: t.solver_calls,
         z3: t.z3.clone(),
         smt_bytes: t.smt_bytes,
+        settled: t.settled.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     }
 }

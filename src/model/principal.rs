@@ -13,6 +13,7 @@
 //! nothing whose role ARN differs (`role/Admin` is another role).
 
 use crate::model::error::ValueError;
+use crate::model::template::{Syntax, Template};
 use crate::model::value::Arn;
 use std::fmt;
 
@@ -169,6 +170,26 @@ impl Principal {
             }
             _ => Err(ValueError::Principal(format!("{text:?} is not an IAM user, role, root, assumed-role or federated-user ARN"))),
         }
+    }
+
+    /// Does this principal match an authorized-principal pattern of a property (the concrete
+    /// twin of `smt::encode` principal_matches_pattern)? An account id matches every principal
+    /// of the account; an ARN glob the caller's ARN and, for a role session, its role's ARN,
+    /// path included (CONTROLS.md: `role/KeyAdmin` covers neither `role/ops/KeyAdmin` nor its
+    /// sessions); other text a service principal's name.
+    pub fn matches_spec_pattern(&self, pat: &str) -> bool {
+        let glob =
+            |text: &str| match Template::parse(pat, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None)) {
+                Some(r) => r.matches(text, false),
+                None => pat == text,
+            };
+        if is_account_like(pat) {
+            return self.kind.in_account() && self.account == pat;
+        }
+        if pat.starts_with("arn:") {
+            return self.kind.in_account() && (glob(&self.arn) || self.session.as_deref().is_some_and(glob));
+        }
+        !self.kind.in_account() && self.kind != PrincipalKind::Anonymous && glob(&self.arn)
     }
 
     /// The identities AWS checks this principal as (see the module comment).

@@ -205,6 +205,11 @@ impl Cidr {
         }
     }
 
+    /// The block's first address (its network address).
+    pub fn network_address(&self) -> Ip {
+        Ip { v6: self.v6, bits: self.network }
+    }
+
     /// An IPv4 block never contains an IPv6 address and vice versa.
     pub fn contains(&self, ip: &Ip) -> bool {
         ip.v6 == self.v6 && ip.bits & Cidr::mask(self.width(), self.prefix) == self.network

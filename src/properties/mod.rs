@@ -9,10 +9,16 @@
 //! - `verdict.rs`: verdicts, internal errors and the build → check → decode → replay pipeline;
 //! - `queries.rs`: the query primitives (exists-allowed, pairs, added access) and the
 //!   concrete witnesses tried before the solver;
+//! - `relevance.rs`: questions no Allow statement can match, which hold without a query;
+//! - `synthesis.rs`: candidate requests built from the Allow statements' own conditions, tried
+//!   after the witnesses and before the solver, with the values of `candidate_values.rs`;
 //! - `property_file.rs`: the property files of `keyward prove` and their proof.
 
+pub mod candidate_values;
 pub mod property_file;
 pub mod queries;
+pub mod relevance;
+pub mod synthesis;
 pub mod verdict;
 
-pub use verdict::{CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};
+pub use verdict::{CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};

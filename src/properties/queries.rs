@@ -9,7 +9,9 @@
 //! (`crate::model::request_spec`); `crate::smt` builds and solves its query, and
 //! `verdict::run` replays the answer.
 
-use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Verdict};
+use super::relevance::may_grant;
+use super::synthesis::synthesize;
+use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};
 use crate::model::named::Named;
 use crate::model::request_facts::Severity;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
@@ -23,13 +25,20 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
     let started = Instant::now();
     // The witnesses are concrete requests the evaluator decides — no query, no solver — so they
     // are this layer's to try; the textbook baseline measures the encoding without them.
-    if opts.encoding == Encoding::Default {
+    if opts.encoding == Encoding::Default && opts.presolve {
+        if !may_grant(set, who, req) {
+            return irrelevant(started);
+        }
+        let violated = |found: crate::model::Request, settled: Settled, candidates: usize| {
+            let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, settled, candidates, ..CheckStats::default() };
+            Checked::verdict(Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }), stats)
+        };
         if let Some(found) = witness_first(set, who, req, opts) {
-            let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
-            return Checked::verdict(
-                Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }),
-                stats,
-            );
+            return violated(found, Settled::Witness, 0);
+        }
+        let synthesized = synthesize(set, who, req, opts.at);
+        if let Some(found) = synthesized.request {
+            return violated(found, Settled::Synthesis, synthesized.tried);
         }
     }
     let req = &at_time(req, opts);
@@ -49,9 +58,66 @@ pub fn exists_allowed_pair(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
+    if opts.encoding == Encoding::Default && opts.presolve {
+        if !may_grant(set, who, first) || !may_grant(set, who, second) {
+            return irrelevant(started);
+        }
+        if let Some((requests, tried)) = pair_first(set, who, first, second, same_resource, opts) {
+            let stats = CheckStats {
+                encode_ms: started.elapsed().as_secs_f64() * 1000.0,
+                settled: Settled::Synthesis,
+                candidates: tried,
+                ..CheckStats::default()
+            };
+            return Checked::verdict(Verdict::Violated(Counterexample { requests, decisions: vec![Decision::Allowed; 2] }), stats);
+        }
+    }
     let (first, second) = (&at_time(first, opts), &at_time(second, opts));
     let q = build_allowed_pair(set, who, first, second, same_resource, opts.encoding, label);
     run(q, &[Replay { req: 0, set, expect: Expect::Allowed }, Replay { req: 1, set, expect: Expect::Allowed }], opts, started)
+}
+
+/// Two synthesised requests of one principal, both allowed: one of each spec, the second made
+/// by the principal the first one found (and on its resource, with `same_resource`), then the
+/// other way round. With `same_resource` only where both specs describe the same resources, so
+/// that each request stays one of its own spec's.
+fn pair_first(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    first: &RequestSpec,
+    second: &RequestSpec,
+    same_resource: bool,
+    opts: &SolverOptions,
+) -> Option<(Vec<crate::model::Request>, usize)> {
+    // The same resource spec: the first request's resource is one of the second's too.
+    let identical = match (&first.resource, &second.resource) {
+        (ResourceSpec::Fixed(a), ResourceSpec::Fixed(b)) => a == b,
+        (ResourceSpec::Any, ResourceSpec::Any) => true,
+        (ResourceSpec::Key { account: a, region: r, arbitrary: x }, ResourceSpec::Key { account: b, region: s, arbitrary: y }) => {
+            a == b && r == s && x == y
+        }
+        _ => false,
+    };
+    if same_resource && !identical {
+        return None;
+    }
+    let mut tried = 0;
+    for (a_spec, b_spec, flip) in [(first, second, false), (second, first, true)] {
+        let a = synthesize(set, who, a_spec, opts.at);
+        tried += a.tried;
+        // No request of one spec is found: the other order cannot find a pair either.
+        let a = a.request?;
+        let mut b_spec = b_spec.clone();
+        if same_resource {
+            b_spec.resource = ResourceSpec::Fixed(a.resource.clone());
+        }
+        let b = synthesize(set, &PrincipalSpec::Fixed(a.principal.clone()), &b_spec, opts.at);
+        tried += b.tried;
+        if let Some(b) = b.request {
+            return Some((if flip { vec![b, a] } else { vec![a, b] }, tried));
+        }
+    }
+    None
 }
 
 /// ∃ request matching (`who`, `req`) that `new` allows and `old` does not.
@@ -64,9 +130,18 @@ pub fn added_access(
     label: &str,
 ) -> Checked {
     let started = Instant::now();
+    if opts.encoding == Encoding::Default && opts.presolve && !may_grant(new, who, req) {
+        return irrelevant(started);
+    }
     let req = &at_time(req, opts);
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// The answer when no Allow statement can match an action of the question: it holds.
+fn irrelevant(started: Instant) -> Checked {
+    let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, settled: Settled::Relevance, ..CheckStats::default() };
+    Checked::verdict(Verdict::Holds, stats)
 }
 
 /// `req` made at the instant of `--at`, if one is given.

@@ -67,6 +67,37 @@ pub struct Replay<'a> {
 pub struct CheckStats {
     pub encode_ms: f64,
     pub solve: SolveStats,
+    /// Which step answered the query.
+    pub settled: Settled,
+    /// Concrete candidates the synthesis evaluated before the answer.
+    pub candidates: usize,
+}
+
+/// The step that answered a query, cheapest first: no statement that could grant it, a concrete witness, a synthesised
+/// candidate (both confirmed by the evaluator, no query built), the encoding itself (the
+/// query folded to a constant or was not encodable), or a solver call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settled {
+    /// No Allow statement can match an action of the question: it holds (`relevance.rs`).
+    Relevance,
+    Witness,
+    Synthesis,
+    #[default]
+    Encoding,
+    Solver,
+}
+
+impl Settled {
+    pub fn name(self) -> &'static str {
+        match self {
+            Settled::Relevance => "relevance",
+            Settled::Witness => "witness",
+            Settled::Synthesis => "synthesis",
+            Settled::Encoding => "encoding",
+            Settled::Solver => "solver",
+        }
+    }
 }
 
 /// An internal error: keyward's machinery failed or contradicted itself. Never a verdict; the
@@ -108,6 +139,9 @@ pub fn run(q: Query, replay: &[Replay<'_>], opts: &SolverOptions, encode_started
     let mut stats = CheckStats { encode_ms: encode_started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
     let solved = check(&q, opts);
     stats.solve = solved.stats;
+    if stats.solve.solver_called {
+        stats.settled = Settled::Solver;
+    }
     let label = q.label().to_string();
     let model = match solved.outcome {
         Ok(Outcome::Unsat) => return Checked::verdict(Verdict::Holds, stats),

@@ -23,6 +23,10 @@ pub struct SolverOptions {
     /// Requests are made at this instant (`--at`): aws:CurrentTime and aws:EpochTime are
     /// pinned. `None`: at any time.
     pub at: Option<crate::model::value::Timestamp>,
+    /// Try concrete witnesses and synthesised candidates before building a query (the
+    /// default); off, every query goes to the encoder and the solver (`--no-presolve`, to
+    /// measure and cross-check the presolve).
+    pub presolve: bool,
 }
 
 /// The encoding of a query.
@@ -42,6 +46,13 @@ pub enum Encoding {
 
 impl Default for SolverOptions {
     fn default() -> Self {
-        SolverOptions { timeout: Duration::from_secs(10), backend: Backend::Z3, dump_dir: None, encoding: Encoding::Default, at: None }
+        SolverOptions {
+            timeout: Duration::from_secs(10),
+            backend: Backend::Z3,
+            dump_dir: None,
+            encoding: Encoding::Default,
+            at: None,
+            presolve: true,
+        }
     }
 }

@@ -11,7 +11,7 @@
 use crate::model::policy::{ActionElement, Effect};
 use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
-use crate::model::template::{Syntax, Template};
+use crate::model::template::{Resolved, Syntax, Template};
 use crate::model::PolicySet;
 
 /// May a request of (`who`, `req`) be allowed by `set`: some Allow statement (one with a
@@ -39,15 +39,27 @@ fn statement_may_match(set: &PolicySet, spec: &ActionSpec) -> bool {
         ActionSpec::Patterns(p) => ActionSpec::expand(p).iter().map(|a| a.to_ascii_lowercase()).collect(),
         ActionSpec::Unlisted { .. } | ActionSpec::Any { .. } => vec![],
     };
+    // The question's own patterns, parsed once.
+    let patterns: Vec<(String, Option<Resolved>)> = match spec {
+        ActionSpec::Patterns(ps) => ps
+            .iter()
+            .map(|q| {
+                let q = q.to_ascii_lowercase();
+                let parsed = Template::parse(&q, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None));
+                (q, parsed)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     set.policies().any(|(_, p)| {
         p.statements
             .iter()
             .filter(|s| s.effect == Effect::Allow && s.resource.is_some())
-            .any(|s| element_may_match(&s.action, spec, &named))
+            .any(|s| element_may_match(&s.action, spec, &named, &patterns))
     })
 }
 
-fn element_may_match(el: &ActionElement, spec: &ActionSpec, named: &[String]) -> bool {
+fn element_may_match(el: &ActionElement, spec: &ActionSpec, named: &[String], patterns: &[(String, Option<Resolved>)]) -> bool {
     if el.negated || matches!(spec, ActionSpec::Any { .. }) {
         return true;
     }
@@ -66,14 +78,10 @@ fn element_may_match(el: &ActionElement, spec: &ActionSpec, named: &[String]) ->
             }
             // A free action matching a wildcard pattern of the question, or a literal action
             // of the statement that a pattern of the question matches.
-            ActionSpec::Patterns(ps) => ps.iter().any(|q| {
-                let q = q.to_ascii_lowercase();
-                let parsed = Template::parse(&q, Syntax { wildcards: true, variables: false }).ok().and_then(|t| t.resolve(&|_| None));
-                match parsed {
-                    Some(qr) if !pat.has_wildcards() => qr.matches(&raw, true),
-                    Some(_) => q.contains(['*', '?']) && (!q.contains(':') || service_may_match(&raw, q.split(':').next().unwrap_or(""))),
-                    None => true,
-                }
+            ActionSpec::Patterns(_) => patterns.iter().any(|(q, parsed)| match parsed {
+                Some(qr) if !pat.has_wildcards() => qr.matches(&raw, true),
+                Some(_) => q.contains(['*', '?']) && (!q.contains(':') || service_may_match(&raw, q.split(':').next().unwrap_or(""))),
+                None => true,
             }),
             _ => false,
         }

@@ -358,6 +358,11 @@ impl Question<'_> {
         out.retain(|a| action_matches(s, a, &empty) || s.action.patterns.iter().any(|t| t.has_variables()));
         let mut seen = HashSet::new();
         out.retain(|a| self.admits_action(a) && seen.insert(a.to_ascii_lowercase()));
+        // Likeliest first (only a few are tried per principal): an action that takes a key for
+        // a key resource and none for `*` (else AWS never sends the request), and one KMS
+        // accepts from another account (CancelKeyDeletion is not).
+        let keyless_resource = matches!(&self.req.resource, ResourceSpec::Fixed(r) if r == "*");
+        out.sort_by_key(|a| (crate::model::catalog::takes_a_key(a) == keyless_resource, !crate::model::catalog::cross_account_allowed(a)));
         out
     }
 

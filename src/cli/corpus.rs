@@ -57,7 +57,8 @@ pub struct RunArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Only the files whose path relative to DIR hashes (FNV-1a, 64 bits) to I modulo N;
-    /// shards are numbered from 0 (0/4 … 3/4).
+    /// shards are numbered from 0 (0/4 … 3/4). `auto` takes I and N from the array job's
+    /// environment (Slurm, Kubernetes Indexed Job, AWS Batch), `auto/N` only I.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
     /// Write the JSON lines to this file (the summary then goes to stdout); default: JSON lines

@@ -151,10 +151,71 @@ impl std::fmt::Display for Shard {
     }
 }
 
+impl Shard {
+    /// The shard of an array job, from its batch engine's environment (`lookup` reads a
+    /// variable): Slurm (`SLURM_ARRAY_TASK_ID` / `SLURM_ARRAY_TASK_COUNT`, offset by
+    /// `SLURM_ARRAY_TASK_MIN` and divided by `SLURM_ARRAY_TASK_STEP` when set, so `--array=1-4`
+    /// and `--array=0-6:2` work), a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`; Kubernetes
+    /// gives no count: `KEYWARD_SHARD_COUNT` or `auto/N`), AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`
+    /// with `AWS_BATCH_JOB_ARRAY_SIZE`, `KEYWARD_SHARD_COUNT` or `auto/N`). `count` is the `N`
+    /// of `auto/N`. Exactly one engine's index must be set.
+    pub fn from_env(count: Option<u64>, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Shard, CorpusError> {
+        let num = |name: &str| -> Result<Option<u64>, CorpusError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(v) => v.trim().parse().map(Some).map_err(|_| CorpusError::Shard(format!("{name}={v:?} is not a number"))),
+            }
+        };
+        let engines: Vec<&str> = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+            .into_iter()
+            .filter(|v| lookup(v).is_some())
+            .collect();
+        let (index, engine_count) = match engines.as_slice() {
+            ["SLURM_ARRAY_TASK_ID"] => {
+                let id = num("SLURM_ARRAY_TASK_ID")?.unwrap_or(0);
+                let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+                let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+                let offset = id
+                    .checked_sub(min)
+                    .filter(|d| d % step == 0)
+                    .ok_or_else(|| CorpusError::Shard(format!("SLURM_ARRAY_TASK_ID {id} is not SLURM_ARRAY_TASK_MIN {min} plus a multiple of the step {step}")))?;
+                (offset / step, num("SLURM_ARRAY_TASK_COUNT")?)
+            }
+            ["JOB_COMPLETION_INDEX"] => (num("JOB_COMPLETION_INDEX")?.unwrap_or(0), None),
+            ["AWS_BATCH_JOB_ARRAY_INDEX"] => (num("AWS_BATCH_JOB_ARRAY_INDEX")?.unwrap_or(0), num("AWS_BATCH_JOB_ARRAY_SIZE")?),
+            [] => {
+                return Err(CorpusError::Shard(
+                    "--shard auto: no array-job index in the environment (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX)".into(),
+                ))
+            }
+            several => return Err(CorpusError::Shard(format!("--shard auto: several array-job indexes are set ({}): give --shard I/N", several.join(", ")))),
+        };
+        let count = count.or(engine_count).or(num("KEYWARD_SHARD_COUNT")?).ok_or_else(|| {
+            CorpusError::Shard(format!(
+                "--shard auto: {} gives no shard count: set KEYWARD_SHARD_COUNT or give --shard auto/N",
+                engines.join("")
+            ))
+        })?;
+        if count == 0 || index >= count {
+            return Err(CorpusError::Shard(format!("--shard auto: index {index} is not below the count {count}")));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
 impl std::str::FromStr for Shard {
     type Err = CorpusError;
     fn from_str(s: &str) -> Result<Shard, CorpusError> {
-        let bad = || CorpusError::Shard(format!("{s:?}: expected I/N with 0 <= I < N, e.g. 0/4 (shards are numbered from 0)"));
+        let bad =
+            || CorpusError::Shard(format!("{s:?}: expected I/N with 0 <= I < N, e.g. 0/4 (shards are numbered from 0), auto or auto/N"));
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if s == "auto" {
+            return Shard::from_env(None, &env);
+        }
+        if let Some(n) = s.strip_prefix("auto/") {
+            let count: u64 = n.trim().parse().map_err(|_| bad())?;
+            return Shard::from_env(Some(count), &env);
+        }
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: u64 = i.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
@@ -213,6 +274,36 @@ mod tests {
         assert!("4/4".parse::<Shard>().is_err());
         assert!("0/0".parse::<Shard>().is_err());
         assert!("x".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn auto_shards_come_from_the_array_job_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        assert_eq!(Shard::from_env(None, &slurm).unwrap(), Shard { index: 3, count: 4 });
+        // --array=1-4 and --array=0-6:2: 0-based shards all the same.
+        let from_one = env(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        assert_eq!(Shard::from_env(None, &from_one).unwrap(), Shard { index: 3, count: 4 });
+        let stepped = env(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_STEP", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        assert_eq!(Shard::from_env(None, &stepped).unwrap(), Shard { index: 2, count: 4 });
+        let k8s = env(&[("JOB_COMPLETION_INDEX", "0")]);
+        assert!(Shard::from_env(None, &k8s).is_err(), "Kubernetes gives no count");
+        assert_eq!(Shard::from_env(Some(5), &k8s).unwrap(), Shard { index: 0, count: 5 });
+        let k8s_count = env(&[("JOB_COMPLETION_INDEX", "2"), ("KEYWARD_SHARD_COUNT", "3")]);
+        assert_eq!(Shard::from_env(None, &k8s_count).unwrap(), Shard { index: 2, count: 3 });
+        let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "1"), ("AWS_BATCH_JOB_ARRAY_SIZE", "2")]);
+        assert_eq!(Shard::from_env(None, &batch).unwrap(), Shard { index: 1, count: 2 });
+        for bad in [
+            env(&[]),
+            env(&[("SLURM_ARRAY_TASK_ID", "1"), ("JOB_COMPLETION_INDEX", "1"), ("KEYWARD_SHARD_COUNT", "4")]),
+            env(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_COUNT", "4")]),
+            env(&[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")]),
+            env(&[("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4")]),
+        ] {
+            assert!(Shard::from_env(None, &bad).is_err());
+        }
     }
 
     #[test]

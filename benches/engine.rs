@@ -12,7 +12,9 @@
 //!   (one benchmark per policy), and the whole check with decoding and replay (queries/s over
 //!   those that fold without the solver; per solved query too with `KEYWARD_BENCH_FULL=1`).
 //!   Queries slower than a cutoff are left out and named in the printed summary (see
-//!   `SOLVE_CUTOFF_MS`).
+//!   `SOLVE_CUTOFF_MS`);
+//! - `perimeter`: the public question on small data-perimeter key policies (organization,
+//!   accounts, organization paths, VPC endpoint), through the solver and whole.
 //!
 //! Run `cargo bench --bench engine` (all groups, about three minutes on two cores, most of it
 //! in `solve`), or some groups with a filter: `cargo bench --bench engine -- evaluate` (the
@@ -452,6 +454,61 @@ fn policy_id(file: &str) -> String {
     file.strip_suffix(".json").unwrap_or(file).to_string()
 }
 
+/// The data-perimeter family (#15): small key policies that allow `{"AWS": "*"}` and deny
+/// outside a perimeter — an organization, an account list, a VPC endpoint — asked the public
+/// question (a fresh IAM principal allowed any action on the key?), through the solver
+/// (`presolve` off: the query family that timed out before the glob inclusion lemmas) and whole.
+fn perimeter_policies() -> Vec<(&'static str, PolicySet)> {
+    let deny = |condition: &str| {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [
+            {{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:root"}}, "Action": "kms:*", "Resource": "*"}},
+            {{"Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}},
+            {{"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {condition}}}]}}"#
+        )
+    };
+    let cases = [
+        ("organization", r#"{"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}, "Bool": {"aws:PrincipalIsAWSService": "false"}}"#),
+        ("accounts", r#"{"StringNotEquals": {"aws:PrincipalAccount": ["111122223333", "444455556666"]}}"#),
+        ("org-paths", r#"{"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"]}}"#),
+        ("vpc-endpoint", r#"{"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}, "BoolIfExists": {"aws:ViaAWSService": "false"}}"#),
+    ];
+    cases
+        .iter()
+        .filter_map(|(name, cond)| {
+            let p = parse_policy(Source::new(format!("perimeter-{name}.json"), deny(cond))).ok()?;
+            Some((*name, PolicySet { key_policy: Some(p), ..PolicySet::default() }))
+        })
+        .collect()
+}
+
+fn bench_perimeter(c: &mut Criterion) {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let iam = [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser];
+    let who = PrincipalSpec::Any {
+        kinds: iam.to_vec(),
+        fresh: true,
+        accounts: None,
+        not_accounts: vec![],
+        not_matching: vec![],
+        matching: vec![],
+    };
+    let named: Vec<String> = keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+    let req = RequestSpec { action: ActionSpec::Any { named }, resource: ResourceSpec::Fixed(key.into()), context: vec![] };
+    let mut g = c.benchmark_group("perimeter");
+    g.sampling_mode(SamplingMode::Flat);
+    for (name, set) in perimeter_policies() {
+        for presolve in [false, true] {
+            let opts = SolverOptions { presolve, ..SolverOptions::default() };
+            let verdict = isolated(|| exists_allowed(&set, &who, &req, &opts, name).answer.map(|v| v.name()));
+            eprintln!("keyward bench: perimeter/{name} (presolve {presolve}): {verdict:?}");
+            let id = BenchmarkId::new(if presolve { "public" } else { "public-solver" }, name);
+            g.bench_function(id, |b| b.iter(|| isolated(|| black_box(exists_allowed(&set, &who, &req, &opts, name).answer.is_ok()))));
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = fast;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
@@ -461,7 +518,7 @@ criterion_group! {
 criterion_group! {
     name = smt;
     config = Criterion::default().sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10));
-    targets = bench_solver
+    targets = bench_solver, bench_perimeter
 }
 
 criterion_main!(fast, smt);

@@ -55,6 +55,9 @@ struct Question<'a> {
     req: &'a RequestSpec,
     named: Named,
     read: HashSet<String>,
+    /// Some key the policies read is in every request of some caller (the time, …): only then
+    /// can a candidate lack one that matters.
+    reads_always_present: bool,
     /// Literal actions the policies name (an unlisted action is none of them).
     literal_actions: HashSet<String>,
     /// The named actions of a `Patterns` spec (expanded once).
@@ -70,12 +73,17 @@ pub fn synthesize(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: O
             literal_actions.extend(s.action.patterns.iter().filter_map(|t| t.as_literal()).map(|a| a.to_ascii_lowercase()));
         }
     }
+    let read = set.keys_read();
     let q = Question {
         set,
         who,
         req,
         named: Named::of(set.policies().map(|(_, p)| p)),
-        read: set.keys_read(),
+        reads_always_present: read.iter().any(|k| {
+            context_facts::lookup(&ContextKey::new(k))
+                .is_some_and(|f| context_facts::Caller::ALL.iter().any(|c| f.presence(*c) == context_facts::Presence::Always))
+        }),
+        read,
         literal_actions,
         expanded: match &req.action {
             ActionSpec::Patterns(p) => ActionSpec::expand(p),
@@ -137,7 +145,9 @@ impl Question<'_> {
     /// request carries, and return the request if it passes every check.
     fn settle(&self, mut r: Request) -> Option<Request> {
         for _ in 0..=ESCAPE_ROUNDS {
-            fill_always_present(&mut r, &self.read);
+            if self.reads_always_present {
+                fill_always_present(&mut r, &self.read);
+            }
             let r2 = request_facts::complete(&r);
             let verdict = evaluate(self.set, &r2);
             if verdict.decision == Decision::Allowed {

@@ -176,11 +176,17 @@ pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
 /// CIS-KMS-STAR:unlisted — an action AWS may add to KMS later is allowed.
 pub fn unlisted(s: &IdentitySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = set_of(&s.policy);
-    let req = RequestSpec {
-        action: ActionSpec::Unlisted { service: "kms".into(), named: KMS_ACTIONS.iter().map(|a| a.full_name()).collect() },
-        resource: ResourceSpec::Any,
-        context: vec![],
-    };
+    // CONTROLS.md: `kms:*` and `kms:Re*` match an unlisted action, "an explicit list does not" —
+    // so a literal action the policy lists (`kms:FooBar`, cataloged or not) is a named one.
+    let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+    for st in s.policy.statements.iter().filter(|st| !st.action.negated) {
+        for lit in st.action.patterns.iter().filter_map(|t| t.as_literal()) {
+            if lit.to_ascii_lowercase().starts_with("kms:") && !named.iter().any(|n| n.eq_ignore_ascii_case(&lit)) {
+                named.push(lit);
+            }
+        }
+    }
+    let req = RequestSpec { action: ActionSpec::Unlisted { service: "kms".into(), named }, resource: ResourceSpec::Any, context: vec![] };
     let checked = exists_allowed(&set, &holder(s), &req, ctx.opts, &format!("CIS-KMS-STAR-unlisted-{}", s.resource));
     from_checked(f, checked, &set, "no KMS action outside the catalog is allowed", |rs| match rs.first() {
         Some(r) => format!(

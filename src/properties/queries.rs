@@ -10,8 +10,9 @@
 //! `verdict::run` replays the answer.
 
 use super::relevance::may_grant;
-use super::synthesis::synthesize;
+use super::synthesis::{accepts, synthesize};
 use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};
+use crate::model::keys::is_principal_scoped;
 use crate::model::named::Named;
 use crate::model::request_facts::Severity;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
@@ -113,8 +114,19 @@ fn pair_first(
         }
         let b = synthesize(set, &PrincipalSpec::Fixed(a.principal.clone()), &b_spec, opts.at);
         tried += b.tried;
-        if let Some(b) = b.request {
-            return Some((if flip { vec![b, a] } else { vec![a, b] }, tried));
+        if let Some(mut b) = b.request {
+            // The keys of the principal (its tags, organization, unique id) are one set of
+            // values for both requests, as in the pair query: the first request's, and the
+            // second must still be allowed — and one of the question's — with them.
+            for (k, _) in b.context.clone().iter().filter(|(k, _)| is_principal_scoped(k)) {
+                b.context.insert(k.name(), vec![]);
+            }
+            for (k, v) in a.context.iter().filter(|(k, _)| is_principal_scoped(k)) {
+                b.context.insert(k.name(), v.clone());
+            }
+            if accepts(set, who, &b_spec, opts.at, &b) {
+                return Some((if flip { vec![b, a] } else { vec![a, b] }, tried));
+            }
         }
     }
     None
@@ -282,7 +294,7 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: 
         let possible = !crate::model::request_facts::check(&r)
             .iter()
             .any(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase()));
-        (possible && crate::eval::evaluate(set, &r).decision == Decision::Allowed).then_some(r)
+        (possible && crate::eval::evaluate(set, &r).decision == Decision::Allowed && accepts(set, who, req, opts.at, &r)).then_some(r)
     })
 }
 

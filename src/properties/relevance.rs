@@ -73,8 +73,10 @@ fn element_may_match(el: &ActionElement, spec: &ActionSpec, named: &[String], pa
         }
         let raw = pat.raw().to_ascii_lowercase();
         match spec {
-            ActionSpec::AnyOf { unlisted: Some(svc), .. } | ActionSpec::Unlisted { service: svc, .. } => {
-                pat.has_wildcards() && service_may_match(&raw, svc)
+            // The free action is only none of the question's own names: a wildcard of the
+            // service, or a literal action of it that the question does not name (`kms:FooBar`).
+            ActionSpec::AnyOf { unlisted: Some(svc), actions } | ActionSpec::Unlisted { service: svc, named: actions } => {
+                service_may_match(&raw, svc) && (pat.has_wildcards() || !actions.iter().any(|a| a.eq_ignore_ascii_case(&raw)))
             }
             // A free action matching a wildcard pattern of the question, or a literal action
             // of the statement that a pattern of the question matches.
@@ -123,6 +125,7 @@ mod tests {
         assert!(!may_grant(&set(r#"["s3:*", "ec2:Describe*"]"#, false), &decrypt));
         assert!(!may_grant(&set(r#"["s3:*"]"#, false), &unlisted));
         assert!(!may_grant(&set(r#"["kms:Decrypt"]"#, false), &unlisted));
+        assert!(may_grant(&set(r#"["kms:FooBar"]"#, false), &unlisted), "an uncataloged literal is a free action");
         assert!(!may_grant(&set(r#"["kms:Encrypt", "s3:Re*"]"#, false), &pats));
         // May match: NotAction, `*`, a service wildcard, a case-insensitive literal, a
         // wildcard of the service for a free action, a literal a pattern of the question covers.

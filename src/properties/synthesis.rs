@@ -67,30 +67,7 @@ struct Question<'a> {
 
 /// Search for an allowed request of (`who`, `req`) under `set` (see the module comment).
 pub fn synthesize(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: Option<Timestamp>) -> Synthesized {
-    let mut literal_actions = HashSet::new();
-    for (_, p) in set.policies() {
-        for s in &p.statements {
-            literal_actions.extend(s.action.patterns.iter().filter_map(|t| t.as_literal()).map(|a| a.to_ascii_lowercase()));
-        }
-    }
-    let read = set.keys_read();
-    let q = Question {
-        set,
-        who,
-        req,
-        named: Named::of(set.policies().map(|(_, p)| p)),
-        reads_always_present: read.iter().any(|k| {
-            context_facts::lookup(&ContextKey::new(k))
-                .is_some_and(|f| context_facts::Caller::ALL.iter().any(|c| f.presence(*c) == context_facts::Presence::Always))
-        }),
-        read,
-        literal_actions,
-        expanded: match &req.action {
-            ActionSpec::Patterns(p) => ActionSpec::expand(p),
-            _ => Vec::new(),
-        },
-        at: at.or_else(|| req.context.iter().find_map(|c| if let ContextSpec::At(t) = c { Some(*t) } else { None })),
-    };
+    let q = Question::new(set, who, req, at);
     let mut tried = 0;
     let mut seen: HashSet<String> = HashSet::new();
     for (_, policy) in set.policies() {
@@ -127,6 +104,42 @@ pub fn synthesize(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: O
         }
     }
     Synthesized { request: None, tried }
+}
+
+/// Is `r` one of the requests of (`who`, `req`) — by the encoder's meaning of every spec —
+/// that AWS can send and `set` allows? What every presolved answer is checked against.
+pub fn accepts(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: Option<Timestamp>, r: &Request) -> bool {
+    let q = Question::new(set, who, req, at);
+    q.admits(r) && q.possible(r) && evaluate(set, r).decision == Decision::Allowed
+}
+
+impl<'a> Question<'a> {
+    fn new(set: &'a PolicySet, who: &'a PrincipalSpec, req: &'a RequestSpec, at: Option<Timestamp>) -> Question<'a> {
+        let mut literal_actions = HashSet::new();
+        for (_, p) in set.policies() {
+            for s in &p.statements {
+                literal_actions.extend(s.action.patterns.iter().filter_map(|t| t.as_literal()).map(|a| a.to_ascii_lowercase()));
+            }
+        }
+        let read = set.keys_read();
+        Question {
+            set,
+            who,
+            req,
+            named: Named::of(set.policies().map(|(_, p)| p)),
+            reads_always_present: read.iter().any(|k| {
+                context_facts::lookup(&ContextKey::new(k))
+                    .is_some_and(|f| context_facts::Caller::ALL.iter().any(|c| f.presence(*c) == context_facts::Presence::Always))
+            }),
+            read,
+            literal_actions,
+            expanded: match &req.action {
+                ActionSpec::Patterns(p) => ActionSpec::expand(p),
+                _ => Vec::new(),
+            },
+            at: at.or_else(|| req.context.iter().find_map(|c| if let ContextSpec::At(t) = c { Some(*t) } else { None })),
+        }
+    }
 }
 
 impl Question<'_> {
@@ -174,13 +187,27 @@ impl Question<'_> {
     /// AWS can send `r`: nothing impossible, and nothing left out that every request carries
     /// and a policy reads (a Deny on `Null aws:userid false` is not escaped by leaving it out).
     fn possible(&self, r: &Request) -> bool {
-        !request_facts::check(r).iter().any(|f| f.severity == Severity::Impossible || self.read.contains(&f.key.to_ascii_lowercase()))
+        // A warning about the principal or the resource (a malformed key id, which the encoder
+        // excludes where a policy could match one) rejects the candidate too.
+        !request_facts::check(r).iter().any(|f| {
+            f.severity == Severity::Impossible
+                || matches!(f.key.as_str(), "principal" | "resource")
+                || self.read.contains(&f.key.to_ascii_lowercase())
+        })
     }
 
     /// Is `r` one of the question's requests? The encoder's meaning of every spec.
     fn admits(&self, r: &Request) -> bool {
         let ctx = r.effective_context();
-        self.admits_principal(&r.principal, &ctx)
+        // A symbolic principal of an account is in the partition of the ARN it addresses
+        // (`same_partition` of the encoder).
+        let partition_ok = !matches!(self.who, PrincipalSpec::Any { .. })
+            || !r.principal.kind.in_account()
+            || crate::model::value::ArnParts::split(&r.resource)
+                .filter(|a| a.is_arn())
+                .map_or(true, |a| a.partition == r.principal.partition);
+        partition_ok
+            && self.admits_principal(&r.principal, &ctx)
             && self.admits_action(&r.action)
             && self.admits_resource(&r.resource)
             && self.admits_context(&ctx)
@@ -196,7 +223,7 @@ impl Question<'_> {
             && accounts.as_ref().map_or(true, |list| !in_account || list.contains(&p.account))
             && !not_accounts.contains(&p.account)
             && !not_matching.iter().any(|m| p.matches_spec_pattern(m))
-            && (matching.is_empty() || matching.iter().any(|m| p.matches_spec_pattern(m)))
+            && (matching.is_empty() || matching.iter().any(|m| p.matches_spec_pattern(m) && well_formed_spec_pattern(m)))
             && (!fresh || {
                 let value = |k: &str| ctx.get(&ContextKey::new(k)).map(|v| v.to_vec()).unwrap_or_default();
                 let uid_named = value("aws:userid").iter().any(|u| named.iter().any(|n| u == n || u.starts_with(&format!("{n}:"))));
@@ -264,7 +291,10 @@ impl Question<'_> {
             ContextSpec::NotEqual(k, v) => !get(k).is_some_and(|vals| vals.contains(v)),
             ContextSpec::Equal(k, v) => get(k).is_some_and(|vals| vals == [v.clone()]),
             ContextSpec::ArnAccountNotEqual(k, acct) => {
-                !get(k).is_some_and(|vals| vals.iter().any(|v| Arn::parse(v).is_some_and(|a| a.account == *acct)))
+                // The encoder compares the account segment of any value with five colons.
+                !get(k).is_some_and(|vals| {
+                    vals.iter().any(|v| v.split(':').nth(4).is_some_and(|a| a == acct) && v.matches(':').count() >= 5)
+                })
             }
             ContextSpec::At(t) => ContextSpec::time_context(*t).iter().all(|(k, v)| get(k).is_some_and(|vals| vals == [v.clone()])),
         })
@@ -419,6 +449,18 @@ impl Question<'_> {
         out.truncate(3);
         out
     }
+}
+
+/// A `matching` pattern the encoder matches as this crate's `Principal::matches_spec_pattern`
+/// does: an account, a service name, or an ARN pattern of six colon-separated segments whose
+/// wildcards stay inside their segment (the encoder matches ARN patterns segment by segment
+/// and a malformed one matches nothing; a whole-string glob could match more).
+fn well_formed_spec_pattern(pat: &str) -> bool {
+    if !pat.starts_with("arn:") {
+        return true;
+    }
+    let segs: Vec<&str> = pat.splitn(6, ':').collect();
+    segs.len() == 6 && segs[..5].iter().all(|s| !s.contains(['*', '?'])) && crate::model::condition::parse_arn_pattern(pat, false).is_ok()
 }
 
 /// Set the context of `r` so that every clause of `conditions` holds, where a value does it:

@@ -154,14 +154,15 @@ pub fn prettify(q: &Query, mut model: Model, accept: &dyn Fn(&[Request]) -> bool
         }
     }
     // A present key's value that no assertion constrains (`StringLike K "*"`: only its presence
-    // counts) has no value in the model and would read as z3's empty default: a word instead.
+    // counts) has no value in the model and would read as z3's empty default: a word instead
+    // (a value of its type for a typed key: `Null aws:SourceIp false` wants an address).
     let values =
         q.shared_keys.values().chain(q.requests.iter().flat_map(|r| r.keys.values())).flat_map(|rep| rep.slots.iter().filter_map(|s| s.s));
     for s in values.collect::<Vec<T>>() {
         let Node::Var(name, Sort::Str) = q.terms.node(s) else { continue };
         if model.get(name).is_none() {
             let mut trial = model.clone();
-            trial.values.insert(name.clone(), Value::Str("example".into()));
+            trial.values.insert(name.clone(), Value::Str(typed_value(name).unwrap_or_else(|| "example".into())));
             if accepts(&trial) {
                 model = trial;
             }

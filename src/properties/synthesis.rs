@@ -292,9 +292,8 @@ impl Question<'_> {
             ContextSpec::Equal(k, v) => get(k).is_some_and(|vals| vals == [v.clone()]),
             ContextSpec::ArnAccountNotEqual(k, acct) => {
                 // The encoder compares the account segment of any value with five colons.
-                !get(k).is_some_and(|vals| {
-                    vals.iter().any(|v| v.split(':').nth(4).is_some_and(|a| a == acct) && v.matches(':').count() >= 5)
-                })
+                !get(k)
+                    .is_some_and(|vals| vals.iter().any(|v| v.split(':').nth(4).is_some_and(|a| a == acct) && v.matches(':').count() >= 5))
             }
             ContextSpec::At(t) => ContextSpec::time_context(*t).iter().all(|(k, v)| get(k).is_some_and(|vals| vals == [v.clone()])),
         })

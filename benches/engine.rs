@@ -485,14 +485,7 @@ fn perimeter_policies() -> Vec<(&'static str, PolicySet)> {
 fn bench_perimeter(c: &mut Criterion) {
     let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     let iam = [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser];
-    let who = PrincipalSpec::Any {
-        kinds: iam.to_vec(),
-        fresh: true,
-        accounts: None,
-        not_accounts: vec![],
-        not_matching: vec![],
-        matching: vec![],
-    };
+    let who = PrincipalSpec::fresh(&iam);
     let named: Vec<String> = keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
     let req = RequestSpec { action: ActionSpec::Any { named }, resource: ResourceSpec::Fixed(key.into()), context: vec![] };
     let mut g = c.benchmark_group("perimeter");

@@ -502,14 +502,7 @@ mod random {
         use proptest::test_runner::{Config, TestRunner};
         let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         let iam = [PrincipalKind::Root, PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser];
-        let fresh = PrincipalSpec::Any {
-            kinds: iam.to_vec(),
-            fresh: true,
-            accounts: None,
-            not_accounts: vec![],
-            not_matching: vec![],
-            matching: vec![],
-        };
+        let fresh = PrincipalSpec::fresh(&iam);
         let outside = PrincipalSpec::Any {
             kinds: PrincipalKind::ALL.to_vec(),
             fresh: false,

@@ -260,14 +260,7 @@ const IAM_PRINCIPALS: [PrincipalKind; 4] = [PrincipalKind::Root, PrincipalKind::
 /// anonymous call.
 pub fn public(k: &KeySubject, ctx: &Ctx<'_>, f: Finding) -> Finding {
     let set = k.key_set();
-    let who = PrincipalSpec::Any {
-        kinds: IAM_PRINCIPALS.to_vec(),
-        fresh: true,
-        accounts: None,
-        not_accounts: vec![],
-        not_matching: vec![],
-        matching: vec![],
-    };
+    let who = PrincipalSpec::fresh(&IAM_PRINCIPALS);
     // A fresh principal's network is not named either: aws:SourceVpce / aws:SourceVpc pinned
     // to a named endpoint or VPC make a statement non-public (CONTROLS.md).
     let named = Named::of(set.policies().map(|(_, p)| p));

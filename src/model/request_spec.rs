@@ -51,6 +51,17 @@ impl PrincipalSpec {
         }
     }
 
+    /// A fresh principal of one of `kinds`: its ARN, account, organization and unique id are
+    /// named nowhere in the policies (an arbitrary outsider).
+    pub fn fresh(kinds: &[PrincipalKind]) -> PrincipalSpec {
+        match PrincipalSpec::any(kinds) {
+            PrincipalSpec::Any { kinds, accounts, not_accounts, not_matching, matching, .. } => {
+                PrincipalSpec::Any { kinds, fresh: true, accounts, not_accounts, not_matching, matching }
+            }
+            fixed => fixed,
+        }
+    }
+
     /// Every kind of principal, anonymous and services included.
     pub fn anyone() -> PrincipalSpec {
         PrincipalSpec::any(&PrincipalKind::ALL)
@@ -108,7 +119,7 @@ impl ActionSpec {
 }
 
 /// Which resource a request addresses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceSpec {
     /// Exactly this resource string (a key ARN, `*`, …).
     Fixed(String),

@@ -176,3 +176,10 @@ fn user_id(p: &Principal) -> Option<String> {
         _ => return None,
     })
 }
+
+/// An action that a wildcard action pattern grants and the catalog may not list: its first `*`
+/// read as `Future`, any other `*` dropped, each `?` an `X` (`kms:ReEncrypt*` →
+/// `kms:ReEncryptFuture`). Only a guess: the evaluator decides.
+pub fn guess_action(pattern: &str) -> String {
+    pattern.replacen('*', "Future", 1).replace('*', "").replace('?', "X")
+}

@@ -10,11 +10,10 @@
 //! `verdict::run` replays the answer.
 
 use super::relevance::may_grant;
-use super::synthesis::{accepts, synthesize};
+use super::synthesis::{accepts, synthesize, Acceptor};
 use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};
 use crate::model::keys::is_principal_scoped;
 use crate::model::named::Named;
-use crate::model::request_facts::Severity;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
 use crate::smt::readable::Role;
@@ -30,16 +29,12 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
         if !may_grant(set, who, req) {
             return irrelevant(started);
         }
-        let violated = |found: crate::model::Request, settled: Settled, candidates: usize| {
-            let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, settled, candidates, ..CheckStats::default() };
-            Checked::verdict(Verdict::Violated(Counterexample { requests: vec![found], decisions: vec![Decision::Allowed] }), stats)
-        };
         if let Some(found) = witness_first(set, who, req, opts) {
-            return violated(found, Settled::Witness, 0);
+            return presolved(started, vec![found], Settled::Witness, 0);
         }
         let synthesized = synthesize(set, who, req, opts.at);
         if let Some(found) = synthesized.request {
-            return violated(found, Settled::Synthesis, synthesized.tried);
+            return presolved(started, vec![found], Settled::Synthesis, synthesized.tried);
         }
     }
     let req = &at_time(req, opts);
@@ -64,13 +59,7 @@ pub fn exists_allowed_pair(
             return irrelevant(started);
         }
         if let Some((requests, tried)) = pair_first(set, who, first, second, same_resource, opts) {
-            let stats = CheckStats {
-                encode_ms: started.elapsed().as_secs_f64() * 1000.0,
-                settled: Settled::Synthesis,
-                candidates: tried,
-                ..CheckStats::default()
-            };
-            return Checked::verdict(Verdict::Violated(Counterexample { requests, decisions: vec![Decision::Allowed; 2] }), stats);
+            return presolved(started, requests, Settled::Synthesis, tried);
         }
     }
     let (first, second) = (&at_time(first, opts), &at_time(second, opts));
@@ -91,15 +80,7 @@ fn pair_first(
     opts: &SolverOptions,
 ) -> Option<(Vec<crate::model::Request>, usize)> {
     // The same resource spec: the first request's resource is one of the second's too.
-    let identical = match (&first.resource, &second.resource) {
-        (ResourceSpec::Fixed(a), ResourceSpec::Fixed(b)) => a == b,
-        (ResourceSpec::Any, ResourceSpec::Any) => true,
-        (ResourceSpec::Key { account: a, region: r, arbitrary: x }, ResourceSpec::Key { account: b, region: s, arbitrary: y }) => {
-            a == b && r == s && x == y
-        }
-        _ => false,
-    };
-    if same_resource && !identical {
+    if same_resource && first.resource != second.resource {
         return None;
     }
     let mut tried = 0;
@@ -148,6 +129,13 @@ pub fn added_access(
     let req = &at_time(req, opts);
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// A violation found before the solver: `requests`, each already allowed by the evaluator.
+fn presolved(started: Instant, requests: Vec<crate::model::Request>, settled: Settled, candidates: usize) -> Checked {
+    let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, settled, candidates, ..CheckStats::default() };
+    let decisions = vec![Decision::Allowed; requests.len()];
+    Checked::verdict(Verdict::Violated(Counterexample { requests, decisions }), stats)
 }
 
 /// The answer when no Allow statement can match an action of the question: it holds.
@@ -280,7 +268,11 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: 
             arn
         }
     };
-    let read = set.keys_read();
+    // The question's own checks, built once: only a request AWS can send (kms:CreateKey is
+    // never asked of a key), none that leaves out a key every such request carries and the
+    // policies read (a Deny on `Null aws:userid false` is not escaped by a request without
+    // aws:userid), one of the question's, and allowed.
+    let acceptor = Acceptor::new(set, who, req, opts.at);
     actions.into_iter().find_map(|action| {
         let mut r = crate::model::Request { principal: principal.clone(), action, resource: resource.clone(), context: Default::default() };
         if let Some(t) = opts.at {
@@ -288,13 +280,7 @@ fn witness_first(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: 
                 r.context.insert(k, vec![v]);
             }
         }
-        // Only a request AWS can send (kms:CreateKey is never asked of a key), and none that
-        // leaves out a key every such request carries and the policies read (a Deny on
-        // `Null aws:userid false` is not escaped by a request without aws:userid).
-        let possible = !crate::model::request_facts::check(&r)
-            .iter()
-            .any(|f| f.severity == Severity::Impossible || read.contains(&f.key.to_ascii_lowercase()));
-        (possible && crate::eval::evaluate(set, &r).decision == Decision::Allowed && accepts(set, who, req, opts.at, &r)).then_some(r)
+        acceptor.accepts(&r).then_some(r)
     })
 }
 
@@ -312,7 +298,7 @@ fn unlisted_guesses(set: &PolicySet, service: &str, named: &[String]) -> Vec<Str
                 if !raw.contains(['*', '?']) || !raw.to_ascii_lowercase().starts_with(&prefix) {
                     continue;
                 }
-                let filled = raw.replacen('*', "Future", 1).replace('*', "").replace('?', "X");
+                let filled = super::candidate_values::guess_action(raw);
                 // The service as the query spells it (`KMS:Get*` → `kms:GetFuture`).
                 out.push(format!("{prefix}{}", filled.get(prefix.len()..).unwrap_or_default()));
             }

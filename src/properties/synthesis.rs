@@ -16,7 +16,7 @@
 //! the solver, which decides it either way). Candidates are tried in a fixed order, so the
 //! answer is a function of the question alone.
 
-use super::candidate_values::{fill, fill_always_present, fill_arn, fill_principal_arn, typed_default, values_for};
+use super::candidate_values::{fill, fill_always_present, fill_arn, fill_principal_arn, guess_action, typed_default, values_for};
 use crate::eval::condition::eval_clause;
 use crate::eval::{action_matches, evaluate};
 use crate::model::condition::{Clause, ConditionValue};
@@ -109,8 +109,20 @@ pub fn synthesize(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: O
 /// Is `r` one of the requests of (`who`, `req`) — by the encoder's meaning of every spec —
 /// that AWS can send and `set` allows? What every presolved answer is checked against.
 pub fn accepts(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, at: Option<Timestamp>, r: &Request) -> bool {
-    let q = Question::new(set, who, req, at);
-    q.admits(r) && q.possible(r) && evaluate(set, r).decision == Decision::Allowed
+    Acceptor::new(set, who, req, at).accepts(r)
+}
+
+/// The checks of `accepts`, prepared once for many requests of one question.
+pub struct Acceptor<'a>(Question<'a>);
+
+impl<'a> Acceptor<'a> {
+    pub fn new(set: &'a PolicySet, who: &'a PrincipalSpec, req: &'a RequestSpec, at: Option<Timestamp>) -> Acceptor<'a> {
+        Acceptor(Question::new(set, who, req, at))
+    }
+
+    pub fn accepts(&self, r: &Request) -> bool {
+        self.0.admits(r) && self.0.possible(r) && evaluate(self.0.set, r).decision == Decision::Allowed
+    }
 }
 
 impl<'a> Question<'a> {
@@ -375,7 +387,7 @@ impl Question<'_> {
                 if raw.contains(['*', '?'])
                     && service.map_or(true, |svc| raw.to_ascii_lowercase().starts_with(&format!("{}:", svc.to_ascii_lowercase())))
                 {
-                    out.push(raw.replacen('*', "Future", 1).replace('*', "").replace('?', "X"));
+                    out.push(guess_action(raw));
                 }
             }
             if let Some(svc) = service {

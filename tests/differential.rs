@@ -496,7 +496,7 @@ mod random {
     #[test]
     fn presolve_answers_as_the_solver_does() {
         use keyward::model::principal::PrincipalKind;
-        use keyward::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+        use keyward::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
         use keyward::properties::queries::{exists_allowed, exists_allowed_pair};
         use keyward::properties::Verdict;
         use proptest::test_runner::{Config, TestRunner};
@@ -509,6 +509,14 @@ mod random {
             accounts: None,
             not_accounts: vec![],
             not_matching: vec!["111122223333".into()],
+            matching: vec![],
+        };
+        let but_owner_root = PrincipalSpec::Any {
+            kinds: PrincipalKind::ALL.to_vec(),
+            fresh: false,
+            accounts: None,
+            not_accounts: vec![],
+            not_matching: vec!["arn:aws:iam::111122223333:root".into()],
             matching: vec![],
         };
         let catalog: Vec<String> = keyward::model::catalog::KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
@@ -537,6 +545,28 @@ mod random {
                     context: vec![],
                 },
             ),
+            // IAM-KMS-6's shape: everyone but the owner's root, on the key, with context
+            // specs the relevance test reads (absent; absent or one value).
+            (
+                but_owner_root.clone(),
+                RequestSpec {
+                    action: ActionSpec::Patterns(vec!["kms:Decrypt".into(), "kms:Encrypt".into()]),
+                    resource: ResourceSpec::Fixed(key.into()),
+                    context: vec![
+                        ContextSpec::Absent("aws:MultiFactorAuthAge".into()),
+                        ContextSpec::AbsentOr("kms:EncryptionContext:dept".into(), "eng".into()),
+                    ],
+                },
+            ),
+            // IAM-KMS-5's shape: an operation KMS refuses other accounts' principals.
+            (
+                but_owner_root,
+                RequestSpec {
+                    action: ActionSpec::One("kms:PutKeyPolicy".into()),
+                    resource: ResourceSpec::Fixed(key.into()),
+                    context: vec![],
+                },
+            ),
             (
                 PrincipalSpec::anyone(),
                 RequestSpec {
@@ -552,7 +582,7 @@ mod random {
             Ok(v) => v.name().to_string(),
             Err(e) => format!("error: {e}"),
         };
-        // Five questions, each solved twice: a fifth of the cases of the decision test.
+        // Six questions and two pairs, each solved twice: a twentieth of the cases of the decision test.
         let cases = (cases() / 20).max(25);
         let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 100, failure_persistence: None, ..Config::default() });
         let result = runner.run(&policy_set(), |set| {
@@ -566,11 +596,13 @@ mod random {
                     prop_assert_eq!(name(&a), name(&b), "question {}\n{}", i, show());
                 }
             }
-            let (first, second) = (&questions[2].1, &questions[2].1);
-            let a = exists_allowed_pair(&ps, &outside, first, second, true, &on, "pair").answer;
-            let b = exists_allowed_pair(&ps, &outside, first, second, true, &off, "pair").answer;
-            if !matches!(b, Ok(Verdict::Unknown(_))) && !matches!(a, Ok(Verdict::Unknown(_))) {
-                prop_assert_eq!(name(&a), name(&b), "pair\n{}", show());
+            for (who, first, second) in [(&outside, &questions[2].1, &questions[2].1), (&questions[3].0, &questions[3].1, &questions[2].1)]
+            {
+                let a = exists_allowed_pair(&ps, who, first, second, true, &on, "pair").answer;
+                let b = exists_allowed_pair(&ps, who, first, second, true, &off, "pair").answer;
+                if !matches!(b, Ok(Verdict::Unknown(_))) && !matches!(a, Ok(Verdict::Unknown(_))) {
+                    prop_assert_eq!(name(&a), name(&b), "pair\n{}", show());
+                }
             }
             Ok(())
         });

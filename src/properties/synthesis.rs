@@ -328,6 +328,10 @@ impl Question<'_> {
                     PrincipalPattern::Account(a) => accts.push(a.clone()),
                     PrincipalPattern::Arn(a) => arns.extend(fill_principal_arn(a)),
                     PrincipalPattern::Service(n) => services.push(n.clone()),
+                    // `*` and, in an Allow, `{"AWS": "*"}` name service principals too.
+                    PrincipalPattern::Everyone | PrincipalPattern::AnyAws => {
+                        services.extend(Role::ServiceName.readable().first().map(|n| n.to_string()))
+                    }
                     _ => {}
                 }
             }
@@ -347,6 +351,13 @@ impl Question<'_> {
                     _ => {}
                 }
             }
+        }
+        // The requested key's account: KMS refuses the callers of other accounts most
+        // operations ("Cross-account use: No"). Not for a fresh outsider (the public question),
+        // whom the key's own account would not describe.
+        let fresh = matches!(self.who, PrincipalSpec::Any { fresh: true, .. });
+        if let (ResourceSpec::Fixed(r), false) = (&self.req.resource, fresh) {
+            accts.extend(crate::model::value::ArnParts::split(r).filter(|a| a.is_arn()).map(|a| a.account.to_string()));
         }
         // Readable accounts no policy names and the spec does not exclude (a search for several
         // external accounts excludes each one found).

@@ -10,6 +10,9 @@ pub const VIOLATED: i32 = 1;
 pub const INPUT: i32 = 2;
 pub const UNKNOWN: i32 = 3;
 pub const INTERNAL: i32 = 4;
+/// `keyward corpus` stopped by Ctrl-C (128 + SIGINT, the shell's convention): its output is
+/// the complete lines of the files that finished, and its summary says how many did.
+pub const INTERRUPTED: i32 = 130;
 
 /// What a command found, for its exit code.
 #[derive(Debug, Clone, Copy, Default)]

@@ -126,6 +126,11 @@ pub struct SolverArgs {
     /// verdicts are the same; counterexamples may differ.
     #[arg(long = "no-presolve")]
     pub no_presolve: bool,
+    /// Bound the whole run to SECONDS: no solver call runs past it, a query asked later is
+    /// `unknown` ("the run's time limit was reached"), and `corpus` stops taking files (the
+    /// summary says how many were not run). Never turns a query into "holds".
+    #[arg(long = "max-time", value_name = "SECONDS", value_parser = parse_seconds)]
+    pub max_time: Option<std::time::Duration>,
 }
 
 impl SolverArgs {
@@ -137,7 +142,16 @@ impl SolverArgs {
             encoding: self.encoding,
             at: self.at,
             presolve: !self.no_presolve,
+            deadline: self.max_time.map(|d| std::time::Instant::now() + d),
         }
+    }
+}
+
+/// `--max-time`: a positive number of seconds (fractions allowed).
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(std::time::Duration::from_secs_f64(v)),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
     }
 }
 

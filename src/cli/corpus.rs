@@ -10,7 +10,7 @@
 
 use super::args::{SelectArgs, SolverArgs};
 use super::print::fail;
-use crate::corpus::run::{list, run as run_corpus, RunConfig};
+use crate::corpus::run::{list, run as run_corpus, RunConfig, Stopped, INTERRUPTED};
 use crate::corpus::CorpusError;
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
 use crate::exit;
@@ -134,6 +134,15 @@ fn run_cmd(args: &RunArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
+    // Ctrl-C: finish the files in flight, write their lines and the summary; a second Ctrl-C
+    // ends the process at once. Without a handler (it cannot be installed twice in one
+    // process, as in tests) Ctrl-C keeps its default meaning.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(exit::INTERRUPTED);
+        }
+        eprintln!("keyward: interrupted: finishing the files in flight (Ctrl-C again to stop at once)");
+    });
     let outcome = match &args.out {
         Some(path) => {
             let file = match std::fs::File::create(path) {
@@ -170,7 +179,12 @@ fn run_cmd(args: &RunArgs) -> i32 {
         eprintln!("keyward: internal errors in the run (verdict \"error\"): please report");
         return exit::INTERNAL;
     }
-    exit::OK
+    match outcome.stopped {
+        Some(Stopped::Interrupted) => exit::INTERRUPTED,
+        // Files not run have no verdict: as for an unknown one.
+        Some(Stopped::MaxTime) => exit::UNKNOWN,
+        None => exit::OK,
+    }
 }
 
 /// A run's name in reports and legends: its file name without `.jsonl`.

@@ -45,6 +45,23 @@ pub enum Record {
 }
 
 impl Record {
+    /// The record as a run keeps it for its summary and plot: the control, the verdict, the
+    /// times and the solver calls, nothing that grows with the file or the query (file and
+    /// resource names, messages, diagnostics, z3 statistics, settled counts).
+    pub fn slim(self) -> Record {
+        match self {
+            Record::Result(q) => Record::Result(QueryRecord {
+                file: String::new(),
+                resource: String::new(),
+                message: None,
+                z3: BTreeMap::new(),
+                settled: BTreeMap::new(),
+                ..q
+            }),
+            Record::Error(e) => Record::Error(ErrorRecord { file: String::new(), message: String::new(), diagnostics: Vec::new(), ..e }),
+        }
+    }
+
     pub fn file(&self) -> &str {
         match self {
             Record::Result(q) => &q.file,

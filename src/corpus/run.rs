@@ -46,11 +46,30 @@ pub struct Listing {
     pub errors: Vec<Record>,
 }
 
+/// Set by the interrupt handler (`keyward corpus`, Ctrl-C): workers take no more files, the
+/// files in flight finish (each solver call is bounded by its timeout), and the run ends with
+/// every finished file's lines written and flushed — a valid JSONL prefix — and its summary.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Why a run ended before its last file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Ctrl-C (`INTERRUPTED`).
+    Interrupted,
+    /// `--max-time` was reached.
+    MaxTime,
+}
+
 /// What a run produced.
 #[derive(Debug)]
 pub struct RunOutcome {
-    /// Every record written, in output order.
+    /// Every record written, in output order, without what only the JSONL needs (file,
+    /// resource, messages, z3 statistics, settled counts): the summary and the plot read the
+    /// control, verdict, time and solver calls, so a run's memory stays small per file.
     pub records: Vec<Record>,
+    /// Set when the run stopped before its last file; `not_run` files got no lines.
+    pub stopped: Option<Stopped>,
+    pub not_run: usize,
     /// Policy files of the shard (including those that failed to parse).
     pub files: usize,
     pub skipped: Vec<String>,
@@ -138,21 +157,44 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
                     *write_error = Some(CorpusError::Io(format!("cannot write the run: {e}")));
                 }
             }
-            records.push(r);
+            records.push(r.slim());
         }
     };
     emit(listing.errors, &mut records, &mut write_error);
-    // Workers stop taking files once the output cannot be written.
+    // Workers stop taking files once the output cannot be written, on Ctrl-C, or past
+    // `--max-time`.
     let stop = AtomicBool::new(false);
+    let deadline = cfg.solver.deadline;
+    let halt = |stop: &AtomicBool| -> Option<Stopped> {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            Some(Stopped::Interrupted)
+        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+            Some(Stopped::MaxTime)
+        } else {
+            stop.load(Ordering::Relaxed).then_some(Stopped::Interrupted)
+        }
+    };
+    let not_run = std::sync::atomic::AtomicUsize::new(0);
+    let stopped: std::sync::Mutex<Option<Stopped>> = std::sync::Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<Record>)>();
     let files = &listing.files;
     std::thread::scope(|scope| {
         let stop = &stop;
         let ctx = &ctx;
+        let (not_run, stopped, halt) = (&not_run, &stopped, &halt);
         scope.spawn(move || {
             pool.install(|| {
                 files.iter().enumerate().par_bridge().for_each_with(tx, |tx, (i, file)| {
-                    let recs = if stop.load(Ordering::Relaxed) { vec![] } else { run_file(file, cfg, ctx) };
+                    let recs = match halt(stop) {
+                        Some(why) => {
+                            not_run.fetch_add(1, Ordering::Relaxed);
+                            if let Ok(mut s) = stopped.lock() {
+                                s.get_or_insert(why);
+                            }
+                            vec![]
+                        }
+                        None => run_file(file, cfg, ctx),
+                    };
                     // The receiver only goes away when the run is over.
                     let _ = tx.send((i, recs));
                 })
@@ -181,8 +223,11 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
         return Err(e);
     }
     out.flush().map_err(|e| CorpusError::Io(format!("cannot write the run: {e}")))?;
+    let stopped = stopped.into_inner().ok().flatten();
     Ok(RunOutcome {
         records,
+        stopped,
+        not_run: not_run.into_inner(),
         files: listing.files.len(),
         skipped: listing.skipped,
         wall_ms: start.elapsed().as_secs_f64() * 1000.0,

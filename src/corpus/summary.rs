@@ -129,5 +129,13 @@ pub fn render(outcome: &RunOutcome) -> String {
         fmt_ms(outcome.wall_ms),
         outcome.jobs
     );
+    if let Some(why) = outcome.stopped {
+        let why = match why {
+            super::run::Stopped::Interrupted => "interrupted",
+            super::run::Stopped::MaxTime => "stopped at --max-time",
+        };
+        let done = outcome.files.saturating_sub(outcome.not_run);
+        let _ = writeln!(s, "{why}: {done} of {} files finished (their lines are complete), {} not run", outcome.files, outcome.not_run);
+    }
     s
 }

@@ -30,6 +30,20 @@ pub fn check(q: &Query, opts: &SolverOptions) -> Solved {
         let why = format!("not encodable exactly: {}", q.unsupported.join("; "));
         return Solved { outcome: Ok(Outcome::Unknown(why)), stats: SolveStats::default() };
     }
+    // The run's time limit bounds this query's calls too.
+    let bounded;
+    let opts = match opts.deadline {
+        Some(end) => {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                let why = "the run's time limit (--max-time) was reached before this query".to_string();
+                return Solved { outcome: Ok(Outcome::Unknown(why)), stats: SolveStats::default() };
+            }
+            bounded = SolverOptions { timeout: opts.timeout.min(left), ..opts.clone() };
+            &bounded
+        }
+        None => opts,
+    };
     let (outcome, stats) = match (&opts.backend, q.encoding) {
         (Backend::Z3, Encoding::Default) => solve_lazy(&q.terms, &q.eager, &q.shapes, &q.want, opts, &q.label),
         (Backend::External(_), Encoding::Default) => {

@@ -27,6 +27,9 @@ pub struct SolverOptions {
     /// default); off, every query goes to the encoder and the solver (`--no-presolve`, to
     /// measure and cross-check the presolve).
     pub presolve: bool,
+    /// The whole run's end (`--max-time`): no solver call runs past it, and a query asked
+    /// after it is `unknown` without one. `None`: no limit beyond each call's timeout.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The encoding of a query.
@@ -53,6 +56,7 @@ impl Default for SolverOptions {
             encoding: Encoding::Default,
             at: None,
             presolve: true,
+            deadline: None,
         }
     }
 }

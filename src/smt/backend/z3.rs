@@ -39,6 +39,11 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
         let solver = Solver::new();
         let mut params = Params::new();
         params.set_u32("timeout", ms);
+        // z3 would install its own SIGINT handler around every check and restore the previous
+        // one after; from several worker threads at once that races and crashes the process
+        // on Ctrl-C. keyward handles Ctrl-C itself (`keyward corpus`), each call bounded by
+        // its timeout.
+        params.set_bool("ctrl_c", false);
         solver.set_params(&params);
         solver.push();
         check_in(&solver, text, &vars)

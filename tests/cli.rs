@@ -425,3 +425,29 @@ fn corpus_exit_codes() {
         all.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["verdict"].as_str().unwrap().to_string()).collect();
     assert_eq!(verdicts, ["error", "error"]);
 }
+
+/// A policy beyond AWS's size quota is analysed all the same, with a warning naming the limit
+/// in every format; the warning does not change the exit code.
+#[test]
+fn inputs_beyond_aws_limits_get_a_warning_and_are_analysed() {
+    let actions: Vec<String> = (0..700).map(|i| format!("\"s3:GetObjectVersion{i:05}\"")).collect();
+    let text =
+        format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": [{}], "Resource": "*"}}]}}"#, actions.join(","));
+    std::fs::write(dir().join("too-big.json"), text).unwrap();
+    let json = keyward(&["check", "--format", "json", "--control", "KMS.1", "too-big.json"]);
+    assert_eq!(json.code, 0, "KMS.1 holds, the warning does not fail the run: {}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let w = v["warnings"].as_array().unwrap();
+    assert!(w.len() == 1 && w[0]["message"].as_str().unwrap().contains("6144") && w[0]["line"] == 1, "{w:?}");
+    assert_eq!(v["results"][0]["verdict"], "holds");
+    let text = keyward(&["check", "--control", "KMS.1", "too-big.json"]);
+    assert!(text.code == 0 && text.stderr.contains("warning: too-big.json:1:1: the policy has"), "{}", text.stderr);
+    let sarif = keyward(&["check", "--format", "sarif", "--control", "KMS.1", "too-big.json"]);
+    let s: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let inv = &s["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true, "a warning is no failure");
+    assert_eq!(inv["toolExecutionNotifications"][0]["level"], "warning");
+    // Within the quota: no warnings key at all.
+    let small = keyward(&["check", "--format", "json", "--control", "KMS.1", "s3-only.json"]);
+    assert!(!small.stdout.contains("\"warnings\""), "{}", small.stdout);
+}

@@ -53,6 +53,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut skipped = Vec::new();
     let subjects = load(&args.paths, &args.select.load_options(), &mut errors, &mut skipped);
+    let warnings: Vec<Diagnostic> = subjects.iter().flat_map(crate::inputs::limits::warnings).collect();
     for s in &skipped {
         eprintln!("note: {s}: not a policy document (no Statement), skipped");
     }
@@ -63,11 +64,14 @@ pub fn run(args: &CheckArgs) -> i32 {
         eprintln!("keyward: {} on {}: {}", f.control, f.resource, f.message);
     }
     match args.format {
-        CheckFormat::Json => print_json(&report::check::json(&findings, &errors)),
-        CheckFormat::Sarif => print_json(&report::check::sarif(&findings, &errors)),
+        CheckFormat::Json => print_json(&report::check::json(&findings, &errors, &warnings)),
+        CheckFormat::Sarif => print_json(&report::check::sarif(&findings, &errors, &warnings)),
         CheckFormat::Text => {
             for e in &errors {
                 eprintln!("error: {e}");
+            }
+            for w in &warnings {
+                eprintln!("warning: {w}");
             }
             println!("{}", report::check::text(&findings, &errors, args.verbose));
         }

@@ -5,6 +5,7 @@
 //! Problems are collected as diagnostics so one bad input never hides the others.
 
 pub mod grants;
+pub mod limits;
 pub mod snapshot;
 
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};

@@ -14,6 +14,10 @@ pub struct CheckJson<'a> {
     pub schema_version: u32,
     pub results: Vec<ResultJson<'a>>,
     pub errors: &'a [Diagnostic],
+    /// Inputs beyond AWS's own limits (size, characters), analysed all the same; they do not
+    /// change the exit code.
+    #[serde(skip_serializing_if = "<[Diagnostic]>::is_empty")]
+    pub warnings: &'a [Diagnostic],
 }
 
 #[derive(Serialize)]
@@ -66,8 +70,8 @@ pub fn result_json(f: &Finding) -> ResultJson<'_> {
     }
 }
 
-pub fn json<'a>(findings: &'a [Finding], errors: &'a [Diagnostic]) -> CheckJson<'a> {
-    CheckJson { schema_version: SCHEMA_VERSION, results: findings.iter().map(result_json).collect(), errors }
+pub fn json<'a>(findings: &'a [Finding], errors: &'a [Diagnostic], warnings: &'a [Diagnostic]) -> CheckJson<'a> {
+    CheckJson { schema_version: SCHEMA_VERSION, results: findings.iter().map(result_json).collect(), errors, warnings }
 }
 
 // ---------------------------------------------------------------------------------- SARIF
@@ -222,7 +226,7 @@ fn region(line: usize, column: usize) -> Option<SarifRegion> {
     Some(SarifRegion { start_line: line.max(1), start_column: column.max(1) })
 }
 
-pub fn sarif(findings: &[Finding], errors: &[Diagnostic]) -> SarifLog {
+pub fn sarif(findings: &[Finding], errors: &[Diagnostic], warnings: &[Diagnostic]) -> SarifLog {
     let rules = CONTROLS
         .iter()
         .map(|c| SarifRule {
@@ -275,8 +279,10 @@ pub fn sarif(findings: &[Finding], errors: &[Diagnostic]) -> SarifLog {
         .collect();
     let mut notifications: Vec<SarifNotification> = errors
         .iter()
-        .map(|e| SarifNotification {
-            level: "error",
+        .map(|e| (e, "error"))
+        .chain(warnings.iter().map(|w| (w, "warning")))
+        .map(|(e, level)| SarifNotification {
+            level,
             message: SarifText { text: e.to_string() },
             locations: vec![SarifLocation {
                 physical_location: SarifPhysical {
@@ -297,7 +303,7 @@ pub fn sarif(findings: &[Finding], errors: &[Diagnostic]) -> SarifLog {
             logical_locations: None,
         }],
     }));
-    let successful = notifications.is_empty();
+    let successful = !notifications.iter().any(|n| n.level == "error");
     SarifLog {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",

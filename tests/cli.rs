@@ -451,3 +451,46 @@ fn inputs_beyond_aws_limits_get_a_warning_and_are_analysed() {
     let small = keyward(&["check", "--format", "json", "--control", "KMS.1", "s3-only.json"]);
     assert!(!small.stdout.contains("\"warnings\""), "{}", small.stdout);
 }
+
+/// Pathological inputs, small versions of scripts/resource-limits.sh: thousands of statements,
+/// a 1 MB condition value, patterns of 2,000 wildcards (in a condition, and in a key policy's
+/// aws:PrincipalArn, which z3 cannot decide in time). Each run ends with verdicts or `unknown`
+/// within its bounds and valid JSON, never a crash.
+#[test]
+fn pathological_inputs_end_with_verdicts_or_unknown() {
+    let statements: Vec<String> =
+        (0..5000).map(|i| format!(r#"{{"Effect": "Allow", "Action": "s3:GetObject{i}", "Resource": "arn:aws:s3:::b-{i}/*"}}"#)).collect();
+    let many = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{}, {{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}]}}"#,
+        statements.join(",")
+    );
+    let value = "a".repeat(1 << 20);
+    let big_value = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringLike": {{"aws:PrincipalTag/team": "{value}"}}}}}}, {{"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringNotLike": {{"aws:PrincipalTag/team": "{}*"}}}}}}]}}"#,
+        &value[1..]
+    );
+    let stars = "*x".repeat(2000);
+    let key_stars = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": "kms:*", "Resource": "*", "Condition": {{"StringLike": {{"aws:PrincipalArn": "arn:aws:iam::*:role/{stars}"}}}}}}]}}"#
+    );
+    let id_stars = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringLike": {{"aws:PrincipalTag/team": "{stars}"}}}}}}]}}"#
+    );
+    for (name, text, expect) in [
+        ("many-statements.json", many, "violated"),
+        ("big-value.json", big_value, "violated"),
+        ("id-stars.json", id_stars, "violated"),
+        ("key-stars.json", key_stars, ""),
+    ] {
+        std::fs::write(dir().join(name), text).unwrap();
+        let run = keyward(&["check", "--format", "json", "--timeout-ms", "300", "--max-time", "60", name]);
+        assert!([0, 1, 3].contains(&run.code), "{name}: exit {}\n{}", run.code, run.stderr);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{name}: {e}\n{}", run.stderr));
+        let results = v["results"].as_array().unwrap();
+        assert!(!results.is_empty() && results.iter().all(|r| r["verdict"] != "error"), "{name}: {results:?}");
+        if !expect.is_empty() {
+            let kms1 = results.iter().find(|r| r["control"] == "KMS.1").unwrap();
+            assert_eq!(kms1["verdict"], expect, "{name}");
+        }
+    }
+}

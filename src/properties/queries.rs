@@ -37,6 +37,9 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
             return presolved(started, vec![found], Settled::Synthesis, synthesized.tried);
         }
     }
+    if let Some(late) = past_deadline(opts, started) {
+        return late;
+    }
     let req = &at_time(req, opts);
     let q = build_exists_allowed(set, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set, expect: Expect::Allowed }], opts, started)
@@ -61,6 +64,9 @@ pub fn exists_allowed_pair(
         if let Some((requests, tried)) = pair_first(set, who, first, second, same_resource, opts) {
             return presolved(started, requests, Settled::Synthesis, tried);
         }
+    }
+    if let Some(late) = past_deadline(opts, started) {
+        return late;
     }
     let (first, second) = (&at_time(first, opts), &at_time(second, opts));
     let q = build_allowed_pair(set, who, first, second, same_resource, opts.encoding, label);
@@ -126,6 +132,9 @@ pub fn added_access(
     if opts.encoding == Encoding::Default && opts.presolve && !may_grant(new, who, req) {
         return irrelevant(started);
     }
+    if let Some(late) = past_deadline(opts, started) {
+        return late;
+    }
     let req = &at_time(req, opts);
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
@@ -142,6 +151,16 @@ fn presolved(started: Instant, requests: Vec<crate::model::Request>, settled: Se
 fn irrelevant(started: Instant) -> Checked {
     let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, settled: Settled::Relevance, ..CheckStats::default() };
     Checked::verdict(Verdict::Holds, stats)
+}
+
+/// Past the run's `--max-time`: unknown, without building the query (encoding a policy of
+/// thousands of statements takes time of its own, which the solver's timeout does not bound).
+fn past_deadline(opts: &SolverOptions, started: Instant) -> Option<Checked> {
+    let end = opts.deadline?;
+    (Instant::now() >= end).then(|| {
+        let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
+        Checked::verdict(Verdict::Unknown("the run's time limit (--max-time) was reached before this query".into()), stats)
+    })
 }
 
 /// `req` made at the instant of `--at`, if one is given.

@@ -70,4 +70,8 @@ pub enum SolverError {
     /// last round, so this cannot happen unless the loop is broken).
     #[error("the lazy solving loop ended without an answer")]
     LoopExhausted,
+    /// z3 failed inside the query (the z3 crate panicked, as it does when z3 runs out of
+    /// memory) or its thread could not start: this query has no answer, the run goes on.
+    #[error("{0}")]
+    Crashed(String),
 }

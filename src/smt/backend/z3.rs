@@ -48,10 +48,41 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
         solver.push();
         check_in(&solver, text, &vars)
     };
-    let (outcome, z3_stats) = z3::with_z3_config(&z3::Config::new(), run);
-    stats.z3.extend(z3_stats);
-    outcome
+    // On a thread of its own with a large stack: z3 recurses over deep terms (a pattern with
+    // thousands of wildcards is a regular expression thousands of levels deep: with z3's
+    // memory_max_size at 100 MB its clean-up recursed past the main thread's 8 MB and aborted
+    // the process), and a panic in the z3 crate (it unwraps the null z3 gives back when it
+    // runs out of memory: measured at memory_max_size 30 MB) ends this query, not the run.
+    // z3's memory_max_size itself is not used: in z3 4.8.12 it also ended the process with
+    // exit code 101 and no message (measured at 100 MB on a 10,000-wildcard pattern).
+    let answer = std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("z3".into())
+            .stack_size(SOLVER_STACK)
+            .spawn_scoped(s, || z3::with_z3_config(&z3::Config::new(), run));
+        match worker {
+            Ok(handle) => handle.join().map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                SolverError::Crashed(format!("z3 failed inside the query (the z3 crate panicked: {what}; z3 may have run out of memory)"))
+            }),
+            Err(e) => Err(SolverError::Crashed(format!("cannot start the solver thread: {e}"))),
+        }
+    });
+    match answer {
+        Ok((outcome, z3_stats)) => {
+            stats.z3.extend(z3_stats);
+            outcome
+        }
+        Err(e) => Err(e),
+    }
 }
+
+/// The stack of a solver thread: virtual memory, committed only as far as z3 recurses.
+const SOLVER_STACK: usize = 512 << 20;
 
 fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Outcome, SolverError>, BTreeMap<String, f64>) {
     let ctx = Context::thread_local();

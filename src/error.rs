@@ -28,6 +28,8 @@ pub enum UsageError {
     Account(String),
     #[error("--at {0:?} is not an instant: ISO 8601 (2026-12-01T09:00:00Z, 2026-12-01), epoch seconds, or now")]
     At(String),
+    #[error("--max-time {0:?} is not a positive number of seconds")]
+    MaxTime(String),
 }
 
 /// An error that stops a command before it has results (a usage or input error, exit code 2).

@@ -148,10 +148,10 @@ impl SolverArgs {
 }
 
 /// `--max-time`: a positive number of seconds (fractions allowed).
-fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+fn parse_seconds(s: &str) -> Result<std::time::Duration, UsageError> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(std::time::Duration::from_secs_f64(v)),
-        _ => Err(format!("{s:?} is not a positive number of seconds")),
+        _ => Err(UsageError::MaxTime(s.to_string())),
     }
 }
 

@@ -391,11 +391,24 @@ impl Encoder {
         }
     }
 
-    /// Every organization path starts with the organization id and `/`.
+    /// Every organization path starts with the organization id and `/`. A query that reads the
+    /// paths but not the id gets the id too, so that the id's own facts (its form: `o-` and 10
+    /// to 32 lower-case letters or digits) bound the paths' first segment: without it a
+    /// counterexample's path could start with an id no organization has (a fuzzing find, the
+    /// replay refused it as a request AWS never sends).
     fn org_path_facts(&mut self) {
         for fact in context_facts::FACTS {
             let Tie::UnderOrg(org_key) = fact.tie else { continue };
             let (paths_k, org_k) = (fact.key.to_ascii_lowercase(), org_key.to_ascii_lowercase());
+            let org_ck = crate::model::key::ContextKey::new(org_key);
+            if self.shared_keys.contains_key(&paths_k) && !self.shared_keys.contains_key(&org_k) {
+                self.key(0, &org_ck);
+            }
+            for req in 0..self.requests.len() {
+                if self.requests[req].keys.contains_key(&paths_k) && !self.requests[req].keys.contains_key(&org_k) {
+                    self.key(req, &org_ck);
+                }
+            }
             let mut pairs: Vec<(KeyRep, KeyRep)> = Vec::new();
             if let (Some(p), Some(o)) = (self.shared_keys.get(&paths_k), self.shared_keys.get(&org_k)) {
                 pairs.push((p.clone(), o.clone()));

@@ -470,3 +470,27 @@ fn ctrl_c_leaves_a_valid_prefix_and_a_summary() {
     let jsonl = format!("{}{rest}", first[0] as char);
     assert_valid_prefix(&jsonl, &summary, 200, "interrupted");
 }
+
+/// `--isolate` checks each file in a worker process: the same lines as a run in process, and a
+/// worker that dies on a file (a test hook aborts it, as a crashing z3 would) loses that
+/// file's queries — one internal error record, exit 4 — not the run.
+#[cfg(unix)]
+#[test]
+fn an_isolated_run_survives_a_worker_that_dies() {
+    let isolated = run(&["--jobs", "2", "--isolate"]);
+    let strip = |text: &str| lines(text).iter().map(without_times).collect::<Vec<_>>();
+    assert_eq!(strip(&isolated.0), strip(&whole().0), "the same records as in process");
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["corpus", fixture_arg(), "--jobs", "2", "--isolate"])
+        .env("KEYWARD_TEST_WORKER_ABORT_ON", "key-shared")
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&String::from_utf8(out.stdout).unwrap());
+    let lost: Vec<&Value> = recs.iter().filter(|r| r["file"].as_str().unwrap().ends_with("key-shared.json")).collect();
+    assert!(lost.len() == 1 && lost[0]["kind"] == "error" && lost[0]["internal"] == true, "{lost:?}");
+    assert!(lost[0]["message"].as_str().unwrap().contains("signal 6"), "{lost:?}");
+    let others: BTreeSet<&str> = recs.iter().filter(|r| r["kind"] == "result").map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(others.len(), 4, "every other policy file is still checked: {others:?}");
+}

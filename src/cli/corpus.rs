@@ -22,7 +22,7 @@ Subcommands take the place of DIR: `keyward corpus compare A.jsonl B.jsonl`, `ke
 
 Each JSON line of a run is {\"kind\": \"result\", file, resource, control, verdict (holds|violated|unknown|not_applicable|error), message (unknown and error only), parse_ms, encode_ms, solve_ms, total_ms, solver_called, solver_calls, z3 {statistic: value}, smt_bytes} or, for a file that cannot be read as a policy, {\"kind\": \"error\", file, message, diagnostics, parse_ms, internal (only when true: a panic, to report)}. Lines are sorted by file, then control order, whatever --jobs; the JSONL files of the shards of a run concatenate into the whole run.
 
-Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written, 4 an internal error in some query (verdict \"error\"; the run still completes).";
+Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written, 3 stopped at --max-time (the summary says how many files were not run), 4 an internal error in some query (verdict \"error\", or with --isolate a worker that died on a file; the run still completes), 130 interrupted by Ctrl-C (the lines of the finished files and the summary are written).";
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = AFTER_HELP)]
@@ -68,6 +68,15 @@ pub struct RunArgs {
     /// Also draw the run's cactus plot (one line per control) to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Check each file in a worker process (one per worker thread, reused): a crash the
+    /// process cannot survive (z3 aborting, the system killing it for memory) loses that file's
+    /// queries, recorded as an internal error, not the run. Costs a few milliseconds per file.
+    #[arg(long)]
+    pub isolate: bool,
+    /// (internal) Be an --isolate worker: read file paths on stdin, answer each with its
+    /// records and a `#end` line.
+    #[arg(long, hide = true)]
+    pub worker: bool,
     #[command(flatten)]
     pub solver: SolverArgs,
 }
@@ -120,6 +129,15 @@ fn run_cmd(args: &RunArgs) -> i32 {
         Err(e) => return fail(e),
     };
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // A worker runs this same command line with --worker: the same controls, parameters,
+    // load and solver options.
+    let isolate = match (args.isolate, std::env::current_exe()) {
+        (true, Ok(exe)) => {
+            Some(std::iter::once(exe.display().to_string()).chain(std::env::args().skip(1)).chain(["--worker".to_string()]).collect())
+        }
+        (true, Err(e)) => return fail(CorpusError::Io(format!("--isolate: cannot find this program to start workers: {e}"))),
+        (false, _) => None,
+    };
     let cfg = RunConfig {
         dirs: args.dirs.clone(),
         selected: args.select.selected(&params),
@@ -128,8 +146,12 @@ fn run_cmd(args: &RunArgs) -> i32 {
         solver: args.solver.options(),
         jobs,
         shard: args.shard,
-        progress: true,
+        progress: !args.worker,
+        isolate,
     };
+    if args.worker {
+        return worker(&cfg);
+    }
     let listing = match list(&cfg) {
         Ok(l) => l,
         Err(e) => return fail(e),
@@ -185,6 +207,44 @@ fn run_cmd(args: &RunArgs) -> i32 {
         Some(Stopped::MaxTime) => exit::UNKNOWN,
         None => exit::OK,
     }
+}
+
+/// The `--isolate` worker loop (`crate::corpus::isolate`): one file path per line on stdin,
+/// its records and `#end` on stdout. Ctrl-C is the parent's to handle (it stops handing out
+/// files and lets the workers finish theirs).
+fn worker(cfg: &RunConfig) -> i32 {
+    use std::io::BufRead;
+    let _ = ctrlc::set_handler(|| {});
+    let ctx = crate::controls::Ctx { params: &cfg.params, opts: &cfg.solver };
+    let abort_on = std::env::var("KEYWARD_TEST_WORKER_ABORT_ON").ok().filter(|s| !s.is_empty());
+    let stdout = std::io::stdout();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(path) = line else { break };
+        // A test hook: die the way a crashing solver would, on the files named so.
+        if abort_on.as_deref().is_some_and(|a| path.contains(a)) {
+            std::process::abort();
+        }
+        let records = crate::corpus::run::run_file(Path::new(&path), cfg, &ctx);
+        let mut out = stdout.lock();
+        for r in &records {
+            match serde_json::to_string(r) {
+                Ok(l) => {
+                    let _ = writeln!(out, "{l}");
+                }
+                Err(e) => {
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"kind": "error", "file": path, "message": format!("cannot write a record: {e}"), "internal": true})
+                    );
+                }
+            }
+        }
+        if writeln!(out, "{}", crate::corpus::isolate::END).and_then(|_| out.flush()).is_err() {
+            break;
+        }
+    }
+    exit::OK
 }
 
 /// A run's name in reports and legends: its file name without `.jsonl`.

@@ -10,6 +10,7 @@
 //! disagreements and speedups between two runs; `plot` draws the SVG figures.
 
 pub mod compare;
+pub mod isolate;
 pub mod plot;
 pub mod run;
 pub mod summary;

@@ -33,6 +33,8 @@ pub struct RunConfig {
     pub shard: Option<Shard>,
     /// Draw a progress bar on stderr (hidden anyway when stderr is not a terminal).
     pub progress: bool,
+    /// Check each file in a worker process started with this command line (`--isolate`).
+    pub isolate: Option<Vec<String>>,
 }
 
 /// The files of a run, before any control runs.
@@ -193,7 +195,10 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
                             }
                             vec![]
                         }
-                        None => run_file(file, cfg, ctx),
+                        None => match &cfg.isolate {
+                            Some(command) => super::isolate::check_file(file, command),
+                            None => run_file(file, cfg, ctx),
+                        },
                     };
                     // The receiver only goes away when the run is over.
                     let _ = tx.send((i, recs));
@@ -251,7 +256,7 @@ fn progress_bar(show: bool, files: usize) -> indicatif::ProgressBar {
 /// The records of one file: its parse time, then every selected control that applies. A panic
 /// in the engine is caught here and recorded as an error of the file, so one bad input cannot
 /// end a run of thousands.
-fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
+pub fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
     let name = file.display().to_string();
     let start = Instant::now();
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -164,12 +164,15 @@ fuzz_target!(|input: Input| {
     let (Some(set), Some(req)) = (build(&input), request(&input)) else { return };
     let concrete = evaluate(&set, &req).decision;
     let opts = SolverOptions { timeout: std::time::Duration::from_secs(2), ..SolverOptions::default() };
-    let possible = keyward::model::request_facts::check(&req).is_empty();
+    // The encoding answers for the requests AWS can send (the differential test's contract
+    // too): an impossible request — kms:CallerAccount other than the caller's account, three
+    // values for a single-valued key — is decided by the encoder from what it derives (the
+    // caller's account), by the evaluator from what the request says.
+    if !keyward::model::request_facts::check(&req).is_empty() {
+        return;
+    }
     for mode in [PinMode::Fold, PinMode::Assert] {
-        let mut answers = vec![symbolic_decision(&set, &req, mode, &opts)];
-        if possible {
-            answers.push(symbolic_decision_with_facts(&set, &req, mode, &opts));
-        }
+        let answers = [symbolic_decision(&set, &req, mode, &opts), symbolic_decision_with_facts(&set, &req, mode, &opts)];
         for a in answers {
             match a {
                 Ok(d) => assert_eq!(d, concrete, "{mode:?}: the solver decides {d}, the evaluator {concrete}\nrequest {}\n{input:?}", req.to_json_line()),

@@ -34,7 +34,7 @@ for f in statements-100k value-10mb wildcards-10k key-wildcards-10k; do
   /usr/bin/time -f "%e %M" -o "$dir/$f.time" target/release/keyward check --format json --timeout-ms "$TIMEOUT_MS" "$dir/$f.json" > "$dir/$f.out" 2> "$dir/$f.err"
   rc=$?
   set -e
-  read -r wall kb < "$dir/$f.time"
+  read -r wall kb < <(tail -n 1 "$dir/$f.time")
   verdicts=$(python3 -c "import json,sys,collections; d=json.load(open(sys.argv[1])); print(dict(collections.Counter(r['verdict'] for r in d['results'])))" "$dir/$f.out" 2>/dev/null || echo "no JSON output")
   printf '%-20s %7ss %8s MB %5s  %s\n' "$f" "$wall" "$((kb / 1024))" "$rc" "$verdicts"
   case $rc in 0|1|3) ;; *) echo "FAIL: $f exited $rc"; tail -5 "$dir/$f.err"; exit 1 ;; esac

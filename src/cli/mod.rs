@@ -55,8 +55,7 @@ pub fn main() -> i32 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli.command))) {
         Ok(code) => code,
         Err(panic) => {
-            let what =
-                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let what = crate::model::error::panic_message(panic.as_ref());
             print::fail(crate::error::Error::Internal(format!("panic: {what}")))
         }
     }

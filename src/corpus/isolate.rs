@@ -45,8 +45,8 @@ pub fn check_file(file: &Path, command: &[String]) -> Vec<Record> {
             Err(why) => {
                 // The worker is gone (or talks nonsense): reap it, say how it ended, and let the
                 // next file start a new one.
-                let status = w.child.kill().ok().and_then(|_| w.child.wait().ok()).or_else(|| w.child.try_wait().ok().flatten());
-                let how = status.map(|s| describe(&s)).unwrap_or_else(|| "ended".into());
+                let _ = w.child.kill();
+                let how = w.child.wait().map(|s| describe(&s)).unwrap_or_else(|_| "ended".into());
                 *slot = None;
                 vec![failed(&name, format!("the worker process checking this file {how} ({why}): its queries have no answer"))]
             }

@@ -166,11 +166,10 @@ pub fn run(cfg: &RunConfig, listing: Listing, out: &mut dyn Write) -> Result<Run
     // Workers stop taking files once the output cannot be written, on Ctrl-C, or past
     // `--max-time`.
     let stop = AtomicBool::new(false);
-    let deadline = cfg.solver.deadline;
     let halt = |stop: &AtomicBool| -> Option<Stopped> {
         if INTERRUPTED.load(Ordering::Relaxed) {
             Some(Stopped::Interrupted)
-        } else if deadline.is_some_and(|d| Instant::now() >= d) {
+        } else if cfg.solver.past_deadline() {
             Some(Stopped::MaxTime)
         } else {
             stop.load(Ordering::Relaxed).then_some(Stopped::Interrupted)
@@ -279,8 +278,7 @@ pub fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
         }
     }));
     attempt.unwrap_or_else(|panic| {
-        let what =
-            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        let what = crate::model::error::panic_message(panic.as_ref());
         let message = format!("{name}: INTERNAL ERROR (please report): panic: {what}");
         vec![Record::Error(ErrorRecord {
             file: name.clone(),

@@ -156,10 +156,9 @@ fn irrelevant(started: Instant) -> Checked {
 /// Past the run's `--max-time`: unknown, without building the query (encoding a policy of
 /// thousands of statements takes time of its own, which the solver's timeout does not bound).
 fn past_deadline(opts: &SolverOptions, started: Instant) -> Option<Checked> {
-    let end = opts.deadline?;
-    (Instant::now() >= end).then(|| {
+    opts.past_deadline().then(|| {
         let stats = CheckStats { encode_ms: started.elapsed().as_secs_f64() * 1000.0, ..CheckStats::default() };
-        Checked::verdict(Verdict::Unknown("the run's time limit (--max-time) was reached before this query".into()), stats)
+        Checked::verdict(Verdict::Unknown(crate::smt::options::DEADLINE_REACHED.into()), stats)
     })
 }
 

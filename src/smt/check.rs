@@ -13,7 +13,7 @@
 use crate::smt::answer::{Outcome, SolveStats, SolverError};
 use crate::smt::backend::solve;
 use crate::smt::lazy::solve_lazy;
-use crate::smt::options::{Backend, Encoding, SolverOptions};
+use crate::smt::options::{Backend, Encoding, SolverOptions, DEADLINE_REACHED};
 use crate::smt::query::Query;
 use crate::smt::simplify::propagate;
 
@@ -31,15 +31,13 @@ pub fn check(q: &Query, opts: &SolverOptions) -> Solved {
         return Solved { outcome: Ok(Outcome::Unknown(why)), stats: SolveStats::default() };
     }
     // The run's time limit bounds this query's calls too.
+    if opts.past_deadline() {
+        return Solved { outcome: Ok(Outcome::Unknown(DEADLINE_REACHED.into())), stats: SolveStats::default() };
+    }
     let bounded;
     let opts = match opts.deadline {
         Some(end) => {
-            let left = end.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                let why = "the run's time limit (--max-time) was reached before this query".to_string();
-                return Solved { outcome: Ok(Outcome::Unknown(why)), stats: SolveStats::default() };
-            }
-            bounded = SolverOptions { timeout: opts.timeout.min(left), ..opts.clone() };
+            bounded = SolverOptions { timeout: opts.timeout.min(end.saturating_duration_since(std::time::Instant::now())), ..opts.clone() };
             &bounded
         }
         None => opts,

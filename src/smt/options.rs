@@ -47,6 +47,16 @@ pub enum Encoding {
     Baseline,
 }
 
+/// Why a query asked after the run's `--max-time` is unknown.
+pub const DEADLINE_REACHED: &str = "the run's time limit (--max-time) was reached before this query";
+
+impl SolverOptions {
+    /// Is the run's `--max-time` over?
+    pub fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|end| std::time::Instant::now() >= end)
+    }
+}
+
 impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {

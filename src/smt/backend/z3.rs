@@ -62,11 +62,7 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
             .spawn_scoped(s, || z3::with_z3_config(&z3::Config::new(), run));
         match worker {
             Ok(handle) => handle.join().map_err(|panic| {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
+                let what = crate::model::error::panic_message(panic.as_ref());
                 SolverError::Crashed(format!("z3 failed inside the query (the z3 crate panicked: {what}; z3 may have run out of memory)"))
             }),
             Err(e) => Err(SolverError::Crashed(format!("cannot start the solver thread: {e}"))),

@@ -346,64 +346,14 @@ mod random {
                     eck.push("dept".into());
                 }
                 c.insert("kms:EncryptionContextKeys", eck);
-                possible(Request { principal, action: a.to_string(), resource: r.to_string(), context: c })
+                keyward::model::request_facts::make_possible(Request {
+                    principal,
+                    action: a.to_string(),
+                    resource: r.to_string(),
+                    context: c,
+                })
             },
         )
-    }
-
-    /// The request made one AWS can send (the facts check of `request_facts`): keys it cannot
-    /// carry are dropped, the resource and action take the shape AWS gives them, and the keys
-    /// every such request carries are added.
-    fn possible(mut r: Request) -> Request {
-        use keyward::model::context_facts::{lookup, KeyType};
-        use keyward::model::request_facts::{check, Severity};
-        use keyward::model::ContextKey;
-        for _ in 0..8 {
-            let findings = check(&r);
-            if findings.is_empty() {
-                break;
-            }
-            for f in findings {
-                match (f.severity, f.key.as_str()) {
-                    (Severity::Impossible, "principal") => r.action = "s3:GetObject".into(),
-                    (Severity::Impossible, "resource") => {
-                        r.resource = if r.resource == "*" {
-                            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()
-                        } else {
-                            "*".into()
-                        }
-                    }
-                    (Severity::Impossible, k) => r.context.insert(k, vec![]),
-                    (Severity::Incomplete, k) => {
-                        let p = &r.principal;
-                        let v = match (k, lookup(&ContextKey::new(k)).map(|f| f.ty)) {
-                            ("aws:userid", _) => match &p.session {
-                                Some(s) => format!("AROAEXAMPLEROLEID:{}", s.rsplit('/').next().unwrap_or("")),
-                                None => "AIDAEXAMPLEUSERID".into(),
-                            },
-                            ("aws:ViaAWSService", _) => r.via_aws_service().to_string(),
-                            ("kms:ViaService", _) => "s3.us-east-1.amazonaws.com".into(),
-                            // The instant of aws:CurrentTime, when the request has one.
-                            ("aws:EpochTime", _) => r
-                                .context
-                                .get(&ContextKey::new("aws:CurrentTime"))
-                                .and_then(|v| v.first())
-                                .and_then(|v| keyward::model::value::Timestamp::parse(v))
-                                .map(|t| t.0.div_euclid(1000).to_string())
-                                .unwrap_or_else(|| "1767225600".into()),
-                            (_, Some(KeyType::Bool)) => "false".into(),
-                            (_, Some(KeyType::Date)) => "2026-01-01T00:00:00Z".into(),
-                            (_, Some(KeyType::Num)) => "1".into(),
-                            (_, Some(KeyType::Ip)) => "203.0.113.9".into(),
-                            (_, Some(KeyType::Arn)) => "arn:aws:s3:::example".into(),
-                            _ => "example".into(),
-                        };
-                        r.context.insert(k, vec![v]);
-                    }
-                }
-            }
-        }
-        r
     }
 
     fn build(set: &[(String, Value)]) -> PolicySet {

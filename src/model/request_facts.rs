@@ -234,6 +234,67 @@ pub fn complete(req: &Request) -> Request {
     r
 }
 
+/// The request AWS could send nearest to `req`, for generators that draw requests freely (the
+/// differential test, the differential fuzz target): the encoding answers for possible requests
+/// only, so a generated request is mended rather than skipped, keeping the generator's reach.
+/// An impossible key is dropped (given no value), a call no caller of its kind makes becomes an
+/// S3 call, an impossible resource swaps between `*` and a key ARN, and a key every such request
+/// carries gets a value of its type. A few rounds settle it; a request still flagged after them
+/// is returned as it is (the caller checks).
+pub fn make_possible(mut r: Request) -> Request {
+    for _ in 0..8 {
+        let findings = check(&r);
+        if findings.is_empty() {
+            break;
+        }
+        for f in findings {
+            match (f.severity, f.key.as_str()) {
+                (Severity::Impossible, "principal") => r.action = "s3:GetObject".into(),
+                (Severity::Impossible, "resource") => {
+                    r.resource = if r.resource == "*" {
+                        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into()
+                    } else {
+                        "*".into()
+                    }
+                }
+                (Severity::Impossible, k) => r.context.insert(k, vec![]),
+                (Severity::Incomplete, k) => {
+                    let v = typical_value(&r, k);
+                    r.context.insert(k, vec![v]);
+                }
+            }
+        }
+    }
+    r
+}
+
+/// A value of key `k` that fits the rest of `r`.
+fn typical_value(r: &Request, k: &str) -> String {
+    let p = &r.principal;
+    match (k, context_facts::lookup(&ContextKey::new(k)).map(|f| f.ty)) {
+        ("aws:userid", _) => match &p.session {
+            Some(s) => format!("AROAEXAMPLEROLEID:{}", s.rsplit('/').next().unwrap_or("")),
+            None => "AIDAEXAMPLEUSERID".into(),
+        },
+        ("aws:ViaAWSService", _) => r.via_aws_service().to_string(),
+        ("kms:ViaService", _) => "s3.us-east-1.amazonaws.com".into(),
+        // The instant of aws:CurrentTime, when the request has one.
+        ("aws:EpochTime", _) => r
+            .context
+            .get(&ContextKey::new("aws:CurrentTime"))
+            .and_then(|v| v.first())
+            .and_then(|v| Timestamp::parse(v))
+            .map(|t| t.0.div_euclid(1000).to_string())
+            .unwrap_or_else(|| "1767225600".into()),
+        (_, Some(KeyType::Bool)) => "false".into(),
+        (_, Some(KeyType::Date)) => "2026-01-01T00:00:00Z".into(),
+        (_, Some(KeyType::Num)) => "1".into(),
+        (_, Some(KeyType::Ip)) => "203.0.113.9".into(),
+        (_, Some(KeyType::Arn)) => "arn:aws:s3:::example".into(),
+        _ => "example".into(),
+    }
+}
+
 /// An IAM unique id of the kind `prefix` names (IAM User Guide, unique identifiers: `AIDA`
 /// users, `AROA` roles) and more, without a colon (the encoder's rule too).
 fn unique_id(id: &str, prefix: &str) -> bool {

@@ -472,8 +472,9 @@ fn ctrl_c_leaves_a_valid_prefix_and_a_summary() {
 }
 
 /// `--isolate` checks each file in a worker process: the same lines as a run in process, and a
-/// worker that dies on a file (a test hook aborts it, as a crashing z3 would) loses that
-/// file's queries — one internal error record, exit 4 — not the run.
+/// worker that dies reading a file (a test hook aborts it, as a crashing z3 would) loses that
+/// file's queries — one internal error record, exit 4 — not the run; one that dies in a query
+/// loses that query only, and a new worker answers the file's other controls.
 #[cfg(unix)]
 #[test]
 fn an_isolated_run_survives_a_worker_that_dies() {
@@ -493,4 +494,25 @@ fn an_isolated_run_survives_a_worker_that_dies() {
     assert!(lost[0]["message"].as_str().unwrap().contains("signal 6"), "{lost:?}");
     let others: BTreeSet<&str> = recs.iter().filter(|r| r["kind"] == "result").map(|r| r["file"].as_str().unwrap()).collect();
     assert_eq!(others.len(), 4, "every other policy file is still checked: {others:?}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["corpus", fixture_arg(), "--jobs", "2", "--isolate"])
+        .env("KEYWARD_TEST_WORKER_ABORT_ON", "key-shared#IAM-KMS-6")
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&String::from_utf8(out.stdout).unwrap());
+    let expected = lines(&whole().0);
+    assert_eq!(recs.len(), expected.len(), "one record per query, the lost one included");
+    for (got, want) in recs.iter().zip(&expected) {
+        let lost = got["file"].as_str().unwrap().ends_with("key-shared.json") && got["control"] == "IAM-KMS-6";
+        if lost {
+            assert_eq!(got["verdict"], "error", "{got}");
+            assert!(got["message"].as_str().unwrap().contains("signal 6"), "{got}");
+        } else {
+            assert_eq!(without_times(got), without_times(want), "a query the crash did not touch keeps its answer");
+        }
+    }
+    assert!(recs.iter().any(|r| r["control"] == "IAM-KMS-6" && r["verdict"] == "error"), "the lost query is reported");
 }

@@ -22,7 +22,7 @@ Subcommands take the place of DIR: `keyward corpus compare A.jsonl B.jsonl`, `ke
 
 Each JSON line of a run is {\"kind\": \"result\", file, resource, control, verdict (holds|violated|unknown|not_applicable|error), message (unknown and error only), parse_ms, encode_ms, solve_ms, total_ms, solver_called, solver_calls, z3 {statistic: value}, smt_bytes} or, for a file that cannot be read as a policy, {\"kind\": \"error\", file, message, diagnostics, parse_ms, internal (only when true: a panic, to report)}. Lines are sorted by file, then control order, whatever --jobs; the JSONL files of the shards of a run concatenate into the whole run.
 
-Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written, 3 stopped at --max-time (the summary says how many files were not run), 4 an internal error in some query (verdict \"error\", or with --isolate a worker that died on a file; the run still completes), 130 interrupted by Ctrl-C (the lines of the finished files and the summary are written).";
+Exit codes: 0 (unknown verdicts and unreadable files are counted in the summary), 2 usage error or the output cannot be written, 3 stopped at --max-time (the summary says how many files were not run), 4 an internal error in some query (verdict \"error\", or with --isolate a worker that died in a query or on a file; the run still completes), 130 interrupted by Ctrl-C (the lines of the finished files and the summary are written).";
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = AFTER_HELP)]
@@ -69,12 +69,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
     /// Check each file in a worker process (one per worker thread, reused): a crash the
-    /// process cannot survive (z3 aborting, the system killing it for memory) loses that file's
-    /// queries, recorded as an internal error, not the run. Costs a few milliseconds per file.
+    /// process cannot survive (z3 aborting, the system killing it for memory) loses the query
+    /// it happened in, recorded as an internal error, not the file's other queries nor the run.
+    /// Costs a few milliseconds per file.
     #[arg(long)]
     pub isolate: bool,
     /// (internal) Be an --isolate worker: read file paths on stdin, answer each with its
-    /// records and a `#end` line.
+    /// records, a `#query` line before each, and a `#end` line.
     #[arg(long, hide = true)]
     pub worker: bool,
     #[command(flatten)]
@@ -209,38 +210,58 @@ fn run_cmd(args: &RunArgs) -> i32 {
     }
 }
 
-/// The `--isolate` worker loop (`crate::corpus::isolate`): one file path per line on stdin,
-/// its records and `#end` on stdout. Ctrl-C is the parent's to handle (it stops handing out
-/// files and lets the workers finish theirs).
+/// The `--isolate` worker loop (`crate::corpus::isolate`): one request per line on stdin (a file
+/// path, or a path, a tab and the control to resume after), on stdout a `#query` line before
+/// each query and a record after it, then `#end`. Ctrl-C is the parent's to handle (it stops
+/// handing out files and lets the workers finish theirs).
 fn worker(cfg: &RunConfig) -> i32 {
+    use crate::corpus::isolate::{END, QUERY};
+    use crate::corpus::run::FileStep;
     use std::io::BufRead;
     let _ = ctrlc::set_handler(|| {});
     let ctx = crate::controls::Ctx { params: &cfg.params, opts: &cfg.solver };
+    // A test hook: die the way a crashing solver would, on the files named so (`NAME`), or in
+    // one control's query on them (`NAME#CONTROL`).
     let abort_on = std::env::var("KEYWARD_TEST_WORKER_ABORT_ON").ok().filter(|s| !s.is_empty());
+    let (abort_file, abort_control) = match abort_on.as_deref().map(|a| a.split_once('#').unwrap_or((a, ""))) {
+        Some((f, c)) => (Some(f.to_string()), Some(c.to_string()).filter(|c| !c.is_empty())),
+        None => (None, None),
+    };
     let stdout = std::io::stdout();
     for line in std::io::stdin().lock().lines() {
-        let Ok(path) = line else { break };
-        // A test hook: die the way a crashing solver would, on the files named so.
-        if abort_on.as_deref().is_some_and(|a| path.contains(a)) {
+        let Ok(line) = line else { break };
+        let (path, after) = match line.split_once('\t') {
+            Some((p, a)) => (p.to_string(), Some(a.to_string())),
+            None => (line, None),
+        };
+        let hooked = abort_file.as_deref().is_some_and(|a| path.contains(a));
+        if hooked && abort_control.is_none() {
             std::process::abort();
         }
-        let records = crate::corpus::run::run_file(Path::new(&path), cfg, &ctx);
-        let mut out = stdout.lock();
-        for r in &records {
-            match serde_json::to_string(r) {
-                Ok(l) => {
-                    let _ = writeln!(out, "{l}");
-                }
-                Err(e) => {
-                    let _ = writeln!(
-                        out,
-                        "{}",
+        let mut ok = true;
+        crate::corpus::run::run_file_each(Path::new(&path), cfg, &ctx, after.as_deref(), &mut |step| {
+            let mut out = stdout.lock();
+            let (line, abort) = match step {
+                FileStep::Query { control, resource } => (
+                    format!("{QUERY} {}", serde_json::json!({"control": control, "resource": resource})),
+                    hooked && abort_control.as_deref() == Some(control),
+                ),
+                FileStep::Record(r) => (
+                    serde_json::to_string(&r).unwrap_or_else(|e| {
                         serde_json::json!({"kind": "error", "file": path, "message": format!("cannot write a record: {e}"), "internal": true})
-                    );
-                }
+                            .to_string()
+                    }),
+                    false,
+                ),
+            };
+            // The line goes out at once: what the parent has read is what survives a crash.
+            ok &= writeln!(out, "{line}").and_then(|_| out.flush()).is_ok();
+            if abort {
+                std::process::abort();
             }
-        }
-        if writeln!(out, "{}", crate::corpus::isolate::END).and_then(|_| out.flush()).is_err() {
+        });
+        let mut out = stdout.lock();
+        if !ok || writeln!(out, "{END}").and_then(|_| out.flush()).is_err() {
             break;
         }
     }

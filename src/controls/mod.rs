@@ -27,5 +27,5 @@ pub use config::ParamError;
 pub use finding::{Ctx, Finding, Status, Timing};
 pub use params::{Ignore, Params};
 pub use registry::{control, select, CONTROLS};
-pub use run::run_subject;
+pub use run::{run_subject, run_subject_each, Step};
 pub use subject::{AccountPrincipal, IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, Subject};

@@ -8,7 +8,7 @@
 //! output never depends on the number of workers.
 
 use super::{round_ms, CorpusError, ErrorRecord, QueryRecord, Record, Shard};
-use crate::controls::{run_subject, Ctx, Finding, Params, Status};
+use crate::controls::{run_subject_each, Ctx, Finding, Params, Status, Step};
 use crate::inputs::{load_file, policy_files, snapshot, LoadOptions};
 use crate::smt::SolverOptions;
 use rayon::iter::{ParallelBridge, ParallelIterator};
@@ -256,6 +256,24 @@ fn progress_bar(show: bool, files: usize) -> indicatif::ProgressBar {
 /// in the engine is caught here and recorded as an error of the file, so one bad input cannot
 /// end a run of thousands.
 pub fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
+    let mut out = Vec::new();
+    run_file_each(file, cfg, ctx, None, &mut |step| {
+        if let FileStep::Record(r) = step {
+            out.push(r);
+        }
+    });
+    out
+}
+
+/// What `run_file_each` reports, in order: a query about to run, then its record.
+pub enum FileStep<'a> {
+    Query { control: &'static str, resource: &'a str },
+    Record(Record),
+}
+
+/// The run of `run_file`, step by step (the `--isolate` worker); with `after`, only the
+/// controls that come after the one of that id.
+pub fn run_file_each(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>, after: Option<&str>, each: &mut dyn FnMut(FileStep<'_>)) {
     let name = file.display().to_string();
     let start = Instant::now();
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -263,31 +281,34 @@ pub fn run_file(file: &Path, cfg: &RunConfig, ctx: &Ctx<'_>) -> Vec<Record> {
         let subject = load_file(file, &cfg.load, &mut diagnostics);
         let parse_ms = start.elapsed().as_secs_f64() * 1000.0;
         match subject {
-            Some(subject) => run_subject(&subject, &cfg.selected, ctx).iter().map(|f| Record::Result(query_record(f, parse_ms))).collect(),
+            Some(subject) => run_subject_each(&subject, &cfg.selected, ctx, after, &mut |step| match step {
+                Step::Start { control, resource } => each(FileStep::Query { control, resource }),
+                Step::Done(f) => each(FileStep::Record(Record::Result(query_record(&f, parse_ms)))),
+            }),
             None => {
                 let all: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
                 let message = all.first().cloned().unwrap_or_else(|| format!("{name}: cannot be read as a policy"));
-                vec![Record::Error(ErrorRecord {
+                each(FileStep::Record(Record::Error(ErrorRecord {
                     file: name.clone(),
                     message,
                     diagnostics: all,
                     parse_ms: round_ms(parse_ms),
                     internal: false,
-                })]
+                })))
             }
         }
     }));
-    attempt.unwrap_or_else(|panic| {
+    if let Err(panic) = attempt {
         let what = crate::model::error::panic_message(panic.as_ref());
         let message = format!("{name}: INTERNAL ERROR (please report): panic: {what}");
-        vec![Record::Error(ErrorRecord {
+        each(FileStep::Record(Record::Error(ErrorRecord {
             file: name.clone(),
             message: message.clone(),
             diagnostics: vec![message],
             parse_ms: 0.0,
             internal: true,
-        })]
-    })
+        })))
+    }
 }
 
 fn query_record(f: &Finding, parse_ms: f64) -> QueryRecord {

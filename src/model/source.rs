@@ -33,6 +33,10 @@ struct SourceInner {
     /// in `get-key-policy` output, an IAM policy inside an account snapshot), the JSON path of
     /// the place it came from. Diagnostics prefix their own path with it.
     path_prefix: String,
+    /// When the text was generated from another document (a policy resolved out of a
+    /// CloudFormation template): byte offsets of the text, ascending, with the 1-based line and
+    /// column in that document of the node written there. Locations come from it.
+    origins: Vec<(usize, (usize, usize))>,
 }
 
 impl Source {
@@ -49,7 +53,25 @@ impl Source {
                 line_starts.push(i + 1);
             }
         }
-        Source { inner: Arc::new(SourceInner { name: name.into(), text, line_starts, path_prefix: path_prefix.into() }) }
+        Source {
+            inner: Arc::new(SourceInner { name: name.into(), text, line_starts, path_prefix: path_prefix.into(), origins: Vec::new() }),
+        }
+    }
+
+    /// A text generated from the document `name` (at `path_prefix` of it): `origins` gives, for
+    /// ascending byte offsets of `text`, the line and column in `name` of what was written
+    /// there, so that every location points into `name`, not into the generated text.
+    pub fn generated(
+        name: impl Into<String>,
+        text: String,
+        path_prefix: impl Into<String>,
+        origins: Vec<(usize, (usize, usize))>,
+    ) -> Source {
+        let mut s = Source::embedded(name, text, path_prefix);
+        if let Some(inner) = Arc::get_mut(&mut s.inner) {
+            inner.origins = origins;
+        }
+        s
     }
 
     pub fn name(&self) -> &str {
@@ -67,6 +89,10 @@ impl Source {
     /// 1-based line and column (in characters, as editors count) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.inner.text.len());
+        if !self.inner.origins.is_empty() {
+            let i = self.inner.origins.partition_point(|(o, _)| *o <= offset);
+            return self.inner.origins.get(i.saturating_sub(1)).map_or((1, 1), |(_, lc)| *lc);
+        }
         let line_index = match self.inner.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -122,6 +148,15 @@ mod tests {
         assert_eq!(s.line_col(x), (3, 3));
         let after_e = s.text().find(": 1").unwrap();
         assert_eq!(s.line_col(after_e), (2, 6));
+    }
+
+    #[test]
+    fn a_generated_text_locates_in_its_origin() {
+        let s = Source::generated("t.yaml", "{\"a\": [1, 2]}".into(), "Resources.K", vec![(0, (4, 3)), (7, (5, 7)), (11, (6, 9))]);
+        assert_eq!(s.line_col(0), (4, 3));
+        assert_eq!(s.line_col(8), (5, 7));
+        assert_eq!(s.line_col(11), (6, 9));
+        assert_eq!(s.line_col(100), (6, 9));
     }
 
     #[test]

@@ -23,6 +23,11 @@ impl Diagnostic {
     }
 
     /// A problem with a whole file (unreadable, wrong kind).
+    /// A diagnostic at a known line and column of `file` (a template's element).
+    pub fn at_line(file: &str, path: &str, line: usize, column: usize, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { file: file.to_string(), path: path.to_string(), line, column, message: message.into() }
+    }
+
     pub fn file(file: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic { file: file.to_string(), path: String::new(), line: 0, column: 0, message: message.into() }
     }

@@ -30,6 +30,10 @@ pub enum UsageError {
     At(String),
     #[error("--max-time {0:?} is not a positive number of seconds")]
     MaxTime(String),
+    #[error("{0:?} is not NAME=VALUE")]
+    Pair(String),
+    #[error("{0:?} is not a Region (us-east-1, eu-west-3, cn-north-1, …)")]
+    Region(String),
 }
 
 /// An error that stops a command before it has results (a usage or input error, exit code 2).

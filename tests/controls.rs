@@ -59,6 +59,7 @@ fn subject(file: &str, case: &Value) -> Subject {
             aliases: vec![],
             principals: None,
             scps: vec![],
+            unresolved: vec![],
         })
     } else {
         let origin = if let Some(holder) = case.get("holder").and_then(Value::as_str) {
@@ -73,6 +74,7 @@ fn subject(file: &str, case: &Value) -> Subject {
             resource: file.into(),
             policy: policy.unwrap_or_else(|| panic!("{file}: no policy")),
             origin,
+            unresolved: vec![],
         })
     }
 }
@@ -176,7 +178,7 @@ fn counterexamples_read_like_real_requests() {
             Some(h) => IdentityOrigin::Inline { holder: h.into() },
             None => IdentityOrigin::File,
         };
-        let s = Subject::Identity(IdentitySubject { file: "p.json".into(), resource: "p.json".into(), policy, origin });
+        let s = Subject::Identity(IdentitySubject { file: "p.json".into(), resource: "p.json".into(), policy, origin, unresolved: vec![] });
         let f = run_subject(&s, &[control.to_string()], &ctx).into_iter().find(|f| f.control == control).unwrap();
         assert_eq!(f.status, Status::Violated, "{control}: {}", f.message);
         f.counterexample[0].clone()

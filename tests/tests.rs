@@ -15,3 +15,4 @@ mod golden;
 mod parsing;
 mod properties;
 mod semantics;
+mod templates;

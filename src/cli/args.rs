@@ -38,6 +38,35 @@ pub struct SelectArgs {
     /// A control parameter, `CONTROL.name=value` (lists comma-separated).
     #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
     pub params: Vec<String>,
+    /// CloudFormation templates: the Region the stack deploys to (its partition follows).
+    #[arg(long, default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+    /// CloudFormation templates: the stack's name (AWS::StackName, generated resource names).
+    #[arg(long = "stack-name", default_value = "keyward-stack")]
+    pub stack_name: String,
+    /// CloudFormation templates: a parameter's value (repeatable), over its Default.
+    #[arg(long = "parameters", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub parameters: Vec<(String, String)>,
+    /// CloudFormation templates: the value of an export that Fn::ImportValue reads (repeatable;
+    /// without it the value is unknown and what depends on it is answered unknown).
+    #[arg(long = "import-value", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub import_values: Vec<(String, String)>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), UsageError> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(UsageError::Pair(s.to_string())),
+    }
+}
+
+fn parse_region(s: &str) -> Result<String, UsageError> {
+    let ok = !s.is_empty() && s.split('-').count() >= 3 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(UsageError::Region(s.to_string()))
+    }
 }
 
 impl SelectArgs {
@@ -93,7 +122,14 @@ impl SelectArgs {
 
     pub fn load_options(&self) -> LoadOptions {
         let account = self.account.clone().unwrap_or_else(|| LoadOptions::default().account);
-        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account }
+        let template = crate::inputs::template::TemplateOptions {
+            account: account.clone(),
+            region: self.region.clone(),
+            stack_name: self.stack_name.clone(),
+            parameters: self.parameters.iter().cloned().collect(),
+            import_values: self.import_values.iter().cloned().collect(),
+        };
+        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template }
     }
 }
 

@@ -8,6 +8,7 @@ mod diff;
 mod eval;
 mod print;
 mod prove;
+mod resolve;
 
 use crate::exit;
 use args::Format;
@@ -31,6 +32,9 @@ pub enum Command {
     /// Prove the controls (KMS.1–4, CIS, IAM-KMS-1..8, best practices) on policy files,
     /// folders and account snapshots.
     Check(check::CheckArgs),
+    /// What keyward reads from policy files, CloudFormation templates and snapshots: every
+    /// subject with its policy as resolved, as JSON (no proof).
+    Resolve(resolve::ResolveArgs),
     /// List the controls, their severity and parameters.
     Controls {
         #[arg(long, value_enum, default_value = "text")]
@@ -67,6 +71,7 @@ fn run(command: Command) -> i32 {
         Command::Prove(args) => prove::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Resolve(args) => resolve::run(&args),
         Command::Controls { format } => {
             match format {
                 Format::Json => print::print_json(&crate::report::catalog::json()),

@@ -51,6 +51,10 @@ pub fn rotation(k: &KeySubject, mut f: Finding) -> Finding {
         f.message = format!("automatic rotation does not apply to keys of origin {}", md.origin);
     } else if pending(md) {
         f.message = format!("the key is {}", md.key_state);
+    } else if k.rotation.is_none() && md.multi_region_configuration.as_ref().is_some_and(|m| m.multi_region_key_type == "REPLICA") {
+        // A template's replica key (CONTROLS.md "Templates and plans"): it inherits rotation
+        // from its primary. A snapshot's replica reports its primary's status, judged below.
+        f.message = "a replica key: its rotation is its primary key's".into();
     } else {
         match k.rotation {
             Some(true) => {

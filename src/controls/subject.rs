@@ -26,6 +26,9 @@ pub struct IdentitySubject {
     pub resource: String,
     pub policy: Policy,
     pub origin: IdentityOrigin,
+    /// Values the policy depends on that are unknown before deployment (a template's imported
+    /// value, a parameter without value): every control on the subject answers `unknown`.
+    pub unresolved: Vec<String>,
 }
 
 /// An IAM principal of the key's account with the policies that govern it (snapshot mode).
@@ -60,6 +63,16 @@ pub struct KeyMetadata {
     pub deletion_date: Option<serde_json::Value>,
     #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
+}
+
+/// `describe-key`'s MultiRegionConfiguration: a `REPLICA` key's rotation is its primary's.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionConfiguration {
+    #[serde(default)]
+    pub multi_region_key_type: String,
 }
 
 impl KeyMetadata {
@@ -84,6 +97,9 @@ pub struct KeySubject {
     /// analysis, where a statement naming the account stands for "the account, delegated".
     pub principals: Option<Vec<AccountPrincipal>>,
     pub scps: Vec<Policy>,
+    /// Values the key's policy or settings depend on that are unknown before deployment (see
+    /// `IdentitySubject::unresolved`).
+    pub unresolved: Vec<String>,
 }
 
 impl KeySubject {
@@ -113,6 +129,14 @@ impl Subject {
         match self {
             Subject::Identity(s) => &s.file,
             Subject::Key(k) => &k.file,
+        }
+    }
+
+    /// Values the subject depends on that are unknown before deployment.
+    pub fn unresolved(&self) -> &[String] {
+        match self {
+            Subject::Identity(s) => &s.unresolved,
+            Subject::Key(k) => &k.unresolved,
         }
     }
 

@@ -1,12 +1,14 @@
 //! What `keyward check` and `keyward corpus` look at: *subjects* — an identity policy or a key
 //! (its key policy, grants, metadata and, from an account snapshot, the IAM principals of its
 //! account with their policies). Subjects come from single policy files (kind from `--kind` or
-//! detected from `Principal`), folders of policy files, and account snapshots (`snapshot.rs`).
+//! detected from `Principal`), folders of policy files, account snapshots (`snapshot.rs`) and
+//! CloudFormation templates (`template/`).
 //! Problems are collected as diagnostics so one bad input never hides the others.
 
 pub mod grants;
 pub mod limits;
 pub mod snapshot;
+pub mod template;
 
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
 use crate::model::value::Arn;
@@ -26,11 +28,13 @@ pub struct LoadOptions {
     pub kind: Option<Kind>,
     pub key_arn: Option<String>,
     pub account: String,
+    /// How CloudFormation templates are resolved (their account is `account`).
+    pub template: template::TemplateOptions,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { kind: None, key_arn: None, account: "111122223333".into() }
+        LoadOptions { kind: None, key_arn: None, account: "111122223333".into(), template: template::TemplateOptions::default() }
     }
 }
 
@@ -59,7 +63,14 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
                 }
             }
         } else if p.exists() {
-            out.extend(load_file(p, opts, errors));
+            let name = p.display().to_string();
+            match std::fs::read_to_string(p) {
+                Ok(text) if template::is_template(p, &text) => {
+                    let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
+                    out.extend(template::load(&name, &text, &t, errors));
+                }
+                _ => out.extend(load_file(p, opts, errors)),
+            }
         } else {
             errors.push(Diagnostic::file(&p.display().to_string(), "no such file or folder"));
         }
@@ -135,7 +146,9 @@ pub fn load_file(path: &Path, opts: &LoadOptions, errors: &mut Vec<Diagnostic>) 
 pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
     let kind = opts.kind.unwrap_or(if policy.has_principals() { Kind::Key } else { Kind::Identity });
     match kind {
-        Kind::Identity => Subject::Identity(IdentitySubject { resource: file.clone(), file, policy, origin: IdentityOrigin::File }),
+        Kind::Identity => {
+            Subject::Identity(IdentitySubject { resource: file.clone(), file, policy, origin: IdentityOrigin::File, unresolved: vec![] })
+        }
         Kind::Key => {
             let key_arn = opts.key_arn.clone().unwrap_or_else(|| placeholder_key(&opts.account));
             let owner = Arn::parse(&key_arn).map(|a| a.account).filter(|a| !a.is_empty()).unwrap_or_else(|| opts.account.clone());
@@ -150,6 +163,7 @@ pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
                 aliases: vec![],
                 principals: None,
                 scps: vec![],
+                unresolved: vec![],
             })
         }
     }

@@ -151,6 +151,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                     resource: arn.clone(),
                     policy: p.clone(),
                     origin: IdentityOrigin::Managed { boundary: boundary_arns.contains(&arn) },
+                    unresolved: vec![],
                 }));
             }
             iam.managed.insert(arn, p);
@@ -184,6 +185,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                         resource: format!("{}/{pname}", string(get(g, "Arn"))),
                         policy: p.clone(),
                         origin: IdentityOrigin::Inline { holder: string(get(g, "Arn")) },
+                        unresolved: vec![],
                     }));
                     pols.push(p);
                 }
@@ -204,6 +206,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                             resource: format!("{arn}/{pname}"),
                             policy: p.clone(),
                             origin: IdentityOrigin::Inline { holder: arn.clone() },
+                            unresolved: vec![],
                         }));
                         pols.push(p);
                     }
@@ -371,6 +374,7 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
                 aliases: key_aliases,
                 principals: principals.clone(),
                 scps: scps.clone(),
+                unresolved: vec![],
             }));
         }
     }

@@ -1,0 +1,102 @@
+//! A policy document of a template, resolved, as a `Policy` whose every location points into
+//! the template: the resolved tree is written as JSON text with, for each value and member
+//! name, the template line and column it came from (`Source::generated`), so a diagnostic or a
+//! finding names the template's line of the statement, not a line of a text nobody sees. A
+//! document given as a JSON string (`PolicyDocument: !Sub '{…}'`) is parsed as that string,
+//! every location at the string's own position.
+
+use super::node::{Node, V};
+use crate::model::source::Source;
+use crate::model::Policy;
+use crate::policy::{parse_policy, Diagnostics};
+
+/// The policy of the resolved document `doc`, found at `path` (`Resources.K.Properties.KeyPolicy`)
+/// of `file`.
+pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics> {
+    let mut w = Writer { text: String::new(), origins: Vec::new() };
+    match &doc.v {
+        V::Str(s) => {
+            w.origins.push((0, (doc.line, doc.col)));
+            w.text = s.clone();
+        }
+        _ => w.node(doc),
+    }
+    parse_policy(Source::generated(file, w.text, path, w.origins))
+}
+
+struct Writer {
+    text: String,
+    origins: Vec<(usize, (usize, usize))>,
+}
+
+impl Writer {
+    fn mark(&mut self, line: usize, col: usize) {
+        self.origins.push((self.text.len(), (line, col)));
+    }
+
+    fn node(&mut self, n: &Node) {
+        self.mark(n.line, n.col);
+        match &n.v {
+            V::Null => self.text.push_str("null"),
+            V::Bool(b) => self.text.push_str(if *b { "true" } else { "false" }),
+            // A number as written, when JSON reads it as one.
+            V::Num(s) if serde_json::from_str::<serde_json::Number>(s).is_ok() => self.text.push_str(s),
+            V::Num(s) | V::Str(s) => self.string(s),
+            // A value unknown before deployment: the subject answers unknown (stack.rs), the
+            // policy is read with `*` in its place so that it parses.
+            V::Symbolic(_) => self.string("*"),
+            V::Seq(items) => {
+                self.text.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.text.push_str(", ");
+                    }
+                    self.node(item);
+                }
+                self.text.push(']');
+            }
+            V::Map(members) => {
+                self.text.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        self.text.push_str(", ");
+                    }
+                    self.mark(k.line, k.col);
+                    self.string(&k.name);
+                    self.text.push_str(": ");
+                    self.node(v);
+                }
+                self.mark(n.line, n.col);
+                self.text.push('}');
+            }
+        }
+    }
+
+    fn string(&mut self, s: &str) {
+        self.text.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::template::node::parse;
+
+    #[test]
+    fn statements_locate_in_the_template() {
+        let t = parse("KeyPolicy:\n  Version: 2012-10-17\n  Statement:\n    - Sid: Root\n      Effect: Allow\n      Principal: {AWS: '*'}\n      Action: 'kms:*'\n      Resource: '*'\n").unwrap();
+        let p = policy("t.yaml", "Resources.K.Properties.KeyPolicy", t.get("KeyPolicy").unwrap()).unwrap();
+        let st = &p.statements[0];
+        assert_eq!(p.source.line_col(st.span.start), (4, 7));
+        assert_eq!(p.source.name(), "t.yaml");
+    }
+
+    #[test]
+    fn a_bad_document_is_a_diagnostic_at_the_template_line() {
+        let t = parse("Doc:\n  Version: '2012-10-17'\n  Statement:\n    - Effect: Allow\n      Action: 'kms:Decrypt'\n      Resource: '*'\n      Condition: {StringLikes: {'aws:username': a}}\n").unwrap();
+        let e = policy("t.yaml", "Resources.P.Properties.PolicyDocument", t.get("Doc").unwrap()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("t.yaml:7:"), "{text}");
+        assert!(text.contains("Resources.P.Properties.PolicyDocument.Statement[0].Condition"), "{text}");
+    }
+}

@@ -1,0 +1,170 @@
+//! CloudFormation templates (`corpus/templates/`): what keyward reads from them (`keyward
+//! resolve`) — parameters, conditions, intrinsics, the stack's own resources as placeholders —
+//! and what `check` proves on them, with every location in the template. CONTROLS.md
+//! "Templates and plans": a value the stack creates is a placeholder of that resource in the
+//! stack's account and Region; a value unknown before deployment is not guessed.
+
+use crate::common::{project_dir, shared_data};
+use serde_json::Value;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn keyward(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(project_dir()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let r = keyward(args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+fn subjects<'a>(v: &'a Value, kind: &str) -> Vec<&'a Value> {
+    v["subjects"].as_array().unwrap().iter().filter(|s| s["kind"] == kind).collect()
+}
+
+fn result<'a>(v: &'a Value, resource_part: &str, control: &str) -> &'a Value {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"].as_str().unwrap().contains(resource_part) && r["control"] == control)
+        .unwrap_or_else(|| panic!("no {control} result on {resource_part}: {v}"))
+}
+
+const OWN_ROLE: &str = "corpus/templates/key-for-own-role.yaml";
+
+/// The key policy names the stack's own role by its ARN, the role's policy names the key by
+/// its ARN, the alias finds its key, `Fn::If` with `AWS::NoValue` removes a statement, and a
+/// resource whose condition is false is not created.
+#[test]
+fn a_stack_resolves_to_its_own_resources() {
+    let (code, v) = json(&["resolve", OWN_ROLE]);
+    assert_eq!(code, 0, "{v}");
+    let keys = subjects(&v, "key");
+    assert_eq!(keys.len(), 1, "the DevOnlyKey's condition is false: {v}");
+    let key = keys[0];
+    let key_arn = key["resource"].as_str().unwrap();
+    assert!(key_arn.starts_with("arn:aws:kms:us-east-1:111122223333:key/"), "{key_arn}");
+    let statements = key["policy"]["document"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 2, "the partner statement is AWS::NoValue without a partner: {statements:?}");
+    assert_eq!(statements[0]["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
+    assert_eq!(statements[1]["Principal"]["AWS"], "arn:aws:iam::111122223333:role/app-prod");
+    assert_eq!(key["rotation"], true, "Fn::If on IsProd");
+    assert_eq!(key["aliases"], serde_json::json!(["alias/data"]));
+    assert_eq!(key["policy"]["path"], "Resources.DataKey.Properties.KeyPolicy");
+    let ids = subjects(&v, "identity");
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0]["resource"], "app-prod/use-key");
+    assert_eq!(ids[0]["policy"]["document"]["Statement"][0]["Resource"], key_arn, "GetAtt DataKey.Arn is the key's ARN");
+    // The same template resolves the same way every time.
+    assert_eq!(json(&["resolve", OWN_ROLE]).1, v);
+}
+
+/// Parameters change what the stack creates; findings point at the template's lines.
+#[test]
+fn parameters_change_the_stack_and_findings_point_into_the_template() {
+    let (code, v) = json(&["check", "--format", "json", OWN_ROLE, "--parameters", "Env=dev", "--parameters", "Partner=444455556666"]);
+    assert_eq!(code, 1, "{v}");
+    let keys: std::collections::BTreeSet<&str> =
+        v["results"].as_array().unwrap().iter().map(|r| r["resource"].as_str().unwrap()).filter(|r| r.contains(":key/")).collect();
+    assert_eq!(keys.len(), 2, "DevOnlyKey exists in dev: {keys:?}");
+    let external = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["control"] == "CIS-KMS-EXPOSED:external" && r["verdict"] == "violated")
+        .find(|r| r["counterexample"][0]["principal"].as_str().unwrap().contains("444455556666"))
+        .unwrap_or_else(|| panic!("the partner account has access: {v}"));
+    let loc = &external["locations"][0];
+    assert!(loc.to_string().contains(OWN_ROLE), "{loc}");
+    assert_eq!(loc["line"], 57, "the Partner statement's line in the template: {loc}");
+    let rotation: Vec<&Value> = v["results"].as_array().unwrap().iter().filter(|r| r["control"] == "KMS.4").collect();
+    assert!(rotation.iter().all(|r| r["verdict"] == "violated"), "rotation is off in dev (and by default): {rotation:?}");
+}
+
+/// An imported value is unknown before deployment: nothing that depends on it is decided for a
+/// guess (exit 3, the export named); `--import-value` pins it and the proof goes through.
+#[test]
+fn an_imported_value_is_not_guessed() {
+    let t = "corpus/templates/imported-partner.yaml";
+    let (code, v) = json(&["check", "--format", "json", t]);
+    assert_eq!(code, 3, "{v}");
+    let r = result(&v, ":key/", "CIS-KMS-EXPOSED:external");
+    assert_eq!(r["verdict"], "unknown");
+    assert!(r["message"].as_str().unwrap().contains("PartnerRoleArn"), "{r}");
+    let (code, v) = json(&["check", "--format", "json", t, "--import-value", "PartnerRoleArn=arn:aws:iam::444455556666:role/Reader"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "violated");
+    assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:public")["verdict"], "holds");
+    let (_, same_account) =
+        json(&["check", "--format", "json", t, "--import-value", "PartnerRoleArn=arn:aws:iam::111122223333:role/Reader"]);
+    assert_eq!(result(&same_account, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "holds");
+}
+
+/// A JSON template with Fn::Join: a public key, and CloudFormation's default of rotation off.
+#[test]
+fn a_json_template_is_read_like_a_yaml_one() {
+    let (code, v) = json(&["check", "--format", "json", "corpus/templates/public-key.json"]);
+    assert_eq!(code, 1, "{v}");
+    let public = result(&v, ":key/", "CIS-KMS-EXPOSED:public");
+    assert_eq!(public["verdict"], "violated");
+    assert_eq!(public["locations"][0]["line"], 11, "{public}");
+    assert_eq!(result(&v, ":key/", "KMS.4")["verdict"], "violated");
+    assert_eq!(result(&v, ":key/", "IAM-KMS-1")["verdict"], "holds", "Fn::Join built the root principal");
+}
+
+/// What keyward cannot see is refused with the place: a SAM transform.
+#[test]
+fn a_transform_is_refused_with_its_place() {
+    let r = keyward(&["check", "corpus/templates/sam.yaml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("corpus/templates/sam.yaml:1:12") && r.stderr.contains("AWS::Serverless-2016-10-31"), "{}", r.stderr);
+}
+
+/// Every real template of `../shared/data/iac/cloudformation` is analysed or refused with
+/// messages that name the file, line and column; nothing crashes.
+#[test]
+fn every_real_template_is_analysed_or_refused_with_its_place() {
+    let Some(dir) = shared_data("iac/cloudformation") else { return };
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    files.sort();
+    let (mut analysed, mut refused) = (0, 0);
+    for f in &files {
+        let path = f.to_str().unwrap();
+        let (code, v) = json(&["resolve", path]);
+        assert!(code == 0 || code == 2, "{path}: exit {code}");
+        let errors = v["errors"].as_array().unwrap();
+        for e in errors {
+            assert!(e["file"] == path && e["line"].as_u64().unwrap() > 0 && e["column"].as_u64().unwrap() > 0, "{path}: {e}");
+            assert!(!e["message"].as_str().unwrap().is_empty());
+        }
+        if errors.is_empty() {
+            analysed += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    eprintln!("{analysed} templates analysed, {refused} with errors");
+    assert_eq!(analysed + refused, files.len());
+}

@@ -168,3 +168,63 @@ fn every_real_template_is_analysed_or_refused_with_its_place() {
     eprintln!("{analysed} templates analysed, {refused} with errors");
     assert_eq!(analysed + refused, files.len());
 }
+
+const PLAN: &str = "corpus/plans/kms-plan.json";
+
+/// A Terraform plan: a key policy known only after apply is rebuilt from its
+/// aws_iam_policy_document (the role it names is the plan's role, the account comes from
+/// aws_caller_identity, the partner from a variable); a key without a policy argument has KMS's
+/// default policy; a policy that cannot be rebuilt is unknown, named by its address.
+#[test]
+fn a_plan_rebuilds_what_it_knows_only_after_apply() {
+    let (code, v) = json(&["resolve", PLAN]);
+    assert_eq!(code, 0, "{v}");
+    let keys = subjects(&v, "key");
+    assert_eq!(keys.len(), 3, "{v}");
+    let data =
+        keys.iter().find(|k| k["aliases"] == serde_json::json!(["alias/data"])).unwrap_or_else(|| panic!("the alias finds its key: {v}"));
+    let st = data["policy"]["document"]["Statement"].as_array().unwrap();
+    assert_eq!(st[1]["Principal"]["AWS"], serde_json::json!(["arn:aws:iam::111122223333:role/app"]));
+    assert_eq!(st[2]["Principal"]["AWS"], serde_json::json!(["444455556666"]));
+    assert_eq!(st[2]["Condition"]["StringEquals"]["kms:ViaService"], serde_json::json!(["s3.us-east-1.amazonaws.com"]));
+    let default = keys.iter().find(|k| k["policy"]["document"]["Id"] == "key-default-1").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(default["rotation"], true);
+    let opaque = keys.iter().find(|k| !k["unresolved"].as_array().unwrap().is_empty()).unwrap_or_else(|| panic!("{v}"));
+    assert!(opaque["unresolved"][0].as_str().unwrap().contains("module.shared.aws_kms_key.opaque"), "{opaque}");
+
+    let (code, v) = json(&["check", "--format", "json", PLAN]);
+    assert_eq!(code, 1, "{v}");
+    let arn = data["resource"].as_str().unwrap();
+    assert_eq!(result(&v, arn, "KMS.4")["verdict"], "violated");
+    let external = result(&v, arn, "CIS-KMS-EXPOSED:external");
+    assert_eq!(external["verdict"], "violated", "the partner account, through S3: {external}");
+    assert!(external["locations"].to_string().contains(PLAN), "{external}");
+    assert_eq!(result(&v, "use-data-key", "CIS-KMS-STAR")["verdict"], "violated");
+    assert_eq!(result(&v, opaque["resource"].as_str().unwrap(), "CIS-KMS-EXPOSED:public")["verdict"], "unknown");
+}
+
+/// Every real plan of `../shared/data/iac/terraform` is analysed or refused with its place.
+#[test]
+fn every_real_plan_is_analysed_or_refused_with_its_place() {
+    let Some(dir) = shared_data("iac/terraform") else { return };
+    let files = crate::common::json_files(&dir);
+    assert!(!files.is_empty());
+    let (mut analysed, mut refused, mut subjects_found) = (0, 0, 0);
+    for f in &files {
+        let path = f.to_str().unwrap();
+        let (code, v) = json(&["resolve", path]);
+        assert!(code == 0 || code == 2, "{path}: exit {code}");
+        let errors = v["errors"].as_array().unwrap();
+        for e in errors {
+            assert!(e["file"] == path && e["line"].as_u64().unwrap() > 0 && e["column"].as_u64().unwrap() > 0, "{path}: {e}");
+        }
+        subjects_found += v["subjects"].as_array().unwrap().len();
+        if errors.is_empty() {
+            analysed += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    eprintln!("{analysed} plans analysed, {refused} with errors, {subjects_found} subjects");
+    assert!(subjects_found > 0);
+}

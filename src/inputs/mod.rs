@@ -2,13 +2,14 @@
 //! (its key policy, grants, metadata and, from an account snapshot, the IAM principals of its
 //! account with their policies). Subjects come from single policy files (kind from `--kind` or
 //! detected from `Principal`), folders of policy files, account snapshots (`snapshot.rs`) and
-//! CloudFormation templates (`template/`).
+//! CloudFormation templates (`template/`) and Terraform plans (`terraform/`).
 //! Problems are collected as diagnostics so one bad input never hides the others.
 
 pub mod grants;
 pub mod limits;
 pub mod snapshot;
 pub mod template;
+pub mod terraform;
 
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
 use crate::model::value::Arn;
@@ -68,6 +69,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
                 Ok(text) if template::is_template(p, &text) => {
                     let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
                     out.extend(template::load(&name, &text, &t, errors));
+                }
+                Ok(text) if terraform::is_plan(&text) => {
+                    let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
+                    out.extend(terraform::load(&name, &text, &t, errors));
                 }
                 _ => out.extend(load_file(p, opts, errors)),
             }

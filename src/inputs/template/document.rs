@@ -15,6 +15,11 @@ use crate::policy::{parse_policy, Diagnostics};
 pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics> {
     let mut w = Writer { text: String::new(), origins: Vec::new() };
     match &doc.v {
+        // A document unknown as a whole: the subject answers unknown; this stands in for it.
+        V::Symbolic(_) => {
+            w.origins.push((0, (doc.line, doc.col)));
+            w.text = UNKNOWN_POLICY.to_string();
+        }
         V::Str(s) => {
             w.origins.push((0, (doc.line, doc.col)));
             w.text = s.clone();
@@ -23,6 +28,9 @@ pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics>
     }
     parse_policy(Source::generated(file, w.text, path, w.origins))
 }
+
+/// The stand-in of a policy unknown before deployment (never decided: see `stack.rs`).
+pub const UNKNOWN_POLICY: &str = r#"{"Version": "2012-10-17", "Id": "keyward-unknown-before-deployment", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
 
 struct Writer {
     text: String,

@@ -1,0 +1,266 @@
+//! Terraform plans (`terraform show -json`, format 0.1–1.2) as subjects: the keys
+//! (`aws_kms_key`, `aws_kms_replica_key`, with an `aws_kms_key_policy` in place of the key's
+//! own) and the IAM policies (`aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
+//! `aws_iam_group_policy`, a role's `inline_policy` blocks) of `planned_values`, child modules
+//! included. The plan is read with every position (`template::node`), so a finding points at
+//! the resource's policy string in the plan.
+//!
+//! A policy the plan knows only after apply (`after_unknown`) is rebuilt (`rebuild.rs`): an
+//! `aws_kms_key` without a `policy` argument gets KMS's default key policy; a policy that is an
+//! `aws_iam_policy_document` data source is read from `prior_state` when Terraform read it at
+//! plan time, else rebuilt from the data source's statement blocks in `configuration`, a
+//! reference to a resource the plan creates becoming that resource's placeholder. Anything else
+//! stays unknown, and so does every verdict on it, with the resource named.
+
+mod plan;
+mod rebuild;
+
+use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, MultiRegionConfiguration, Subject};
+use crate::inputs::template::node::{self, Node, V};
+use crate::inputs::template::{document, placeholder, resolve, TemplateOptions};
+use crate::policy::Diagnostic;
+use plan::{config_address, module_prefix, Plan, Resource};
+
+/// Is `text` a Terraform plan? A JSON object with `format_version` and planned values or
+/// resource changes.
+pub fn is_plan(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(o)) => {
+            o.contains_key("format_version") && (o.contains_key("planned_values") || o.contains_key("resource_changes"))
+        }
+        _ => false,
+    }
+}
+
+pub fn load(file: &str, text: &str, opts: &TemplateOptions, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
+    let root = match node::parse(text) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(Diagnostic::at_line(file, "", e.line, e.col, e.message));
+            return vec![];
+        }
+    };
+    let plan = Plan::new(&root, opts);
+    let mut out = Vec::new();
+    // An aws_kms_key_policy replaces the policy of the key it names.
+    let key_policies: Vec<&Resource<'_>> = plan.planned.values().filter(|r| r.ty == "aws_kms_key_policy").collect();
+    for r in plan.planned.values() {
+        match r.ty.as_str() {
+            "aws_kms_key" | "aws_kms_replica_key" => {
+                let own = key_policies.iter().find(|kp| plan.names_key(kp, r)).copied();
+                if let Some(s) = plan.key(file, r, own, errors) {
+                    out.push(s);
+                }
+            }
+            "aws_iam_policy" => {
+                let arn = plan.attribute(r, "arn");
+                out.extend(plan.identity(file, r, "policy", arn, IdentityOrigin::Managed { boundary: false }, errors));
+            }
+            "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+                let holder_key = match r.ty.as_str() {
+                    "aws_iam_user_policy" => "user",
+                    "aws_iam_group_policy" => "group",
+                    _ => "role",
+                };
+                let holder = plan.text(r, holder_key).unwrap_or_else(|| r.address.clone());
+                let name = plan.text(r, "name").unwrap_or_else(|| r.address.clone());
+                out.extend(plan.identity(file, r, "policy", format!("{holder}/{name}"), IdentityOrigin::Inline { holder }, errors));
+            }
+            "aws_iam_role" => out.extend(plan.inline_policies(file, r, errors)),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl<'a> Plan<'a> {
+    fn text(&self, r: &Resource<'_>, attr: &str) -> Option<String> {
+        r.values.get(attr).and_then(Node::scalar_text).or_else(|| self.rebuilt_attr(r, attr).and_then(|n| n.scalar_text()))
+    }
+
+    /// An attribute of a planned resource: its planned value, else its placeholder.
+    pub fn attribute(&self, r: &Resource<'_>, attr: &str) -> String {
+        match r.values.get(attr).and_then(Node::scalar_text) {
+            Some(v) if !v.is_empty() => v,
+            _ => rebuild::placeholder(self, &r.address, &r.ty, r.values, attr),
+        }
+    }
+
+    fn rebuilt_attr(&self, r: &Resource<'_>, attr: &str) -> Option<Node> {
+        let cfg = self.config.get(&config_address(&r.address))?;
+        let expr = cfg.get("expressions")?.get(attr)?;
+        Some(rebuild::expression(self, &module_prefix(&r.address), expr))
+    }
+
+    /// Does the `aws_kms_key_policy` `kp` name the key `key`?
+    fn names_key(&self, kp: &Resource<'_>, key: &Resource<'_>) -> bool {
+        let known = kp.values.get("key_id").and_then(Node::scalar_text);
+        let key_ids = [key.values.get("key_id"), key.values.get("id"), key.values.get("arn")];
+        if known.is_some() && key_ids.iter().flatten().any(|k| k.scalar_text() == known) {
+            return true;
+        }
+        let refs = self
+            .config
+            .get(&config_address(&kp.address))
+            .and_then(|c| c.get("expressions"))
+            .and_then(|e| e.get("key_id"))
+            .and_then(|k| k.get("references"));
+        let target = config_address(&key.address);
+        matches!(refs.map(|r| &r.v), Some(V::Seq(items)) if items.iter().filter_map(Node::as_str).any(|x| format!("{}{x}", module_prefix(&kp.address)).starts_with(&format!("{target}."))))
+    }
+
+    /// The policy document of `attr` of `r`: known, default, read or rebuilt, or unknown.
+    fn document(&self, r: &Resource<'_>, attr: &str, default: Option<&str>) -> Option<Node> {
+        let value = r.values.get(attr);
+        if let Some(v) = value.filter(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())) {
+            return Some(v.clone());
+        }
+        // Unknown until apply, or recorded empty (a plan of a no-op change can say `""`).
+        let after_unknown = self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true))
+            || value.is_some_and(|v| v.as_str() == Some(""));
+        let configured = self.config.get(&config_address(&r.address)).and_then(|c| c.get("expressions")).and_then(|e| e.get(attr));
+        match (configured, default) {
+            (None, Some(d)) => Some(Node::new(V::Str(d.to_string()), r.at.line, r.at.col)),
+            (Some(expr), _) if after_unknown => Some(rebuild::document(self, &r.address, expr, r.at)),
+            _ => None,
+        }
+    }
+
+    fn policy(&self, file: &str, path: &str, doc: &Node, errors: &mut Vec<Diagnostic>) -> Option<(crate::model::Policy, Vec<String>)> {
+        let unresolved: Vec<String> = resolve::first_symbolic(doc).map(str::to_string).into_iter().collect();
+        match document::policy(file, path, doc) {
+            Ok(p) => Some((p, unresolved)),
+            Err(e) => {
+                errors.extend(e.0);
+                None
+            }
+        }
+    }
+
+    fn identity(
+        &self,
+        file: &str,
+        r: &Resource<'_>,
+        attr: &str,
+        resource: String,
+        origin: IdentityOrigin,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<Subject> {
+        let path = format!("{}.{attr}", r.address);
+        let Some(doc) = self.document(r, attr, None) else {
+            errors.push(Diagnostic::at_line(file, &path, r.at.line, r.at.col, format!("{} has no {attr} in the plan", r.address)));
+            return None;
+        };
+        let (policy, unresolved) = self.policy(file, &path, &doc, errors)?;
+        Some(Subject::Identity(IdentitySubject { file: file.to_string(), resource, policy, origin, unresolved }))
+    }
+
+    /// A role's `inline_policy` blocks.
+    fn inline_policies(&self, file: &str, r: &Resource<'_>, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
+        let Some(V::Seq(blocks)) = r.values.get("inline_policy").map(|b| &b.v) else { return vec![] };
+        let holder = self.text(r, "name").unwrap_or_else(|| r.address.clone());
+        let mut out = Vec::new();
+        for (i, b) in blocks.iter().enumerate() {
+            let Some(doc) = b.get("policy").filter(|p| p.as_str().is_some_and(|s| !s.trim().is_empty())) else { continue };
+            let name = b.get("name").and_then(Node::scalar_text).unwrap_or_else(|| format!("inline_policy[{i}]"));
+            let path = format!("{}.inline_policy[{i}].policy", r.address);
+            if let Some((policy, unresolved)) = self.policy(file, &path, doc, errors) {
+                out.push(Subject::Identity(IdentitySubject {
+                    file: file.to_string(),
+                    resource: format!("{holder}/{name}"),
+                    policy,
+                    origin: IdentityOrigin::Inline { holder: holder.clone() },
+                    unresolved,
+                }));
+            }
+        }
+        out
+    }
+
+    fn key(&self, file: &str, r: &Resource<'_>, own: Option<&Resource<'_>>, errors: &mut Vec<Diagnostic>) -> Option<Subject> {
+        let replica = r.ty == "aws_kms_replica_key";
+        let arn = self.attribute(r, "arn");
+        let key_id = arn.rsplit_once("key/").map(|(_, k)| k.to_string()).unwrap_or_else(|| placeholder::uuid(&r.address));
+        let default = format!(
+            r#"{{"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {{"AWS": "arn:{}:iam::{}:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#,
+            self.partition, self.opts.account
+        );
+        let (source, attr) = match own {
+            Some(kp) => (kp, "policy"),
+            None => (r, "policy"),
+        };
+        let path = format!("{}.{attr}", source.address);
+        let doc = match self.document(source, attr, if own.is_none() { Some(&default) } else { None }) {
+            Some(d) => d,
+            None => Node::new(
+                V::Symbolic(format!(
+                    "the policy of {} (known only after apply, and not an aws_iam_policy_document keyward can rebuild)",
+                    source.address
+                )),
+                source.at.line,
+                source.at.col,
+            ),
+        };
+        let (policy, mut unresolved) = self.policy(file, &path, &doc, errors)?;
+        let flag = |attr: &str, default: bool, unresolved: &mut Vec<String>| match r.values.get(attr).map(|v| &v.v) {
+            Some(V::Bool(b)) => *b,
+            None | Some(V::Null) if self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true)) => {
+                unresolved.push(format!("{}.{attr} (known only after apply)", r.address));
+                default
+            }
+            _ => default,
+        };
+        let rotation = (!replica).then(|| flag("enable_key_rotation", false, &mut unresolved));
+        let enabled = flag(if replica { "enabled" } else { "is_enabled" }, true, &mut unresolved);
+        let spec = (!replica).then(|| {
+            self.text(r, "customer_master_key_spec")
+                .or_else(|| self.text(r, "key_spec"))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into())
+        });
+        let metadata = KeyMetadata {
+            key_id,
+            arn: arn.clone(),
+            aws_account_id: self.opts.account.clone(),
+            key_state: if enabled { "Enabled" } else { "Disabled" }.into(),
+            key_manager: "CUSTOMER".into(),
+            key_spec: spec,
+            customer_master_key_spec: None,
+            origin: if r.ty == "aws_kms_external_key" { "EXTERNAL" } else { "AWS_KMS" }.into(),
+            deletion_date: None,
+            description: self.text(r, "description"),
+            multi_region_configuration: replica.then(|| MultiRegionConfiguration { multi_region_key_type: "REPLICA".into() }),
+        };
+        let owner =
+            crate::model::value::Arn::parse(&arn).map(|a| a.account).filter(|a| !a.is_empty()).unwrap_or_else(|| self.opts.account.clone());
+        Some(Subject::Key(KeySubject {
+            file: file.to_string(),
+            key_arn: arn,
+            owner,
+            policy: Some(policy),
+            grants: None,
+            metadata: Some(metadata),
+            rotation,
+            aliases: self.aliases(r),
+            principals: None,
+            scps: vec![],
+            unresolved,
+        }))
+    }
+
+    /// The `aws_kms_alias` names whose target is the key `r`.
+    fn aliases(&self, key: &Resource<'_>) -> Vec<String> {
+        let ids: Vec<String> = ["key_id", "arn", "id"].iter().filter_map(|a| key.values.get(a).and_then(Node::scalar_text)).collect();
+        self.planned
+            .values()
+            .filter(|a| a.ty == "aws_kms_alias")
+            .filter(|a| {
+                a.values.get("target_key_id").and_then(Node::scalar_text).is_some_and(|t| ids.contains(&t))
+                    || self.rebuilt_attr(a, "target_key_id").is_some_and(|n| {
+                        n.scalar_text().is_some_and(|t| t == self.attribute(key, "key_id") || t == self.attribute(key, "arn"))
+                    })
+            })
+            .filter_map(|a| a.values.get("name").and_then(Node::scalar_text))
+            .collect()
+    }
+}

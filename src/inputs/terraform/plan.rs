@@ -1,0 +1,136 @@
+//! A Terraform plan's parts, indexed by address: `planned_values` and `prior_state` resources
+//! (child modules included), `resource_changes`' `after_unknown`, `configuration` resources
+//! (by module path, without instance keys) and the root module's variables.
+
+use crate::inputs::template::node::{Node, V};
+use crate::inputs::template::{resolve, TemplateOptions};
+use std::collections::BTreeMap;
+
+/// A resource of `planned_values` (or `prior_state`), by address.
+pub struct Resource<'a> {
+    pub address: String,
+    pub ty: String,
+    pub values: &'a Node,
+    pub at: &'a Node,
+}
+
+/// The plan's parts a policy is rebuilt from.
+pub struct Plan<'a> {
+    pub opts: &'a TemplateOptions,
+    pub partition: String,
+    pub planned: BTreeMap<String, Resource<'a>>,
+    prior: BTreeMap<String, Resource<'a>>,
+    pub unknown: BTreeMap<String, &'a Node>,
+    /// `configuration` resources by address (with the module prefix, without instance keys).
+    pub config: BTreeMap<String, &'a Node>,
+    variables: BTreeMap<String, &'a Node>,
+}
+
+fn resources<'a>(module: Option<&'a Node>, out: &mut BTreeMap<String, Resource<'a>>) {
+    let Some(m) = module else { return };
+    if let Some(V::Seq(rs)) = m.get("resources").map(|r| &r.v) {
+        for r in rs {
+            let (Some(address), Some(ty)) = (r.get("address").and_then(Node::as_str), r.get("type").and_then(Node::as_str)) else {
+                continue;
+            };
+            if let Some(values) = r.get("values") {
+                out.insert(address.to_string(), Resource { address: address.to_string(), ty: ty.to_string(), values, at: r });
+            }
+        }
+    }
+    if let Some(V::Seq(children)) = m.get("child_modules").map(|c| &c.v) {
+        for c in children {
+            resources(Some(c), out);
+        }
+    }
+}
+
+fn config_resources<'a>(module: Option<&'a Node>, prefix: &str, out: &mut BTreeMap<String, &'a Node>) {
+    let Some(m) = module else { return };
+    if let Some(V::Seq(rs)) = m.get("resources").map(|r| &r.v) {
+        for r in rs {
+            if let Some(a) = r.get("address").and_then(Node::as_str) {
+                out.insert(format!("{prefix}{a}"), r);
+            }
+        }
+    }
+    if let Some(V::Map(calls)) = m.get("module_calls").map(|c| &c.v) {
+        for (k, call) in calls {
+            config_resources(call.get("module"), &format!("{prefix}module.{}.", k.name), out);
+        }
+    }
+}
+
+/// An address without its instance keys (`module.a["x"].aws_iam_role.r[0]` →
+/// `module.a.aws_iam_role.r`), as `configuration` names it.
+pub fn config_address(address: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The module prefix of an address (`module.a.` of `module.a.aws_kms_key.k`).
+pub fn module_prefix(address: &str) -> String {
+    let a = config_address(address);
+    let parts: Vec<&str> = a.split('.').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        out.push_str(&format!("module.{}.", parts[i + 1]));
+        i += 2;
+    }
+    out
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(root: &'a Node, opts: &'a TemplateOptions) -> Plan<'a> {
+        let mut planned = BTreeMap::new();
+        resources(root.get("planned_values").and_then(|p| p.get("root_module")), &mut planned);
+        let mut prior = BTreeMap::new();
+        resources(root.get("prior_state").and_then(|p| p.get("values")).and_then(|v| v.get("root_module")), &mut prior);
+        let mut unknown = BTreeMap::new();
+        if let Some(V::Seq(changes)) = root.get("resource_changes").map(|c| &c.v) {
+            for c in changes {
+                if let (Some(a), Some(u)) = (c.get("address").and_then(Node::as_str), c.get("change").and_then(|c| c.get("after_unknown")))
+                {
+                    unknown.insert(a.to_string(), u);
+                }
+            }
+        }
+        let mut config = BTreeMap::new();
+        config_resources(root.get("configuration").and_then(|c| c.get("root_module")), "", &mut config);
+        let mut variables = BTreeMap::new();
+        if let Some(V::Map(vs)) = root.get("variables").map(|v| &v.v) {
+            for (k, v) in vs {
+                if let Some(value) = v.get("value") {
+                    variables.insert(k.name.clone(), value);
+                }
+            }
+        }
+        Plan { opts, partition: resolve::partition_of(&opts.region).to_string(), planned, prior, unknown, config, variables }
+    }
+
+    pub fn planned_resource(&self, address: &str) -> Option<(&str, &'a Node)> {
+        self.planned.iter().find(|(a, _)| config_address(a) == address).map(|(_, r)| (r.ty.as_str(), r.values))
+    }
+
+    pub fn prior_resource(&self, address: &str) -> Option<&'a Node> {
+        self.prior.iter().find(|(a, _)| config_address(a) == address).map(|(_, r)| r.values)
+    }
+
+    pub fn config_resource(&self, address: &str) -> Option<&'a Node> {
+        self.config.get(address).copied()
+    }
+
+    pub fn variable(&self, name: &str) -> Option<&'a Node> {
+        self.variables.get(name).copied()
+    }
+}

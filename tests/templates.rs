@@ -228,3 +228,56 @@ fn every_real_plan_is_analysed_or_refused_with_its_place() {
     eprintln!("{analysed} plans analysed, {refused} with errors, {subjects_found} subjects");
     assert!(subjects_found > 0);
 }
+
+/// SARIF as code scanning reads it: a severity score on every rule, a region and a fingerprint
+/// on every result, relative URIs for inputs under the working folder and `file://` URIs for
+/// others; the fingerprint stays when the template's lines move.
+#[test]
+fn sarif_is_what_code_scanning_accepts() {
+    let sarif = |args: &[&str]| json(&[&["check", "--format", "sarif"], args].concat()).1;
+    let v = sarif(&[OWN_ROLE, PLAN]);
+    let run = &v["runs"][0];
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let score: f64 = rule["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        assert!((0.0..=10.0).contains(&score), "{rule}");
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert!(r["partialFingerprints"]["keyward/v1"].as_str().is_some_and(|f| f.len() == 16), "{r}");
+        for l in r["locations"].as_array().unwrap() {
+            let uri = l["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(uri == OWN_ROLE || uri == PLAN, "a relative reference: {uri}");
+            assert!(l["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1, "{r}");
+        }
+    }
+    // The same template two lines lower, outside the working folder: the same fingerprints.
+    let moved = std::env::temp_dir().join(format!("keyward-moved-{}.yaml", std::process::id()));
+    std::fs::write(&moved, format!("# moved\n# down\n{}", std::fs::read_to_string(project_dir().join(OWN_ROLE)).unwrap())).unwrap();
+    let m = sarif(&[moved.to_str().unwrap()]);
+    let prints = |v: &Value, file_part: &str| -> Vec<(String, String, u64)> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().contains(file_part))
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["partialFingerprints"]["keyward/v1"].as_str().unwrap().to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let before = prints(&v, "key-for-own-role");
+    let after = prints(&m, "keyward-moved");
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!((&b.0, &b.1), (&a.0, &a.1), "the fingerprint follows the finding");
+        assert_eq!(b.2 + 2, a.2, "the region moved with the lines");
+    }
+    let uri = m["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("file:///"), "outside the working folder: {uri}");
+    std::fs::remove_file(&moved).unwrap();
+}

@@ -65,7 +65,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
     match args.format {
         CheckFormat::Json => print_json(&report::check::json(&findings, &errors, &warnings)),
-        CheckFormat::Sarif => print_json(&report::check::sarif(&findings, &errors, &warnings)),
+        CheckFormat::Sarif => print_json(&report::sarif::sarif(&findings, &errors, &warnings)),
         CheckFormat::Text => {
             for e in &errors {
                 eprintln!("error: {e}");

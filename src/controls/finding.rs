@@ -87,6 +87,9 @@ pub struct Finding {
     /// Set when a `keyward.toml` ignore entry matches: the reason.
     pub suppressed: Option<String>,
     pub timing: Timing,
+    /// Where the subject is (its policy's line and column), for a result without a responsible
+    /// statement to point at (SARIF regions); set by `run_subject`.
+    pub anchor: Option<(usize, usize)>,
 }
 
 impl Finding {
@@ -101,6 +104,7 @@ impl Finding {
             statements: vec![],
             suppressed: None,
             timing: Timing::default(),
+            anchor: None,
         }
     }
 }

@@ -43,8 +43,10 @@ def norm(v, key=""):
 def mask(text):
     # Key ids, generated names and role ids: placeholders either tool may spell its own way.
     text = re.sub(r"(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32}", "KEYID", text)
+    # A key the stack creates: keyward gives it a UUID, the reference its logical id.
+    text = re.sub(r":key/[A-Za-z0-9-]+", ":key/KEYID", text)
     # A generated name: the reference names the resource by its logical id.
-    text = re.sub(r"keyward-stack-([A-Za-z0-9]+)-[A-Z0-9]{12}", r"\1", text)
+    text = re.sub(r"StackName-([A-Za-z0-9]+)-[A-Z0-9]{12}", r"\1", text)
     return text
 
 

@@ -281,3 +281,58 @@ fn sarif_is_what_code_scanning_accepts() {
     assert!(uri.starts_with("file:///"), "outside the working folder: {uri}");
     std::fs::remove_file(&moved).unwrap();
 }
+
+/// The AWS validators' commands, offline: their report (`BlockingFindings`,
+/// `NonBlockingFindings`, finding type, code, resource and policy name, reasons by statement)
+/// and exit codes (0 none blocking, 2 blocking, 1 an error), with keyward's counterexample.
+#[test]
+fn the_validators_commands_answer_offline() {
+    let (code, v) = json(&["check-no-public-access", "--template-path", "corpus/templates/public-key.json", "--region", "us-east-1"]);
+    assert_eq!(code, 2, "{v}");
+    let f = &v["BlockingFindings"][0];
+    assert_eq!((f["findingType"].as_str(), f["code"].as_str()), (Some("SECURITY_WARNING"), Some("policy-analysis-CheckNoPublicAccess")));
+    assert_eq!((f["resourceName"].as_str(), f["policyName"].as_str()), (Some("PublicKey"), Some("KeyPolicy")));
+    assert_eq!(f["details"]["reasons"][0]["statementIndex"], 1);
+    assert!(f["details"]["counterexample"][0]["principal"].as_str().is_some());
+    assert_eq!(v["NonBlockingFindings"], serde_json::json!([]));
+    // Ignored by resource name, or not blocking: exit 0.
+    let (code, v) =
+        json(&["check-no-public-access", "--template-path", "corpus/templates/public-key.json", "--ignore-finding", "PublicKey"]);
+    assert_eq!((code, v["BlockingFindings"].as_array().unwrap().len()), (0, 0));
+    let (code, v) = json(&["check-no-public-access", "--template-path", "corpus/templates/public-key.json", "--treat-as-blocking", "None"]);
+    assert_eq!((code, v["NonBlockingFindings"].as_array().unwrap().len()), (0, 1));
+    let (code, _) = json(&["check-no-public-access", "--template-path", OWN_ROLE]);
+    assert_eq!(code, 0);
+
+    // An imported principal is not guessed: an ERROR finding, blocking.
+    let (code, v) = json(&["check-no-public-access", "--template-path", "corpus/templates/imported-partner.yaml"]);
+    assert_eq!((code, v["BlockingFindings"][0]["findingType"].as_str()), (2, Some("ERROR")), "{v}");
+
+    let (code, v) = json(&["check-access-not-granted", "--template-path", PLAN, "--actions", "kms:ScheduleKeyDeletion"]);
+    assert_eq!(code, 2, "{v}");
+    let names: Vec<&str> = v["BlockingFindings"].as_array().unwrap().iter().map(|f| f["policyName"].as_str().unwrap()).collect();
+    assert!(names.contains(&"aws_iam_policy.use_data_key") && names.contains(&"aws_kms_key.data"), "{names:?}");
+
+    // No new access beyond a reference: the role's kms:Decrypt/Encrypt policy is within kms:*.
+    let reference = std::env::temp_dir().join(format!("keyward-reference-{}.json", std::process::id()));
+    std::fs::write(&reference, r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}"#)
+        .unwrap();
+    let r = reference.to_str().unwrap();
+    let (code, v) =
+        json(&["check-no-new-access", "--template-path", OWN_ROLE, "--reference-policy", r, "--reference-policy-type", "identity"]);
+    assert_eq!(code, 0, "{v}");
+    std::fs::write(
+        &reference,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let (code, v) =
+        json(&["check-no-new-access", "--template-path", OWN_ROLE, "--reference-policy", r, "--reference-policy-type", "identity"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["BlockingFindings"][0]["code"], "policy-analysis-CheckNoNewAccess");
+    assert_eq!(v["BlockingFindings"][0]["details"]["counterexample"][0]["action"], "kms:Decrypt");
+    std::fs::remove_file(&reference).unwrap();
+
+    let r = keyward(&["check-no-public-access", "--template-path", "corpus/templates/sam.yaml"]);
+    assert_eq!(r.code, 1, "an input error: {}", r.stderr);
+}

@@ -51,16 +51,20 @@ pub struct SelectArgs {
     /// without it the value is unknown and what depends on it is answered unknown).
     #[arg(long = "import-value", value_name = "NAME=VALUE", value_parser = parse_pair)]
     pub import_values: Vec<(String, String)>,
+    /// Skip files that are neither policies, templates nor plans (a note each) instead of
+    /// reporting them as input errors: for pre-commit, which passes every changed file.
+    #[arg(long = "skip-unrecognised")]
+    pub skip_unrecognised: bool,
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), UsageError> {
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), UsageError> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(UsageError::Pair(s.to_string())),
     }
 }
 
-fn parse_region(s: &str) -> Result<String, UsageError> {
+pub(crate) fn parse_region(s: &str) -> Result<String, UsageError> {
     let ok = !s.is_empty() && s.split('-').count() >= 3 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(s.to_string())
@@ -129,7 +133,7 @@ impl SelectArgs {
             parameters: self.parameters.iter().cloned().collect(),
             import_values: self.import_values.iter().cloned().collect(),
         };
-        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template }
+        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template, skip_unrecognised: self.skip_unrecognised }
     }
 }
 
@@ -258,7 +262,7 @@ pub(super) fn parse_key_arn(s: &str) -> Result<String, UsageError> {
 }
 
 /// `--account`: a 12-digit account id.
-fn parse_account(s: &str) -> Result<String, UsageError> {
+pub(crate) fn parse_account(s: &str) -> Result<String, UsageError> {
     if is_account_id(s) {
         Ok(s.to_string())
     } else {

@@ -9,6 +9,7 @@ mod eval;
 mod print;
 mod prove;
 mod resolve;
+mod validators;
 
 use crate::exit;
 use args::Format;
@@ -35,6 +36,14 @@ pub enum Command {
     /// What keyward reads from policy files, CloudFormation templates and snapshots: every
     /// subject with its policy as resolved, as JSON (no proof).
     Resolve(resolve::ResolveArgs),
+    /// cfn-policy-validator / tf-policy-validator's check, offline: does any policy of the
+    /// template or plan grant more than the reference policy?
+    CheckNoNewAccess(validators::NoNewAccessArgs),
+    /// The validators' check, offline: does any policy grant one of these actions (on these
+    /// resources)?
+    CheckAccessNotGranted(validators::AccessNotGrantedArgs),
+    /// The validators' check, offline: does any key policy grant public access?
+    CheckNoPublicAccess(validators::ValidatorArgs),
     /// List the controls, their severity and parameters.
     Controls {
         #[arg(long, value_enum, default_value = "text")]
@@ -72,6 +81,9 @@ fn run(command: Command) -> i32 {
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Resolve(args) => resolve::run(&args),
+        Command::CheckNoNewAccess(args) => validators::no_new_access(&args),
+        Command::CheckAccessNotGranted(args) => validators::access_not_granted(&args),
+        Command::CheckNoPublicAccess(args) => validators::no_public_access(&args),
         Command::Controls { format } => {
             match format {
                 Format::Json => print::print_json(&crate::report::catalog::json()),

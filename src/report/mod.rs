@@ -9,6 +9,7 @@ pub mod diff;
 pub mod eval;
 pub mod prove;
 pub mod sarif;
+pub mod validators;
 
 /// The version of every command's JSON output. 2: verdict `error` (an internal error, exit code
 /// 4) beside `unknown`; `prove` reports the witnesses and the never-allowed action of `required`

@@ -1,0 +1,328 @@
+//! `keyward check-no-new-access`, `check-access-not-granted` and `check-no-public-access`: the
+//! commands, options, report and exit codes of AWS's `cfn-policy-validator` and
+//! `tf-policy-validator` (0 no blocking finding, 2 blocking findings, 1 an error), for a
+//! CloudFormation template or a Terraform plan (`--template-path`), answered offline by
+//! keyward's proofs instead of IAM Access Analyzer. keyward's scope is KMS key policies and IAM
+//! identity policies; resource policies of other services are not read (keep AWS's validator
+//! for those).
+
+use super::args::{parse_account, parse_pair, parse_region, SolverArgs};
+use super::print::print_json;
+use crate::controls::finding::statements_for;
+use crate::controls::{run_subject, Ctx, Params, Status, Subject};
+use crate::inputs::template::TemplateOptions;
+use crate::inputs::{load, LoadOptions};
+use crate::model::principal::PrincipalKind;
+use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::PolicySet;
+use crate::properties::queries::{added_access, exists_allowed};
+use crate::properties::{Checked, Verdict};
+use crate::report::validators::{failed, undecided, ValidatorFinding, ValidatorReport};
+use std::path::PathBuf;
+
+/// Exit codes of the validators.
+const NO_BLOCKING: i32 = 0;
+const ERROR: i32 = 1;
+const BLOCKING: i32 = 2;
+
+#[derive(Debug, clap::Args)]
+pub struct ValidatorArgs {
+    /// The CloudFormation template or Terraform plan (`terraform show -json`).
+    #[arg(long = "template-path", required = true)]
+    pub template_path: PathBuf,
+    /// The Region the stack deploys to.
+    #[arg(long, default_value = "us-east-1", value_parser = parse_region)]
+    pub region: String,
+    /// The account the stack deploys to (the validators ask AWS; keyward works offline).
+    #[arg(long, default_value = "111122223333", value_parser = parse_account)]
+    pub account: String,
+    #[arg(long = "stack-name", default_value = "keyward-stack")]
+    pub stack_name: String,
+    /// Template parameters, `Key=Value` (several after one flag, as the validators take them).
+    #[arg(long, num_args = 1.., value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub parameters: Vec<(String, String)>,
+    /// Values of the exports the template imports, `Name=Value`.
+    #[arg(long = "import-value", num_args = 1.., value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub import_values: Vec<(String, String)>,
+    /// Findings to ignore: a code, a resource name, or `ResourceName.Code` (comma-separated).
+    #[arg(long = "ignore-finding", value_delimiter = ',')]
+    pub ignore_finding: Vec<String>,
+    /// Finding types that block (exit 2): comma-separated, or `None`.
+    #[arg(long = "treat-as-blocking", value_delimiter = ',', default_value = "ERROR,SECURITY_WARNING")]
+    pub treat_as_blocking: Vec<String>,
+    /// Resource types not to check (`AWS::KMS::Key`, `aws_kms_key`, `AWS::IAM::Policy`, …).
+    #[arg(long = "exclude-resource-types", value_delimiter = ',')]
+    pub exclude_resource_types: Vec<String>,
+    /// tf-policy-validator's configuration file: accepted for a one-line swap, not needed.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub solver: SolverArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PolicyType {
+    Identity,
+    Resource,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NoNewAccessArgs {
+    #[command(flatten)]
+    pub common: ValidatorArgs,
+    /// The policy the template's policies must not grant more than.
+    #[arg(long = "reference-policy", required = true)]
+    pub reference_policy: PathBuf,
+    /// Which policies are compared with it: identity policies or key (resource) policies.
+    #[arg(long = "reference-policy-type", value_enum, required = true)]
+    pub reference_policy_type: PolicyType,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AccessNotGrantedArgs {
+    #[command(flatten)]
+    pub common: ValidatorArgs,
+    /// Actions no policy may grant (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub actions: Vec<String>,
+    /// Resources on which no policy may grant them (comma-separated; default any).
+    #[arg(long, value_delimiter = ',')]
+    pub resources: Vec<String>,
+}
+
+fn subjects(a: &ValidatorArgs) -> Result<Vec<Subject>, i32> {
+    let template = TemplateOptions {
+        account: a.account.clone(),
+        region: a.region.clone(),
+        stack_name: a.stack_name.clone(),
+        parameters: a.parameters.iter().cloned().collect(),
+        import_values: a.import_values.iter().cloned().collect(),
+    };
+    let opts = LoadOptions { account: a.account.clone(), template, ..LoadOptions::default() };
+    let mut errors = Vec::new();
+    let mut skipped = Vec::new();
+    let subjects = load(std::slice::from_ref(&a.template_path), &opts, &mut errors, &mut skipped);
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("ERROR: {e}");
+        }
+        return Err(ERROR);
+    }
+    let excluded = |types: &[&str]| a.exclude_resource_types.iter().any(|t| types.iter().any(|x| t.trim().eq_ignore_ascii_case(x)));
+    Ok(subjects
+        .into_iter()
+        .filter(|s| match s {
+            Subject::Key(_) => {
+                !excluded(&["AWS::KMS::Key", "AWS::KMS::ReplicaKey", "aws_kms_key", "aws_kms_replica_key", "aws_kms_key_policy"])
+            }
+            Subject::Identity(_) => !excluded(&[
+                "AWS::IAM::ManagedPolicy",
+                "AWS::IAM::Policy",
+                "AWS::IAM::Role",
+                "AWS::IAM::User",
+                "AWS::IAM::Group",
+                "aws_iam_policy",
+                "aws_iam_role_policy",
+                "aws_iam_user_policy",
+                "aws_iam_group_policy",
+                "aws_iam_role",
+            ]),
+        })
+        .collect())
+}
+
+/// The validators' `resourceName` and `policyName` of a subject: a template's logical id and
+/// `KeyPolicy` or the policy's name; a plan's resource name and address.
+fn names(s: &Subject) -> (String, String) {
+    let (prefix, resource) = match s {
+        Subject::Key(k) => (k.policy.as_ref().map(|p| p.source.path_prefix().to_string()).unwrap_or_default(), k.key_arn.clone()),
+        Subject::Identity(i) => (i.policy.source.path_prefix().to_string(), i.resource.clone()),
+    };
+    let policy_name = || resource.rsplit(['/', ':']).next().unwrap_or(&resource).to_string();
+    match prefix.strip_prefix("Resources.") {
+        Some(rest) => {
+            let logical = rest.split('.').next().unwrap_or(rest).to_string();
+            match s {
+                Subject::Key(_) => (logical, "KeyPolicy".into()),
+                Subject::Identity(_) => (logical, policy_name()),
+            }
+        }
+        None => {
+            let address = prefix.split(".policy").next().unwrap_or(&prefix).split(".inline_policy").next().unwrap_or(&prefix).to_string();
+            let name = address.rsplit('.').next().unwrap_or(&address).to_string();
+            (name, address)
+        }
+    }
+}
+
+fn identity_set(s: &Subject) -> Option<PolicySet> {
+    match s {
+        Subject::Identity(i) => Some(PolicySet { identity: vec![i.policy.clone()], ..PolicySet::default() }),
+        Subject::Key(_) => None,
+    }
+}
+
+/// A proof's answer as a finding (none when it holds).
+fn finding_of(checked: &Checked, set: &PolicySet, s: &Subject, code: &str, message: &str, reason: &str) -> Option<ValidatorFinding> {
+    match &checked.answer {
+        Ok(Verdict::Holds) => None,
+        Ok(Verdict::Violated(cx)) => Some(failed(code, message, reason, names(s), &statements_for(set, &cx.requests), &cx.requests)),
+        Ok(Verdict::Unknown(why)) => Some(undecided(code, why, names(s))),
+        Err(e) => Some(undecided(code, &format!("internal error (please report): {e}"), names(s))),
+    }
+}
+
+fn report(a: &ValidatorArgs, findings: Vec<ValidatorFinding>) -> i32 {
+    let blocking_types: Vec<String> = a.treat_as_blocking.iter().map(|t| t.trim().to_ascii_uppercase()).collect();
+    let ignored = |f: &ValidatorFinding| {
+        a.ignore_finding
+            .iter()
+            .map(|i| i.trim())
+            .any(|i| i == f.code || i == f.resource_name || i == format!("{}.{}", f.resource_name, f.code) || i == f.policy_name)
+    };
+    let (blocking, non_blocking): (Vec<_>, Vec<_>) =
+        findings.into_iter().filter(|f| !ignored(f)).partition(|f| blocking_types.iter().any(|t| t == f.finding_type));
+    let code = if blocking.is_empty() { NO_BLOCKING } else { BLOCKING };
+    print_json(&ValidatorReport { blocking, non_blocking });
+    code
+}
+
+pub fn no_public_access(a: &ValidatorArgs) -> i32 {
+    let subjects = match subjects(a) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let params = Params::default();
+    let opts = a.solver.options();
+    let ctx = Ctx { params: &params, opts: &opts };
+    let code = "policy-analysis-CheckNoPublicAccess";
+    let mut out = Vec::new();
+    for s in subjects.iter().filter(|s| matches!(s, Subject::Key(_))) {
+        for f in run_subject(s, &["CIS-KMS-EXPOSED:public".to_string()], &ctx) {
+            match f.status {
+                Status::Violated => out.push(failed(
+                    code,
+                    "The resource policy grants public access for the given resource type.",
+                    "Public access granted",
+                    names(s),
+                    &f.statements,
+                    &f.counterexample,
+                )),
+                Status::Unknown | Status::Error => out.push(undecided(code, &f.message, names(s))),
+                _ => {}
+            }
+        }
+    }
+    report(a, out)
+}
+
+pub fn access_not_granted(a: &AccessNotGrantedArgs) -> i32 {
+    if a.actions.is_empty() && a.resources.is_empty() {
+        eprintln!("ERROR: give --actions, --resources or both");
+        return ERROR;
+    }
+    if let Some(bad) = a.actions.iter().find(|x| x.contains(['*', '?']) || !x.contains(':')) {
+        eprintln!("ERROR: {bad:?} is not an action (service:Action, no wildcards)");
+        return ERROR;
+    }
+    let subjects = match subjects(&a.common) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = a.common.solver.options();
+    let code = "policy-analysis-CheckAccessNotGranted";
+    let message = "The policy document grants access to perform one or more of the listed actions or resources.";
+    let action = if a.actions.is_empty() {
+        ActionSpec::Any { named: vec![] }
+    } else {
+        ActionSpec::AnyOf { actions: a.actions.iter().map(|x| x.trim().to_string()).collect(), unlisted: None }
+    };
+    let mut out = Vec::new();
+    for s in &subjects {
+        if let Some(first) = s.unresolved().first() {
+            out.push(undecided(code, &format!("it depends on {first}, which is unknown before deployment"), names(s)));
+            continue;
+        }
+        let (set, who, resources) = match s {
+            Subject::Key(k) => (k.key_set(), PrincipalSpec::anyone(), vec![ResourceSpec::Fixed(k.key_arn.clone())]),
+            Subject::Identity(_) => (
+                identity_set(s).unwrap_or_default(),
+                PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]),
+                if a.resources.is_empty() {
+                    vec![ResourceSpec::Any]
+                } else {
+                    a.resources.iter().map(|r| ResourceSpec::Fixed(r.trim().to_string())).collect()
+                },
+            ),
+        };
+        if let (Subject::Key(k), false) = (s, a.resources.is_empty()) {
+            // A key policy governs its key only.
+            let names_key = |r: &str| {
+                crate::model::Template::parse(r, crate::model::template::Syntax { wildcards: true, variables: false })
+                    .is_ok_and(|t| crate::eval::condition::template_matches(&t, &k.key_arn, &crate::model::Context::new(), false))
+            };
+            if !a.resources.iter().any(|r| names_key(r.trim())) {
+                continue;
+            }
+        }
+        for resource in resources {
+            let req = RequestSpec { action: action.clone(), resource, context: vec![] };
+            let checked = exists_allowed(&set, &who, &req, &opts, "access-not-granted");
+            if let Some(f) = finding_of(&checked, &set, s, code, message, "One or more of the listed actions or resources") {
+                out.push(f);
+                break;
+            }
+        }
+    }
+    report(&a.common, out)
+}
+
+pub fn no_new_access(a: &NoNewAccessArgs) -> i32 {
+    let reference = match crate::policy::load_policy(&a.reference_policy) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return ERROR;
+        }
+    };
+    let subjects = match subjects(&a.common) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let opts = a.common.solver.options();
+    let code = "policy-analysis-CheckNoNewAccess";
+    let message = "The modified permissions grant new access compared to your existing policy.";
+    let mut out = Vec::new();
+    for s in &subjects {
+        let (old, new, who, resource) = match (s, a.reference_policy_type) {
+            (Subject::Key(k), PolicyType::Resource) => {
+                let new = k.key_set();
+                let old = PolicySet { key_policy: Some(reference.clone()), ..new.clone() };
+                (old, new, PrincipalSpec::anyone(), ResourceSpec::Fixed(k.key_arn.clone()))
+            }
+            (Subject::Identity(i), PolicyType::Identity) => (
+                PolicySet { identity: vec![reference.clone()], ..PolicySet::default() },
+                PolicySet { identity: vec![i.policy.clone()], ..PolicySet::default() },
+                PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]),
+                ResourceSpec::Any,
+            ),
+            _ => continue,
+        };
+        if let Some(first) = s.unresolved().first() {
+            out.push(undecided(code, &format!("it depends on {first}, which is unknown before deployment"), names(s)));
+            continue;
+        }
+        let mut named: Vec<String> = crate::model::catalog::KMS_ACTIONS.iter().map(|x| x.full_name()).collect();
+        for (_, p) in old.policies().chain(new.policies()) {
+            for st in &p.statements {
+                named.extend(st.action.patterns.iter().filter_map(crate::model::Template::as_literal));
+            }
+        }
+        let req = RequestSpec { action: ActionSpec::Any { named }, resource, context: vec![] };
+        let checked = added_access(&old, &new, &who, &req, &opts, "no-new-access");
+        if let Some(f) = finding_of(&checked, &new, s, code, message, "New access") {
+            out.push(f);
+        }
+    }
+    report(&a.common, out)
+}

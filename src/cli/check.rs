@@ -55,7 +55,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     let subjects = load(&args.paths, &args.select.load_options(), &mut errors, &mut skipped);
     let warnings: Vec<Diagnostic> = subjects.iter().flat_map(crate::inputs::limits::warnings).collect();
     for s in &skipped {
-        eprintln!("note: {s}: not a policy document (no Statement), skipped");
+        eprintln!("note: {s}: not a policy document, template or plan, skipped");
     }
     let solver = args.solver.options();
     let ctx = Ctx { params: &params, opts: &solver };

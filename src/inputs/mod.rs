@@ -31,11 +31,20 @@ pub struct LoadOptions {
     pub account: String,
     /// How CloudFormation templates are resolved (their account is `account`).
     pub template: template::TemplateOptions,
+    /// A file given by name that is neither a policy, a template nor a plan is skipped (listed
+    /// in `skipped`), not an error: pre-commit passes every changed file.
+    pub skip_unrecognised: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { kind: None, key_arn: None, account: "111122223333".into(), template: template::TemplateOptions::default() }
+        LoadOptions {
+            kind: None,
+            key_arn: None,
+            account: "111122223333".into(),
+            template: template::TemplateOptions::default(),
+            skip_unrecognised: false,
+        }
     }
 }
 
@@ -66,6 +75,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
         } else if p.exists() {
             let name = p.display().to_string();
             match std::fs::read_to_string(p) {
+                Ok(text) if opts.skip_unrecognised && !recognised(p, &text) => skipped.push(name),
                 Ok(text) if template::is_template(p, &text) => {
                     let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
                     out.extend(template::load(&name, &text, &t, errors));
@@ -81,6 +91,18 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
         }
     }
     out
+}
+
+/// Is `text` a policy document, a template or a plan? (A YAML file is a template when it has
+/// `Resources` or `AWSTemplateFormatVersion`.)
+fn recognised(path: &Path, text: &str) -> bool {
+    let yaml_template =
+        || template::node::parse(text).is_ok_and(|root| root.get("Resources").is_some() || root.get("AWSTemplateFormatVersion").is_some());
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(o)) => o.contains_key("Statement") || template::is_template(path, text) || terraform::is_plan(text),
+        Ok(_) => false,
+        Err(_) => template::is_template(path, text) && yaml_template(),
+    }
 }
 
 /// The policy files below the folder `dir`, sorted: `*.json` files with a top-level `Statement`

@@ -35,10 +35,11 @@ mkdir -p fuzz/corpus/differential
 seed request_file $(find corpus/examples -name 'request*.json')
 seed property_file $(find corpus/examples -name '*.toml')
 seed config_file $(find . -maxdepth 3 -name 'keyward.toml' -not -path './target/*')
+seed iac corpus/templates/* corpus/plans/* $(find ../shared/data/iac -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' -o -name '*.template' \) -size -64k 2>/dev/null | grep -v INDEX.json)
 
 limit=(-max_total_time="$SECONDS_EACH")
 [ -n "$RUNS" ] && limit+=(-runs="$RUNS")
-for t in ${TARGETS:-policy_parser request_file property_file config_file evaluator differential check}; do
+for t in ${TARGETS:-policy_parser request_file property_file config_file iac evaluator differential check}; do
   echo "== $t ($SECONDS_EACH s${RUNS:+ or $RUNS runs})"
   (cd fuzz && cargo +nightly fuzz run "$t" -- "${limit[@]}" -rss_limit_mb=2048 -timeout=60 2>&1) \
     | tee "/tmp/keyward-fuzz-$t.log" | grep -E "DONE|INITED|SUMMARY|panicked|deadly signal" || true

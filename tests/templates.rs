@@ -336,3 +336,17 @@ fn the_validators_commands_answer_offline() {
     let r = keyward(&["check-no-public-access", "--template-path", "corpus/templates/sam.yaml"]);
     assert_eq!(r.code, 1, "an input error: {}", r.stderr);
 }
+
+/// A statement under a condition that depends on a parameter without value: the key's verdicts
+/// are unknown, and the template is no input error.
+#[test]
+fn a_statement_under_an_unknown_condition_is_unknown_not_an_error() {
+    let t = "corpus/templates/unknown-condition.yaml";
+    let (code, v) = json(&["check", "--format", "json", t]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["errors"], serde_json::json!([]));
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["verdict"] == "unknown"), "{v}");
+    let (code, v) = json(&["check", "--format", "json", t, "--parameters", "Partner=444455556666"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "violated");
+}

@@ -26,7 +26,16 @@ pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics>
         }
         _ => w.node(doc),
     }
-    parse_policy(Source::generated(file, w.text, path, w.origins))
+    match parse_policy(Source::generated(file, w.text, path, w.origins)) {
+        // A value unknown before deployment where the policy needs a statement or an element
+        // (an `Fn::If` on an unknown condition around a statement): the subject answers unknown
+        // anyway, so the stand-in is read instead of reporting an error the template may not
+        // have.
+        Err(_) if crate::inputs::template::resolve::contains_symbolic(doc) => {
+            parse_policy(Source::generated(file, UNKNOWN_POLICY.to_string(), path, vec![(0, (doc.line, doc.col))]))
+        }
+        other => other,
+    }
 }
 
 /// The stand-in of a policy unknown before deployment (never decided: see `stack.rs`).

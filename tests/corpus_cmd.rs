@@ -516,3 +516,34 @@ fn an_isolated_run_survives_a_worker_that_dies() {
     }
     assert!(recs.iter().any(|r| r["control"] == "IAM-KMS-6" && r["verdict"] == "error"), "the lost query is reported");
 }
+
+/// `--worker-memory-mb` bounds each worker's address space: a file too big for it loses its
+/// queries (internal error records, exit 4), the other files keep their answers.
+#[cfg(unix)]
+#[test]
+fn a_worker_out_of_memory_loses_its_queries_not_the_run() {
+    let dir = scratch("memory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let small = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/prove/key-policy-shared.json");
+    std::fs::copy(&small, dir.join("a-small.json")).unwrap();
+    let huge = "x".repeat(40 * 1024 * 1024);
+    std::fs::write(
+        dir.join("b-huge.json"),
+        format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {{"StringEquals": {{"aws:username": "{huge}"}}}}}}]}}"#),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["corpus", dir.to_str().unwrap(), "--jobs", "1", "--isolate"];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_keyward")).args(&args).current_dir(env!("CARGO_TARGET_TMPDIR")).output().unwrap()
+    };
+    let out = run(&["--worker-memory-mb", "256"]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&String::from_utf8(out.stdout).unwrap());
+    let lost = |r: &&Value| r["kind"] == "error" || r["verdict"] == "error";
+    let huge_recs: Vec<&Value> = recs.iter().filter(|r| r["file"].as_str().unwrap().ends_with("b-huge.json")).collect();
+    assert!(!huge_recs.is_empty() && huge_recs.iter().any(lost), "{huge_recs:?}");
+    assert!(huge_recs.iter().filter(|r| lost(r)).all(|r| r["message"].as_str().unwrap().contains("signal")), "{huge_recs:?}");
+    let small_recs: Vec<&Value> = recs.iter().filter(|r| r["file"].as_str().unwrap().ends_with("a-small.json")).collect();
+    assert!(small_recs.len() > 5 && !small_recs.iter().any(lost), "{small_recs:?}");
+}

@@ -74,6 +74,12 @@ pub struct RunArgs {
     /// Costs a few milliseconds per file.
     #[arg(long)]
     pub isolate: bool,
+    /// With --isolate: the address-space limit of each worker process, in MB (RLIMIT_AS, at
+    /// least 256). A query that needs more ends its worker — that query is lost, recorded as an
+    /// internal error, and a new worker goes on — instead of exhausting the machine. Default: no
+    /// limit.
+    #[arg(long = "worker-memory-mb", value_name = "MB", requires = "isolate", value_parser = clap::value_parser!(u64).range(256..))]
+    pub worker_memory_mb: Option<u64>,
     /// (internal) Be an --isolate worker: read file paths on stdin, answer each with its
     /// records, a `#query` line before each, and a `#end` line.
     #[arg(long, hide = true)]
@@ -151,6 +157,12 @@ fn run_cmd(args: &RunArgs) -> i32 {
         isolate,
     };
     if args.worker {
+        if let Some(mb) = args.worker_memory_mb {
+            if let Err(e) = limit_memory(mb) {
+                eprintln!("keyward worker: cannot limit its memory to {mb} MB: {e}");
+                return exit::INTERNAL;
+            }
+        }
         return worker(&cfg);
     }
     let listing = match list(&cfg) {
@@ -266,6 +278,26 @@ fn worker(cfg: &RunConfig) -> i32 {
         }
     }
     exit::OK
+}
+
+/// Limit this process's address space to `mb` megabytes (an --isolate worker).
+#[cfg(unix)]
+fn limit_memory(mb: u64) -> std::io::Result<()> {
+    let bytes = mb.saturating_mul(1024 * 1024) as libc::rlim_t;
+    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+    // SAFETY: setrlimit reads the struct it is given, which lives for the call; it changes a
+    // process-wide limit and touches no Rust state.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn limit_memory(_mb: u64) -> std::io::Result<()> {
+    Err(std::io::Error::other("memory limits need a Unix system"))
 }
 
 /// A run's name in reports and legends: its file name without `.jsonl`.

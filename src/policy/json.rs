@@ -16,7 +16,14 @@ pub fn with_json<T>(source: &Source, f: impl FnOnce(&Value<'_>) -> Result<T, Dia
     let text = source.text();
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         let message = strip_position(&e.to_string());
-        let (line, column) = (e.line(), e.column());
+        // serde's line and column count in this text; a generated text (a template's policy)
+        // locates elsewhere, and at the end of a line serde says column 0: go by the offset.
+        let mut offset = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum::<usize>() + e.column().saturating_sub(1);
+        offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (line, column) = source.line_col(offset);
         return Err(Diagnostic {
             file: source.name().into(),
             path: source.full_path(""),
@@ -134,6 +141,15 @@ pub fn to_serde(v: &Value<'_>) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_json_at_the_end_has_a_column() {
+        let e = with_json(&Source::new("p.json", "{\"Version\": \"2012-10-17\",\n"), |_| Ok(())).unwrap_err();
+        assert!(e.0[0].line >= 1 && e.0[0].column >= 1, "{e:?}");
+        let g = Source::generated("t.yaml", "{\"a\": ".into(), "Resources.P", vec![(0, (30, 7))]);
+        let e = with_json(&g, |_| Ok(())).unwrap_err();
+        assert_eq!((e.0[0].line, e.0[0].column), (30, 7), "a generated text locates in its template");
+    }
 
     #[test]
     fn invalid_json_reports_line_and_column() {

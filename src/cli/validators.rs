@@ -172,7 +172,58 @@ fn finding_of(checked: &Checked, set: &PolicySet, s: &Subject, code: &str, messa
     }
 }
 
-fn report(a: &ValidatorArgs, findings: Vec<ValidatorFinding>) -> i32 {
+/// The resource policies of the template or plan that keyward does not read (other services'
+/// resource policies, role trust policies): one non-blocking `WARNING` each, so that a swap from
+/// AWS's validator never hides a policy nobody checked.
+fn unread_policies(a: &ValidatorArgs) -> Vec<ValidatorFinding> {
+    use crate::inputs::template::node::{parse, Node, V};
+    let Ok(text) = std::fs::read_to_string(&a.template_path) else { return vec![] };
+    let Ok(root) = parse(&text) else { return vec![] };
+    let mut out: Vec<(String, String)> = Vec::new();
+    if let Some(V::Map(resources)) = root.get("Resources").map(|r| &r.v) {
+        for (k, r) in resources {
+            let ty = r.get("Type").and_then(Node::as_str).unwrap_or("");
+            let props = r.get("Properties");
+            if ty == "AWS::IAM::Role" && props.and_then(|p| p.get("AssumeRolePolicyDocument")).is_some() {
+                out.push((k.name.clone(), "TrustPolicy".into()));
+            } else if ty.ends_with("Policy") && !ty.starts_with("AWS::IAM::") && !ty.starts_with("AWS::KMS::") {
+                out.push((k.name.clone(), ty.rsplit("::").next().unwrap_or(ty).to_string()));
+            }
+        }
+    }
+    let mut modules = vec![root.get("planned_values").and_then(|p| p.get("root_module"))];
+    while let Some(m) = modules.pop() {
+        let Some(m) = m else { continue };
+        if let Some(V::Seq(rs)) = m.get("resources").map(|r| &r.v) {
+            for r in rs {
+                let (ty, address) =
+                    (r.get("type").and_then(Node::as_str).unwrap_or(""), r.get("address").and_then(Node::as_str).unwrap_or(""));
+                let name = address.rsplit('.').next().unwrap_or(address).to_string();
+                let read = ["aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_kms_key_policy"];
+                // A role's trust policy, and other services' resource policies.
+                if ty == "aws_iam_role" || (ty.ends_with("_policy") && !read.contains(&ty)) {
+                    out.push((name, address.to_string()));
+                }
+            }
+        }
+        if let Some(V::Seq(children)) = m.get("child_modules").map(|c| &c.v) {
+            modules.extend(children.iter().map(Some));
+        }
+    }
+    out.into_iter()
+        .map(|(resource_name, policy_name)| ValidatorFinding {
+            finding_type: "WARNING",
+            code: "keyward-policy-not-checked".into(),
+            message: "keyward checks KMS key policies and IAM identity policies; this resource policy was not checked (use AWS's validator for it)".into(),
+            resource_name,
+            policy_name,
+            details: serde_json::json!({"result": "NOT_CHECKED"}),
+        })
+        .collect()
+}
+
+fn report(a: &ValidatorArgs, mut findings: Vec<ValidatorFinding>) -> i32 {
+    findings.extend(unread_policies(a));
     let blocking_types: Vec<String> = a.treat_as_blocking.iter().map(|t| t.trim().to_ascii_uppercase()).collect();
     let ignored = |f: &ValidatorFinding| {
         a.ignore_finding

@@ -2,10 +2,10 @@
 //! the same YAML 1.2 parser (JSON is YAML's flow style), every node keeping its 1-based line
 //! and column. The short-form tags (`!Ref x`, `!GetAtt A.B`, `!Sub …`) become the long form
 //! (`{"Ref": x}`, `{"Fn::GetAtt": [A, B]}`), as CloudFormation reads them. Plain scalars are
-//! typed the way CloudFormation's own YAML reader types them for a template: `true`/`false`
-//! booleans, numbers, `null`/`~`, and every other plain scalar a string — so the unquoted
-//! `Version: 2012-10-17` of countless templates is the string `"2012-10-17"`, not a YAML 1.1
-//! date.
+//! typed as CloudFormation's YAML 1.1 reader types them: booleans (`true`, `yes`, `on`, `no`,
+//! …), numbers (a leading zero is octal), `null`/`~`, and every other plain scalar a string —
+//! the unquoted `Version: 2012-10-17` of countless templates is the string `"2012-10-17"`
+//! (CloudFormation does not read dates).
 
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
@@ -223,8 +223,13 @@ impl Builder<'_> {
 fn plain(s: &str) -> V {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => V::Null,
-        "true" | "True" | "TRUE" => V::Bool(true),
-        "false" | "False" | "FALSE" => V::Bool(false),
+        // CloudFormation reads YAML 1.1: yes/no/on/off are booleans too, and a plain number
+        // with a leading zero is octal.
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => V::Bool(true),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => V::Bool(false),
+        _ if s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| (b'0'..=b'7').contains(&b)) => {
+            u64::from_str_radix(&s[1..], 8).map_or_else(|_| V::Str(s.to_string()), |n| V::Num(n.to_string()))
+        }
         _ if is_number(s) => V::Num(s.to_string()),
         _ => V::Str(s.to_string()),
     }

@@ -55,13 +55,14 @@ impl<'a> Resolver<'a> {
                 let ty = decl.get("Type").and_then(Node::as_str).unwrap_or("String");
                 let given = opts.parameters.get(&k.name).map(|v| Node::new(V::Str(v.clone()), k.line, k.col));
                 let value = match (given, decl.get("Default")) {
-                    (Some(v), _) => v,
-                    // An SSM parameter type's value is read from Parameter Store at deployment.
-                    (None, _) if ty.starts_with("AWS::SSM::Parameter::Value") => Node::new(
+                    // An SSM parameter type's value (given or default) names a Parameter Store
+                    // parameter; CloudFormation reads its value at deployment.
+                    _ if ty.starts_with("AWS::SSM::Parameter::Value") => Node::new(
                         V::Symbolic(format!("the parameter {} (read from SSM Parameter Store at deployment)", k.name)),
                         k.line,
                         k.col,
                     ),
+                    (Some(v), _) => v,
                     (None, Some(d)) => d.clone(),
                     (None, None) => Node::new(V::Symbolic(format!("the parameter {} (no value, no default)", k.name)), k.line, k.col),
                 };
@@ -393,6 +394,10 @@ impl<'a> Resolver<'a> {
         if let Some(v) = self.memo.borrow().get(name) {
             return Ok(*v);
         }
+        // A chain of conditions naming conditions is bounded like nested functions.
+        if self.active.borrow().len() >= MAX_DEPTH {
+            return Err(fail(at, format!("conditions refer to conditions more than {MAX_DEPTH} deep")));
+        }
         let Some(def) = self.conditions.and_then(|c| c.get(name)) else { return Err(fail(at, format!("no condition named {name}"))) };
         if !self.active.borrow_mut().insert(name.to_string()) {
             return Err(fail(at, format!("the condition {name} depends on itself")));
@@ -529,7 +534,8 @@ mod tests {
         assert_eq!(s("!FindInMap [M, !Ref Env, Acct]"), "444455556666");
         assert_eq!(s("!Select [0, !GetAZs '']"), "eu-west-3a");
         assert_eq!(s("!Base64 abc"), "YWJj");
-        assert_eq!(s("!If [Both, yes, no]"), "yes");
+        assert_eq!(s("!If [Both, 'yes', 'no']"), "yes");
+        assert_eq!(s("[yes, off, 0777]"), serde_json::json!([true, false, 511]), "YAML 1.1, as CloudFormation reads it");
         let role = s("!Ref Role");
         assert!(role.as_str().unwrap().starts_with("keyward-stack-Role-"), "{role}");
         assert_eq!(s("!GetAtt Role.Arn"), format!("arn:aws:iam::111122223333:role/team/{}", role.as_str().unwrap()));

@@ -207,6 +207,12 @@ impl Ctx<'_> {
         };
         // CloudFormation's EnableKeyRotation defaults to false; a replica's rotation is its
         // primary's.
+        // The key's kind decides KMS.4 (and a multi-Region key's id): unknown, not defaulted.
+        for property in ["KeySpec", "Origin", "MultiRegion", "KeyUsage"] {
+            if let Some(Some(Node { v: V::Symbolic(w), .. })) = self.resolved(id, r, property) {
+                unresolved.push(w);
+            }
+        }
         let rotation = (!replica).then(|| flag(self, "EnableKeyRotation", false, &mut unresolved));
         let enabled = flag(self, "Enabled", true, &mut unresolved);
         let spec = if replica { None } else { Some(self.text(id, r, "KeySpec").unwrap_or_else(|| "SYMMETRIC_DEFAULT".into())) };

@@ -44,11 +44,19 @@ pub fn load(file: &str, text: &str, opts: &TemplateOptions, errors: &mut Vec<Dia
     let mut out = Vec::new();
     // An aws_kms_key_policy replaces the policy of the key it names.
     let key_policies: Vec<&Resource<'_>> = plan.planned.values().filter(|r| r.ty == "aws_kms_key_policy").collect();
+    let keys: Vec<&Resource<'_>> =
+        plan.planned.values().filter(|r| matches!(r.ty.as_str(), "aws_kms_key" | "aws_kms_replica_key")).collect();
+    let unmatched: Vec<&Resource<'_>> = key_policies.iter().copied().filter(|kp| !keys.iter().any(|k| plan.names_key(kp, k))).collect();
     for r in plan.planned.values() {
         match r.ty.as_str() {
             "aws_kms_key" | "aws_kms_replica_key" => {
                 let own = key_policies.iter().find(|kp| plan.names_key(kp, r)).copied();
-                if let Some(s) = plan.key(file, r, own, errors) {
+                if let Some(mut s) = plan.key(file, r, own, errors) {
+                    // An aws_kms_key_policy keyward cannot tie to its key may be this key's.
+                    if let (None, Some(kp), Subject::Key(k)) = (own, unmatched.first(), &mut s) {
+                        k.unresolved
+                            .push(format!("{} (its key_id is known only after apply: it may replace this key's policy)", kp.address));
+                    }
                     out.push(s);
                 }
             }
@@ -119,8 +127,14 @@ impl<'a> Plan<'a> {
         let after_unknown = self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true))
             || value.is_some_and(|v| v.as_str() == Some(""));
         let configured = self.config.get(&config_address(&r.address)).and_then(|c| c.get("expressions")).and_then(|e| e.get(attr));
+        let has_config = self.config.contains_key(&config_address(&r.address));
         match (configured, default) {
-            (None, Some(d)) => Some(Node::new(V::Str(d.to_string()), r.at.line, r.at.col)),
+            // No policy argument in the configuration: KMS's default key policy. Without the
+            // configuration a policy known only after apply is unknown.
+            (None, Some(d)) if has_config || !after_unknown => Some(Node::new(V::Str(d.to_string()), r.at.line, r.at.col)),
+            (None, _) if after_unknown => {
+                Some(Node::new(V::Symbolic(format!("the {attr} of {} (known only after apply)", r.address)), r.at.line, r.at.col))
+            }
             (Some(expr), _) if after_unknown => Some(rebuild::document(self, &r.address, expr, r.at)),
             _ => None,
         }
@@ -157,11 +171,24 @@ impl<'a> Plan<'a> {
 
     /// A role's `inline_policy` blocks.
     fn inline_policies(&self, file: &str, r: &Resource<'_>, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
-        let Some(V::Seq(blocks)) = r.values.get("inline_policy").map(|b| &b.v) else { return vec![] };
         let holder = self.text(r, "name").unwrap_or_else(|| r.address.clone());
+        let unknown = |what: String| Node::new(V::Symbolic(what), r.at.line, r.at.col);
+        let blocks: Vec<Node> = match r.values.get("inline_policy").map(|b| &b.v) {
+            Some(V::Seq(blocks)) => blocks.clone(),
+            // The blocks themselves are known only after apply.
+            _ if self.unknown.get(&r.address).and_then(|u| u.get("inline_policy")).is_some_and(|u| u.v != V::Bool(false)) => {
+                vec![Node::new(V::Map(vec![]), r.at.line, r.at.col)]
+            }
+            _ => return vec![],
+        };
         let mut out = Vec::new();
         for (i, b) in blocks.iter().enumerate() {
-            let Some(doc) = b.get("policy").filter(|p| p.as_str().is_some_and(|s| !s.trim().is_empty())) else { continue };
+            let doc = match b.get("policy").filter(|p| p.as_str().is_some_and(|s| !s.trim().is_empty())) {
+                Some(d) => d.clone(),
+                // A block without a known policy: an inline policy that exists, unknown.
+                None => unknown(format!("the inline_policy {i} of {} (known only after apply)", r.address)),
+            };
+            let doc = &doc;
             let name = b.get("name").and_then(Node::scalar_text).unwrap_or_else(|| format!("inline_policy[{i}]"));
             let path = format!("{}.inline_policy[{i}].policy", r.address);
             if let Some((policy, unresolved)) = self.policy(file, &path, doc, errors) {
@@ -248,6 +275,30 @@ impl<'a> Plan<'a> {
         }))
     }
 
+    /// Does `attr` of `r` reference the resource `target` and no other? (An alias's
+    /// `target_key_id` names one key; which attribute of it does not matter.)
+    fn references_only(&self, r: &Resource<'_>, attr: &str, target: &Resource<'_>) -> bool {
+        let prefix = module_prefix(&r.address);
+        let refs = self
+            .config
+            .get(&config_address(&r.address))
+            .and_then(|c| c.get("expressions"))
+            .and_then(|e| e.get(attr))
+            .and_then(|x| x.get("references"));
+        let Some(V::Seq(items)) = refs.map(|x| &x.v) else { return false };
+        let target = config_address(&target.address);
+        let resources: std::collections::BTreeSet<String> = items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(|x| {
+                let parts: Vec<&str> = x.split('.').collect();
+                let n = if parts.first() == Some(&"data") { 3 } else { 2 };
+                format!("{prefix}{}", parts.iter().take(n).copied().collect::<Vec<_>>().join("."))
+            })
+            .collect();
+        resources.len() == 1 && resources.contains(&target)
+    }
+
     /// The `aws_kms_alias` names whose target is the key `r`.
     fn aliases(&self, key: &Resource<'_>) -> Vec<String> {
         let ids: Vec<String> = ["key_id", "arn", "id"].iter().filter_map(|a| key.values.get(a).and_then(Node::scalar_text)).collect();
@@ -256,9 +307,7 @@ impl<'a> Plan<'a> {
             .filter(|a| a.ty == "aws_kms_alias")
             .filter(|a| {
                 a.values.get("target_key_id").and_then(Node::scalar_text).is_some_and(|t| ids.contains(&t))
-                    || self.rebuilt_attr(a, "target_key_id").is_some_and(|n| {
-                        n.scalar_text().is_some_and(|t| t == self.attribute(key, "key_id") || t == self.attribute(key, "arn"))
-                    })
+                    || self.references_only(a, "target_key_id", key)
             })
             .filter_map(|a| a.values.get("name").and_then(Node::scalar_text))
             .collect()

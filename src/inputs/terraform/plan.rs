@@ -1,6 +1,6 @@
 //! A Terraform plan's parts, indexed by address: `planned_values` and `prior_state` resources
 //! (child modules included), `resource_changes`' `after_unknown`, `configuration` resources
-//! (by module path, without instance keys) and the root module's variables.
+//! (by module path, without instance keys).
 
 use crate::inputs::template::node::{Node, V};
 use crate::inputs::template::{resolve, TemplateOptions};
@@ -23,7 +23,6 @@ pub struct Plan<'a> {
     pub unknown: BTreeMap<String, &'a Node>,
     /// `configuration` resources by address (with the module prefix, without instance keys).
     pub config: BTreeMap<String, &'a Node>,
-    variables: BTreeMap<String, &'a Node>,
 }
 
 fn resources<'a>(module: Option<&'a Node>, out: &mut BTreeMap<String, Resource<'a>>) {
@@ -107,19 +106,7 @@ impl<'a> Plan<'a> {
         }
         let mut config = BTreeMap::new();
         config_resources(root.get("configuration").and_then(|c| c.get("root_module")), "", &mut config);
-        let mut variables = BTreeMap::new();
-        if let Some(V::Map(vs)) = root.get("variables").map(|v| &v.v) {
-            for (k, v) in vs {
-                if let Some(value) = v.get("value") {
-                    variables.insert(k.name.clone(), value);
-                }
-            }
-        }
-        Plan { opts, partition: resolve::partition_of(&opts.region).to_string(), planned, prior, unknown, config, variables }
-    }
-
-    pub fn planned_resource(&self, address: &str) -> Option<(&str, &'a Node)> {
-        self.planned.iter().find(|(a, _)| config_address(a) == address).map(|(_, r)| (r.ty.as_str(), r.values))
+        Plan { opts, partition: resolve::partition_of(&opts.region).to_string(), planned, prior, unknown, config }
     }
 
     pub fn prior_resource(&self, address: &str) -> Option<&'a Node> {
@@ -128,9 +115,5 @@ impl<'a> Plan<'a> {
 
     pub fn config_resource(&self, address: &str) -> Option<&'a Node> {
         self.config.get(address).copied()
-    }
-
-    pub fn variable(&self, name: &str) -> Option<&'a Node> {
-        self.variables.get(name).copied()
     }
 }

@@ -1,14 +1,12 @@
-//! Values a Terraform plan knows only after apply, rebuilt from what it does know: the
-//! `configuration` expressions (a constant, or references), the root module's variables, data
-//! sources read at plan time (`prior_state`), and placeholders for the resources the plan
-//! creates (the ARN a role, key or policy will have in the account and Region given). An
+//! Values a Terraform plan knows only after apply, rebuilt from what it does know: constant
+//! `configuration` expressions, data sources read at plan time (`prior_state`), and
+//! placeholders for the resources the plan creates (the ARN a role, key or policy will have in
+//! the account and Region given, used where the plan knows the resource but not its ARN). An
 //! `aws_iam_policy_document` data source is rebuilt from its `statement` blocks.
 //!
 //! SOUNDNESS: `configuration` lists the references of a non-constant expression, not the
-//! expression. An expression with exactly one reference (`aws_iam_role.app.arn`, or a list of
-//! it) is taken to be that reference; one with several, a function call or interpolation that
-//! Terraform records no differently, is not guessed: it is unknown, and so is every verdict on
-//! the policy. `encodings/terraform.md` lists the cases.
+//! expression: such an expression is unknown, and so is every verdict on its policy; only
+//! constants are rebuilt. `encodings/templates.md` lists the cases.
 
 use super::plan::{config_address, Plan};
 use crate::inputs::template::node::{Key, Node, V};
@@ -59,50 +57,22 @@ fn symbolic(at: &Node, what: String) -> Node {
     Node::new(V::Symbolic(what), at.line, at.col)
 }
 
-/// The value of a `configuration` expression in the module `prefix` (`module.a.`).
-pub fn expression(plan: &Plan<'_>, prefix: &str, expr: &Node) -> Node {
+/// The value of a `configuration` expression in the module `prefix` (`module.a.`): its
+/// constant. SOUNDNESS: a non-constant expression is unknown — `configuration` records its
+/// references, not the expression, and `[aws_iam_role.app.arn]`, `concat([aws_iam_role.app.arn],
+/// ["*"])` and `"${aws_iam_role.app.arn}/*"` record the same references.
+pub fn expression(_plan: &Plan<'_>, prefix: &str, expr: &Node) -> Node {
     if let Some(c) = expr.get("constant_value") {
         return c.clone();
     }
     let refs: Vec<&str> = match expr.get("references").map(|r| &r.v) {
         Some(V::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
-        _ => return symbolic(expr, "a value known only after apply".into()),
+        _ => vec![],
     };
-    // `aws_iam_role.app.arn` comes with its parent `aws_iam_role.app`: one reference.
-    let leaves: Vec<&str> = refs.iter().copied().filter(|r| !refs.iter().any(|o| o != r && o.starts_with(&format!("{r}.")))).collect();
-    match leaves.as_slice() {
-        [one] => reference(plan, prefix, one, expr),
-        _ => symbolic(expr, format!("an expression of {} (several references: keyward does not guess how they combine)", refs.join(", "))),
+    if refs.is_empty() {
+        return symbolic(expr, "a value known only after apply".into());
     }
-}
-
-fn reference(plan: &Plan<'_>, prefix: &str, r: &str, at: &Node) -> Node {
-    let str_at = |s: String| Node::new(V::Str(s), at.line, at.col);
-    let parts: Vec<&str> = r.split('.').collect();
-    match parts.as_slice() {
-        ["var", name, ..] if prefix.is_empty() => match plan.variable(name) {
-            Some(v) => Node { line: at.line, col: at.col, ..v.clone() },
-            None => symbolic(at, format!("the variable {name}")),
-        },
-        ["data", "aws_caller_identity", _, "account_id"] => str_at(plan.opts.account.clone()),
-        ["data", "aws_partition", _, "partition"] => str_at(plan.partition.clone()),
-        ["data", "aws_region", _, "name" | "id"] => str_at(plan.opts.region.clone()),
-        ["data", ty, name, attr] => match plan.prior_resource(&format!("{prefix}data.{ty}.{name}")).and_then(|v| v.get(attr)) {
-            Some(v) if !matches!(v.v, V::Null) => Node { line: at.line, col: at.col, ..v.clone() },
-            _ => symbolic(at, format!("{prefix}{r} (read at apply)")),
-        },
-        [ty, name, attr] if ty.starts_with("aws_") => {
-            let address = format!("{prefix}{ty}.{name}");
-            match plan.planned_resource(&address) {
-                Some((ty, values)) => match values.get(attr).and_then(Node::scalar_text) {
-                    Some(v) if !v.is_empty() => str_at(v),
-                    _ => str_at(placeholder(plan, &address, ty, values, attr)),
-                },
-                None => symbolic(at, format!("{prefix}{r}")),
-            }
-        }
-        _ => symbolic(at, format!("{prefix}{r}")),
-    }
+    symbolic(expr, format!("an expression of {prefix}{} (the plan records its references, not its value)", refs.join(", ")))
 }
 
 /// The policy document of a `policy` argument's expression: a constant, a data source's JSON
@@ -169,23 +139,26 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
             }
             for (tf, aws) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
                 if let Some(V::Seq(ps)) = b.get(tf).map(|p| &p.v) {
+                    // Blocks of one type merge their identifiers (the provider does so).
                     let mut m: Vec<(Key, Node)> = Vec::new();
                     for p in ps {
-                        let ty = p.get("type").map(|t| expression(plan, prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
+                        let ty = p.get("type").map(|t| expression(plan, prefix, t));
+                        let ty = match ty.as_ref().map(|t| (&t.v, t.scalar_text())) {
+                            Some((_, Some(t))) => t,
+                            Some((V::Symbolic(w), _)) => return symbolic(at, w.clone()),
+                            _ => String::new(),
+                        };
                         let ids = p
                             .get("identifiers")
                             .map_or_else(|| Node::new(V::Seq(vec![]), p.line, p.col), |i| list(expression(plan, prefix, i)));
-                        if ty == "*" {
-                            m.clear();
-                            put_principal_star(&mut m, p);
-                            break;
+                        match m.iter_mut().find(|(k, _)| k.name == ty) {
+                            Some((_, existing)) => append(existing, ids),
+                            None => m.push((key(&ty, p), ids)),
                         }
-                        m.push((key(&ty, p), ids));
                     }
-                    let value = match m.as_slice() {
-                        [(k, v)] if k.name == "*" => v.clone(),
-                        _ => Node::new(V::Map(m), b.line, b.col),
-                    };
+                    // A single `*` block with identifiers ["*"] is `"Principal": "*"`.
+                    let star = matches!(m.as_slice(), [(k, Node { v: V::Seq(ids), .. })] if k.name == "*" && ids.iter().all(|i| i.as_str() == Some("*")));
+                    let value = if star { Node::new(V::Str("*".into()), b.line, b.col) } else { Node::new(V::Map(m), b.line, b.col) };
                     put(aws, value);
                 }
             }
@@ -196,8 +169,12 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
                     let variable = c.get("variable").map(|t| expression(plan, prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
                     let values =
                         c.get("values").map_or_else(|| Node::new(V::Seq(vec![]), c.line, c.col), |v| list(expression(plan, prefix, v)));
+                    // Blocks of one test and variable merge their values (the provider does so).
                     match ops.iter_mut().find(|(k, _)| k.name == test) {
-                        Some((_, Node { v: V::Map(m), .. })) => m.push((key(&variable, c), values)),
+                        Some((_, Node { v: V::Map(m), .. })) => match m.iter_mut().find(|(k, _)| k.name == variable) {
+                            Some((_, existing)) => append(existing, values),
+                            None => m.push((key(&variable, c), values)),
+                        },
                         _ => ops.push((key(&test, c), Node::new(V::Map(vec![(key(&variable, c), values)]), c.line, c.col))),
                     }
                 }
@@ -210,9 +187,14 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
     Node::new(V::Map(members), e.line, e.col)
 }
 
-/// `principals { type = "*" identifiers = ["*"] }` is `"Principal": "*"`.
-fn put_principal_star(m: &mut Vec<(Key, Node)>, p: &Node) {
-    m.push((Key { name: "*".into(), line: p.line, col: p.col }, Node::new(V::Str("*".into()), p.line, p.col)));
+/// `existing` with the items of `more` after its own (a symbolic side makes the whole unknown).
+fn append(existing: &mut Node, more: Node) {
+    match (&mut existing.v, more.v) {
+        (V::Seq(a), V::Seq(b)) => a.extend(b),
+        (V::Symbolic(_), _) => {}
+        (_, V::Symbolic(w)) => existing.v = V::Symbolic(w),
+        (_, other) => existing.v = V::Symbolic(format!("values that cannot be merged ({other:?})")),
+    }
 }
 
 /// A list-valued block argument: a single value is a list of one.

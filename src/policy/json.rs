@@ -18,7 +18,8 @@ pub fn with_json<T>(source: &Source, f: impl FnOnce(&Value<'_>) -> Result<T, Dia
         let message = strip_position(&e.to_string());
         // serde's line and column count in this text; a generated text (a template's policy)
         // locates elsewhere, and at the end of a line serde says column 0: go by the offset.
-        let mut offset = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum::<usize>() + e.column().saturating_sub(1);
+        let mut offset =
+            text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum::<usize>() + e.column().saturating_sub(1);
         offset = offset.min(text.len());
         while !text.is_char_boundary(offset) {
             offset -= 1;

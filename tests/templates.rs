@@ -364,3 +364,14 @@ fn a_statement_under_an_unknown_condition_is_unknown_not_an_error() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "violated");
 }
+
+/// A policy given as a JSON string that is not valid JSON: an error at the string's place in
+/// the template (regression of a fuzz find: serde's column 0 inside the string).
+#[test]
+fn a_broken_policy_string_is_an_error_at_its_place() {
+    let (code, v) = json(&["resolve", "corpus/templates/broken-policy-string.yaml"]);
+    assert_eq!(code, 2, "{v}");
+    let e = &v["errors"][0];
+    assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(10), Some(27)), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("invalid JSON"), "{e}");
+}

@@ -34,6 +34,8 @@ pub enum UsageError {
     Pair(String),
     #[error("{0:?} is not a Region (us-east-1, eu-west-3, cn-north-1, …)")]
     Region(String),
+    #[error("{0}")]
+    Baseline(String),
 }
 
 /// An error that stops a command before it has results (a usage or input error, exit code 2).

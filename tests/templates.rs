@@ -375,3 +375,30 @@ fn a_broken_policy_string_is_an_error_at_its_place() {
     assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(10), Some(27)), "{e}");
     assert!(e["message"].as_str().unwrap().contains("invalid JSON"), "{e}");
 }
+
+/// `--baseline REPORT.json`: the findings of an earlier report are suppressed ("in the
+/// baseline"), new ones still fail; a baseline that is not a report is a usage error.
+#[test]
+fn a_baseline_reports_only_new_findings() {
+    let base = std::env::temp_dir().join(format!("keyward-baseline-{}.json", std::process::id()));
+    let r = keyward(&["check", "--format", "json", "corpus/templates/public-key.json"]);
+    assert_eq!(r.code, 1);
+    std::fs::write(&base, &r.stdout).unwrap();
+    let b = base.to_str().unwrap();
+    let (code, v) = json(&["check", "--format", "json", "corpus/templates/public-key.json", "--baseline", b]);
+    assert_eq!(code, 0, "nothing new: {v}");
+    let suppressed: Vec<&Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressed"]["reason"].as_str().is_some_and(|s| s.contains("baseline")))
+        .collect();
+    assert_eq!(suppressed.len(), 3, "{v}");
+    let (code, _) =
+        json(&["check", "--format", "json", "corpus/templates/public-key.json", OWN_ROLE, "--parameters", "Env=dev", "--baseline", b]);
+    assert_eq!(code, 1, "the dev stack's findings are new");
+    let r = keyward(&["check", "corpus/templates/public-key.json", "--baseline", OWN_ROLE]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--baseline"), "{}", r.stderr);
+    std::fs::remove_file(&base).unwrap();
+}

@@ -31,6 +31,10 @@ pub struct CheckArgs {
     /// Configuration file (default: ./keyward.toml when it exists).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// An earlier `--format json` report: its violated and unknown results (by control and
+    /// resource) are reported as suppressed ("in the baseline"), so that only new findings fail.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
     /// Text format: show passing controls' messages too.
@@ -59,7 +63,20 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
     let solver = args.solver.options();
     let ctx = Ctx { params: &params, opts: &solver };
-    let findings: Vec<Finding> = subjects.iter().flat_map(|s| run_subject(s, &selected, &ctx)).collect();
+    let mut findings: Vec<Finding> = subjects.iter().flat_map(|s| run_subject(s, &selected, &ctx)).collect();
+    if let Some(b) = &args.baseline {
+        match baseline(b) {
+            Ok(known) => {
+                let why = format!("in the baseline {}", b.display());
+                for f in findings.iter_mut().filter(|f| matches!(f.status, Status::Violated | Status::Unknown) && f.suppressed.is_none()) {
+                    if known.contains(&(f.control.clone(), f.resource.clone())) {
+                        f.suppressed = Some(why.clone());
+                    }
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
     for f in findings.iter().filter(|f| f.status == Status::Error) {
         eprintln!("keyward: {} on {}: {}", f.control, f.resource, f.message);
     }
@@ -77,6 +94,19 @@ pub fn run(args: &CheckArgs) -> i32 {
         }
     }
     exit_code(&findings, &errors)
+}
+
+/// The (control, resource) of the violated and unknown results of an earlier JSON report.
+fn baseline(path: &std::path::Path) -> Result<std::collections::BTreeSet<(String, String)>, crate::error::UsageError> {
+    let bad = |why: String| crate::error::UsageError::Baseline(format!("--baseline {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read the file: {e}")))?;
+    let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not a keyward JSON report: {e}")))?;
+    let results = report.get("results").and_then(|r| r.as_array()).ok_or_else(|| bad("not a keyward JSON report (no results)".into()))?;
+    Ok(results
+        .iter()
+        .filter(|r| matches!(r.get("verdict").and_then(|v| v.as_str()), Some("violated" | "unknown")))
+        .filter_map(|r| Some((r.get("control")?.as_str()?.to_string(), r.get("resource")?.as_str()?.to_string())))
+        .collect())
 }
 
 pub fn exit_code(findings: &[Finding], errors: &[Diagnostic]) -> i32 {

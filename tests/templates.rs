@@ -378,6 +378,7 @@ fn a_broken_policy_string_is_an_error_at_its_place() {
 
 /// `--baseline REPORT.json`: the findings of an earlier report are suppressed ("in the
 /// baseline"), new ones still fail; a baseline that is not a report is a usage error.
+/// `--ignore-finding` accepts findings in the validators' syntax.
 #[test]
 fn a_baseline_reports_only_new_findings() {
     let base = std::env::temp_dir().join(format!("keyward-baseline-{}.json", std::process::id()));
@@ -397,6 +398,19 @@ fn a_baseline_reports_only_new_findings() {
     let (code, _) =
         json(&["check", "--format", "json", "corpus/templates/public-key.json", OWN_ROLE, "--parameters", "Env=dev", "--baseline", b]);
     assert_eq!(code, 1, "the dev stack's findings are new");
+    // The validators' --ignore-finding syntax: control ids (comma-separated).
+    let (code, _) =
+        json(&["check", "--format", "json", "corpus/templates/public-key.json", "--ignore-finding", "KMS.4,CIS-KMS-EXPOSED:public"]);
+    assert_eq!(code, 1, "CIS-KMS-EXPOSED:external is not ignored");
+    let (code, _) = json(&[
+        "check",
+        "--format",
+        "json",
+        "corpus/templates/public-key.json",
+        "--ignore-finding",
+        "KMS.4,CIS-KMS-EXPOSED:public,CIS-KMS-EXPOSED:external",
+    ]);
+    assert_eq!(code, 0);
     let r = keyward(&["check", "corpus/templates/public-key.json", "--baseline", OWN_ROLE]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--baseline"), "{}", r.stderr);

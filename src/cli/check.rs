@@ -35,6 +35,10 @@ pub struct CheckArgs {
     /// resource) are reported as suppressed ("in the baseline"), so that only new findings fail.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
+    /// Findings to accept, in the AWS validators' syntax (comma-separated): a control id, a
+    /// resource (key ARN, policy ARN or name), or `RESOURCE.CONTROL`. Reported as suppressed.
+    #[arg(long = "ignore-finding", value_delimiter = ',')]
+    pub ignore_finding: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
     /// Text format: show passing controls' messages too.
@@ -64,6 +68,14 @@ pub fn run(args: &CheckArgs) -> i32 {
     let solver = args.solver.options();
     let ctx = Ctx { params: &params, opts: &solver };
     let mut findings: Vec<Finding> = subjects.iter().flat_map(|s| run_subject(s, &selected, &ctx)).collect();
+    for f in findings.iter_mut().filter(|f| matches!(f.status, Status::Violated | Status::Unknown) && f.suppressed.is_none()) {
+        let hit = args.ignore_finding.iter().map(|i| i.trim()).find(|i| {
+            *i == f.control || *i == f.resource || *i == format!("{}.{}", f.resource, f.control) || f.resource.ends_with(&format!("/{i}"))
+        });
+        if let Some(i) = hit {
+            f.suppressed = Some(format!("--ignore-finding {i}"));
+        }
+    }
     if let Some(b) = &args.baseline {
         match baseline(b) {
             Ok(known) => {

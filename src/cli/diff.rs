@@ -8,7 +8,6 @@ use super::print::{fail, print_json};
 use crate::exit;
 use crate::inputs::{placeholder_key, policy_set};
 use crate::model::catalog::KMS_ACTIONS;
-use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{PolicySet, PrincipalPattern, Template};
 use crate::policy::Diagnostics;
@@ -39,18 +38,12 @@ pub fn run(args: &DiffArgs) -> i32 {
         return fail(Diagnostics(errors));
     }
     let key = old.key_policy.is_some() || new.key_policy.is_some();
-    let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
-    for (_, p) in old.policies().chain(new.policies()) {
-        for s in &p.statements {
-            named.extend(s.action.patterns.iter().filter_map(Template::as_literal));
-        }
-    }
+    let named = named_actions(&old, &new);
     let (who, resource) = if key {
         let arn = args.key_arn.clone().unwrap_or_else(|| placeholder_key(&first_named_account(&old, &new)));
         (PrincipalSpec::anyone(), ResourceSpec::Fixed(arn))
     } else {
-        // Identity policies govern IAM users, roles and federated users (not the root user).
-        (PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]), ResourceSpec::Any)
+        (PrincipalSpec::identity_holders(), ResourceSpec::Any)
     };
     let req = RequestSpec { action: ActionSpec::Any { named }, resource, context: vec![] };
     let opts = args.solver.options();
@@ -69,6 +62,18 @@ pub fn run(args: &DiffArgs) -> i32 {
         ..exit::Outcome::default()
     }
     .code()
+}
+
+/// The actions a comparison of `old` and `new` names: every KMS action and each action the
+/// policies spell out (the rest are any other action).
+pub(super) fn named_actions(old: &PolicySet, new: &PolicySet) -> Vec<String> {
+    let mut named: Vec<String> = KMS_ACTIONS.iter().map(|a| a.full_name()).collect();
+    for (_, p) in old.policies().chain(new.policies()) {
+        for s in &p.statements {
+            named.extend(s.action.patterns.iter().filter_map(Template::as_literal));
+        }
+    }
+    named
 }
 
 /// The first account a key policy names as a principal (or the default account).

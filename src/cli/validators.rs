@@ -12,7 +12,6 @@ use crate::controls::finding::statements_for;
 use crate::controls::{run_subject, Ctx, Params, Status, Subject};
 use crate::inputs::template::TemplateOptions;
 use crate::inputs::{load, LoadOptions};
-use crate::model::principal::PrincipalKind;
 use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::PolicySet;
 use crate::properties::queries::{added_access, exists_allowed};
@@ -155,11 +154,9 @@ fn names(s: &Subject) -> (String, String) {
     }
 }
 
-fn identity_set(s: &Subject) -> Option<PolicySet> {
-    match s {
-        Subject::Identity(i) => Some(PolicySet { identity: vec![i.policy.clone()], ..PolicySet::default() }),
-        Subject::Key(_) => None,
-    }
+/// The policy set of one identity policy.
+fn identity_set(p: &crate::model::Policy) -> PolicySet {
+    PolicySet { identity: vec![p.clone()], ..PolicySet::default() }
 }
 
 /// A proof's answer as a finding (none when it holds).
@@ -290,15 +287,15 @@ pub fn access_not_granted(a: &AccessNotGrantedArgs) -> i32 {
     };
     let mut out = Vec::new();
     for s in &subjects {
-        if let Some(first) = s.unresolved().first() {
-            out.push(undecided(code, &format!("it depends on {first}, which is unknown before deployment"), names(s)));
+        if let Some(why) = s.unresolved_reason() {
+            out.push(undecided(code, &why, names(s)));
             continue;
         }
         let (set, who, resources) = match s {
             Subject::Key(k) => (k.key_set(), PrincipalSpec::anyone(), vec![ResourceSpec::Fixed(k.key_arn.clone())]),
-            Subject::Identity(_) => (
-                identity_set(s).unwrap_or_default(),
-                PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]),
+            Subject::Identity(i) => (
+                identity_set(&i.policy),
+                PrincipalSpec::identity_holders(),
                 if a.resources.is_empty() {
                     vec![ResourceSpec::Any]
                 } else {
@@ -351,24 +348,16 @@ pub fn no_new_access(a: &NoNewAccessArgs) -> i32 {
                 let old = PolicySet { key_policy: Some(reference.clone()), ..new.clone() };
                 (old, new, PrincipalSpec::anyone(), ResourceSpec::Fixed(k.key_arn.clone()))
             }
-            (Subject::Identity(i), PolicyType::Identity) => (
-                PolicySet { identity: vec![reference.clone()], ..PolicySet::default() },
-                PolicySet { identity: vec![i.policy.clone()], ..PolicySet::default() },
-                PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]),
-                ResourceSpec::Any,
-            ),
+            (Subject::Identity(i), PolicyType::Identity) => {
+                (identity_set(&reference), identity_set(&i.policy), PrincipalSpec::identity_holders(), ResourceSpec::Any)
+            }
             _ => continue,
         };
-        if let Some(first) = s.unresolved().first() {
-            out.push(undecided(code, &format!("it depends on {first}, which is unknown before deployment"), names(s)));
+        if let Some(why) = s.unresolved_reason() {
+            out.push(undecided(code, &why, names(s)));
             continue;
         }
-        let mut named: Vec<String> = crate::model::catalog::KMS_ACTIONS.iter().map(|x| x.full_name()).collect();
-        for (_, p) in old.policies().chain(new.policies()) {
-            for st in &p.statements {
-                named.extend(st.action.patterns.iter().filter_map(crate::model::Template::as_literal));
-            }
-        }
+        let named = super::diff::named_actions(&old, &new);
         let req = RequestSpec { action: ActionSpec::Any { named }, resource, context: vec![] };
         let checked = added_access(&old, &new, &who, &req, &opts, "no-new-access");
         if let Some(f) = finding_of(&checked, &new, s, code, message, "New access") {

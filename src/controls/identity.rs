@@ -22,7 +22,7 @@ use crate::properties::queries::{every_action_allowed, exists_allowed, exists_al
 /// federated user gets the permissions of the user that created it, its policies included).
 fn holder(s: &IdentitySubject) -> PrincipalSpec {
     let account_of = |arn: &str| ArnParts::split(arn).map(|a| a.account.to_string()).filter(|a| is_account_id(a));
-    let mut spec = PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser]);
+    let mut spec = PrincipalSpec::identity_holders();
     let PrincipalSpec::Any { kinds, accounts, matching, .. } = &mut spec else { return spec };
     match &s.origin {
         IdentityOrigin::Inline { holder } => {

@@ -46,13 +46,10 @@ pub fn run_subject_each(subject: &Subject, selected: &[String], ctx: &Ctx<'_>, a
             }
             let message = format!("{} applies to {}", c.id, c.target().describe());
             Finding::new(subject.file(), subject.resource(), c.id, Status::NotApplicable, message)
-        } else if let Some(first) = subject.unresolved().first() {
+        } else if let Some(why) = subject.unresolved_reason() {
             // SOUNDNESS: a subject that depends on a value unknown before deployment is not
             // decided for one guess of it: every control answers unknown, naming the value.
-            let more = subject.unresolved().len() - 1;
-            let others = if more > 0 { format!(" and {more} more") } else { String::new() };
-            let message = format!("unknown: it depends on {first}{others}, which is unknown before deployment");
-            Finding::new(subject.file(), subject.resource(), c.id, Status::Unknown, message)
+            Finding::new(subject.file(), subject.resource(), c.id, Status::Unknown, format!("unknown: {why}"))
         } else {
             each(Step::Start { control: c.id, resource: subject.resource() });
             let start = std::time::Instant::now();

@@ -140,6 +140,14 @@ impl Subject {
         }
     }
 
+    /// Why the subject cannot be decided, when it depends on values unknown before deployment:
+    /// the first of them, and how many more.
+    pub fn unresolved_reason(&self) -> Option<String> {
+        let (first, rest) = self.unresolved().split_first()?;
+        let others = if rest.is_empty() { String::new() } else { format!(" and {} more", rest.len()) };
+        Some(format!("it depends on {first}{others}, which is unknown before deployment"))
+    }
+
     /// What findings name: the policy (ARN, `holder/name` or file) or the key ARN.
     pub fn resource(&self) -> &str {
         match self {

@@ -159,7 +159,7 @@ pub struct Shard {
 
 impl Shard {
     pub fn contains(&self, relative_path: &str) -> bool {
-        fnv1a(relative_path.as_bytes()) % self.count == self.index
+        crate::model::hash::fnv1a(relative_path.as_bytes()) % self.count == self.index
     }
 }
 
@@ -244,16 +244,6 @@ impl std::str::FromStr for Shard {
     }
 }
 
-/// FNV-1a, 64 bits: a stable hash (std's `DefaultHasher` may change between Rust releases).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// The nearest-rank percentile `p` (0–100) of `sorted` (ascending); 0 for no values. Nearest
 /// rank returns a measured value, never an interpolation between two queries.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -278,13 +268,6 @@ pub(crate) fn round_ms(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv1a_matches_the_reference_values() {
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
-    }
 
     #[test]
     fn shards_parse_and_are_zero_based() {

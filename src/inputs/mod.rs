@@ -14,7 +14,7 @@ pub mod terraform;
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeySubject, Subject};
 use crate::model::value::Arn;
 use crate::model::{Policy, PolicySet};
-use crate::policy::{load_policy, Diagnostic};
+use crate::policy::{load_policy, parse_policy, Diagnostic, Source};
 use std::path::{Path, PathBuf};
 
 /// How a policy file is read.
@@ -63,6 +63,8 @@ pub fn placeholder_key(account: &str) -> String {
 /// is an account snapshot.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>, skipped: &mut Vec<String>) -> Vec<Subject> {
     let mut out = Vec::new();
+    // Templates and plans deploy to the account of the policy files.
+    let deployment = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
     for p in paths {
         if p.is_dir() {
             if snapshot::is_snapshot(p) {
@@ -76,15 +78,14 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions, errors: &mut Vec<Diagnostic>,
             let name = p.display().to_string();
             match std::fs::read_to_string(p) {
                 Ok(text) if opts.skip_unrecognised && !recognised(p, &text) => skipped.push(name),
-                Ok(text) if template::is_template(p, &text) => {
-                    let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
-                    out.extend(template::load(&name, &text, &t, errors));
-                }
-                Ok(text) if terraform::is_plan(&text) => {
-                    let t = template::TemplateOptions { account: opts.account.clone(), ..opts.template.clone() };
-                    out.extend(terraform::load(&name, &text, &t, errors));
-                }
-                _ => out.extend(load_file(p, opts, errors)),
+                Ok(text) if template::is_template(p, &text) => out.extend(template::load(&name, &text, &deployment, errors)),
+                Ok(text) if terraform::is_plan(&text) => out.extend(terraform::load(&name, &text, &deployment, errors)),
+                // A policy file, from the text already read.
+                Ok(text) => match parse_policy(Source::new(name.clone(), text)) {
+                    Ok(policy) => out.push(subject_of(policy, name, opts)),
+                    Err(e) => errors.extend(e.0),
+                },
+                Err(_) => out.extend(load_file(p, opts, errors)),
             }
         } else {
             errors.push(Diagnostic::file(&p.display().to_string(), "no such file or folder"));

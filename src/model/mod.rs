@@ -7,6 +7,7 @@ pub mod catalog_keys;
 pub mod condition;
 pub mod context_facts;
 pub mod error;
+pub mod hash;
 pub mod key;
 pub mod keys;
 pub mod named;

@@ -66,6 +66,12 @@ impl PrincipalSpec {
     pub fn anyone() -> PrincipalSpec {
         PrincipalSpec::any(&PrincipalKind::ALL)
     }
+
+    /// The principals identity policies govern: IAM users, roles and federated users (not the
+    /// root user).
+    pub fn identity_holders() -> PrincipalSpec {
+        PrincipalSpec::any(&[PrincipalKind::User, PrincipalKind::Role, PrincipalKind::FederatedUser])
+    }
 }
 
 /// Which actions a request may have.

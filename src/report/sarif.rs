@@ -196,9 +196,9 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// FNV-1a, 64 bits, as 16 hex digits: the fingerprint's digest (stable across versions).
+/// The fingerprint's digest: FNV-1a as 16 hex digits (stable across versions).
 fn fnv(text: &str) -> String {
-    format!("{:016x}", text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)))
+    format!("{:016x}", crate::model::hash::fnv1a(text.as_bytes()))
 }
 
 /// What identifies a finding whatever its line: the control, the key or policy, and the

@@ -38,6 +38,27 @@ pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics>
     }
 }
 
+/// The policy of `doc` with the values it depends on that are unknown before deployment (the
+/// first of them); a policy that does not parse goes to `errors`.
+pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<crate::policy::Diagnostic>) -> Option<(Policy, Vec<String>)> {
+    let unresolved: Vec<String> = crate::inputs::template::resolve::first_symbolic(doc).map(str::to_string).into_iter().collect();
+    match policy(file, path, doc) {
+        Ok(p) => Some((p, unresolved)),
+        Err(e) => {
+            errors.extend(e.0);
+            None
+        }
+    }
+}
+
+/// The key policy KMS gives a key created without one (KMS Developer Guide, "Default key
+/// policy": the account's root gets kms:*, which delegates to IAM).
+pub fn default_key_policy(partition: &str, account: &str) -> String {
+    format!(
+        r#"{{"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {{"AWS": "arn:{partition}:iam::{account}:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#
+    )
+}
+
 /// The stand-in of a policy unknown before deployment (never decided: see `stack.rs`).
 pub const UNKNOWN_POLICY: &str = r#"{"Version": "2012-10-17", "Id": "keyward-unknown-before-deployment", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
 

@@ -9,6 +9,7 @@
 
 use super::node::{Node, ReadError};
 use super::options::TemplateOptions;
+use crate::model::hash::fnv1a;
 
 /// What a placeholder reads of the stack: the deployment, its partition, and a resource's
 /// property resolved to a string (`resolve::Resolver` is one).
@@ -18,21 +19,16 @@ pub trait Stack {
     fn property_text(&self, resource: &Node, name: &str) -> Result<Option<String>, ReadError>;
 }
 
-/// FNV-1a of a text: the seed of every generated suffix.
-fn hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 /// A UUID-shaped id derived from `seed` (version 4 and variant bits set).
 pub fn uuid(seed: &str) -> String {
-    let (a, b) = (hash(seed), hash(&format!("{seed}#")));
+    let (a, b) = (fnv1a(seed.as_bytes()), fnv1a(format!("{seed}#").as_bytes()));
     format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, (b >> 48) & 0xfff, b & 0xffff_ffff_ffff)
 }
 
 /// The suffix CloudFormation appends to a generated name: 12 upper-case letters and digits.
 fn suffix(seed: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut h = hash(seed);
+    let mut h = fnv1a(seed.as_bytes());
     (0..12)
         .map(|_| {
             let c = ALPHABET[(h % 36) as usize] as char;

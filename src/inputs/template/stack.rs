@@ -12,7 +12,7 @@
 use super::document;
 use super::node::{Node, ReadError, V};
 use super::placeholder;
-use super::resolve::{first_symbolic, Resolver};
+use super::resolve::Resolver;
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, MultiRegionConfiguration, Subject};
 use crate::policy::Diagnostic;
 
@@ -108,14 +108,7 @@ impl Ctx<'_> {
 
     /// The policy of a document property, with what it depends on that is unknown.
     fn document(&mut self, path: &str, doc: &Node) -> Option<(crate::model::Policy, Vec<String>)> {
-        let unresolved: Vec<String> = first_symbolic(doc).map(str::to_string).into_iter().collect();
-        match document::policy(self.file, path, doc) {
-            Ok(p) => Some((p, unresolved)),
-            Err(e) => {
-                self.errors.extend(e.0);
-                None
-            }
-        }
+        document::policy_or_report(self.file, path, doc, self.errors)
     }
 
     fn identity(&mut self, id: &str, r: &Node, property: &str, resource: String, origin: IdentityOrigin) -> Option<Subject> {
@@ -181,14 +174,7 @@ impl Ctx<'_> {
             Some(Some(d)) => d,
             // No key policy: KMS gives the key its default key policy (KMS Developer Guide,
             // "Default key policy": the account's root gets kms:*, which delegates to IAM).
-            _ if !replica => Node::new(
-                V::Str(format!(
-                    r#"{{"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {{"AWS": "arn:{}:iam::{}:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#,
-                    res.partition, res.opts.account
-                )),
-                r.line,
-                r.col,
-            ),
+            _ if !replica => Node::new(V::Str(document::default_key_policy(&res.partition, &res.opts.account)), r.line, r.col),
             _ => {
                 self.errors.push(Diagnostic::at_line(self.file, &path, r.line, r.col, format!("the replica key {id} has no KeyPolicy")));
                 return None;

@@ -17,7 +17,7 @@ mod rebuild;
 
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, MultiRegionConfiguration, Subject};
 use crate::inputs::template::node::{self, Node, V};
-use crate::inputs::template::{document, placeholder, resolve, TemplateOptions};
+use crate::inputs::template::{document, placeholder, TemplateOptions};
 use crate::policy::Diagnostic;
 use plan::{config_address, module_prefix, Plan, Resource};
 
@@ -97,7 +97,7 @@ impl<'a> Plan<'a> {
     fn rebuilt_attr(&self, r: &Resource<'_>, attr: &str) -> Option<Node> {
         let cfg = self.config.get(&config_address(&r.address))?;
         let expr = cfg.get("expressions")?.get(attr)?;
-        Some(rebuild::expression(self, &module_prefix(&r.address), expr))
+        Some(rebuild::expression(&module_prefix(&r.address), expr))
     }
 
     /// Does the `aws_kms_key_policy` `kp` name the key `key`?
@@ -140,17 +140,6 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn policy(&self, file: &str, path: &str, doc: &Node, errors: &mut Vec<Diagnostic>) -> Option<(crate::model::Policy, Vec<String>)> {
-        let unresolved: Vec<String> = resolve::first_symbolic(doc).map(str::to_string).into_iter().collect();
-        match document::policy(file, path, doc) {
-            Ok(p) => Some((p, unresolved)),
-            Err(e) => {
-                errors.extend(e.0);
-                None
-            }
-        }
-    }
-
     fn identity(
         &self,
         file: &str,
@@ -165,7 +154,7 @@ impl<'a> Plan<'a> {
             errors.push(Diagnostic::at_line(file, &path, r.at.line, r.at.col, format!("{} has no {attr} in the plan", r.address)));
             return None;
         };
-        let (policy, unresolved) = self.policy(file, &path, &doc, errors)?;
+        let (policy, unresolved) = document::policy_or_report(file, &path, &doc, errors)?;
         Some(Subject::Identity(IdentitySubject { file: file.to_string(), resource, policy, origin, unresolved }))
     }
 
@@ -191,7 +180,7 @@ impl<'a> Plan<'a> {
             let doc = &doc;
             let name = b.get("name").and_then(Node::scalar_text).unwrap_or_else(|| format!("inline_policy[{i}]"));
             let path = format!("{}.inline_policy[{i}].policy", r.address);
-            if let Some((policy, unresolved)) = self.policy(file, &path, doc, errors) {
+            if let Some((policy, unresolved)) = document::policy_or_report(file, &path, doc, errors) {
                 out.push(Subject::Identity(IdentitySubject {
                     file: file.to_string(),
                     resource: format!("{holder}/{name}"),
@@ -208,10 +197,7 @@ impl<'a> Plan<'a> {
         let replica = r.ty == "aws_kms_replica_key";
         let arn = self.attribute(r, "arn");
         let key_id = arn.rsplit_once("key/").map(|(_, k)| k.to_string()).unwrap_or_else(|| placeholder::uuid(&r.address));
-        let default = format!(
-            r#"{{"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {{"AWS": "arn:{}:iam::{}:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#,
-            self.partition, self.opts.account
-        );
+        let default = document::default_key_policy(&self.partition, &self.opts.account);
         let (source, attr) = match own {
             Some(kp) => (kp, "policy"),
             None => (r, "policy"),
@@ -228,7 +214,7 @@ impl<'a> Plan<'a> {
                 source.at.col,
             ),
         };
-        let (policy, mut unresolved) = self.policy(file, &path, &doc, errors)?;
+        let (policy, mut unresolved) = document::policy_or_report(file, &path, &doc, errors)?;
         let flag = |attr: &str, default: bool, unresolved: &mut Vec<String>| match r.values.get(attr).map(|v| &v.v) {
             Some(V::Bool(b)) => *b,
             None | Some(V::Null) if self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true)) => {

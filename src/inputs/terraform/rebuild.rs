@@ -61,7 +61,7 @@ fn symbolic(at: &Node, what: String) -> Node {
 /// constant. SOUNDNESS: a non-constant expression is unknown — `configuration` records its
 /// references, not the expression, and `[aws_iam_role.app.arn]`, `concat([aws_iam_role.app.arn],
 /// ["*"])` and `"${aws_iam_role.app.arn}/*"` record the same references.
-pub fn expression(_plan: &Plan<'_>, prefix: &str, expr: &Node) -> Node {
+pub fn expression(prefix: &str, expr: &Node) -> Node {
     if let Some(c) = expr.get("constant_value") {
         return c.clone();
     }
@@ -101,13 +101,13 @@ pub fn document(plan: &Plan<'_>, address: &str, expr: &Node, at: &Node) -> Node 
         return json.clone();
     }
     match plan.config_resource(address).and_then(|c| c.get("expressions")) {
-        Some(e) => policy_document(plan, prefix, e, at),
+        Some(e) => policy_document(prefix, e, at),
         None => symbolic(at, format!("{address} (not in the plan's configuration)")),
     }
 }
 
 /// An `aws_iam_policy_document` from its argument and `statement` blocks.
-fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
+fn policy_document(prefix: &str, e: &Node, at: &Node) -> Node {
     for unsupported in ["source_json", "override_json", "source_policy_documents", "override_policy_documents"] {
         if e.get(unsupported).is_some() {
             return symbolic(at, format!("an aws_iam_policy_document with {unsupported} (not rebuilt)"));
@@ -116,7 +116,7 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
     let key = |name: &str, n: &Node| Key { name: name.to_string(), line: n.line, col: n.col };
     let mut members = vec![(
         key("Version", e),
-        e.get("version").map_or_else(|| Node::new(V::Str("2012-10-17".into()), e.line, e.col), |v| expression(plan, prefix, v)),
+        e.get("version").map_or_else(|| Node::new(V::Str("2012-10-17".into()), e.line, e.col), |v| expression(prefix, v)),
     )];
     let mut statements = Vec::new();
     if let Some(V::Seq(blocks)) = e.get("statement").map(|s| &s.v) {
@@ -124,17 +124,14 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
             let mut st = Vec::new();
             let mut put = |name: &str, value: Node| st.push((key(name, &value), value));
             if let Some(v) = b.get("sid") {
-                put("Sid", expression(plan, prefix, v));
+                put("Sid", expression(prefix, v));
             }
-            put(
-                "Effect",
-                b.get("effect").map_or_else(|| Node::new(V::Str("Allow".into()), b.line, b.col), |v| expression(plan, prefix, v)),
-            );
+            put("Effect", b.get("effect").map_or_else(|| Node::new(V::Str("Allow".into()), b.line, b.col), |v| expression(prefix, v)));
             for (tf, aws) in
                 [("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"), ("not_resources", "NotResource")]
             {
                 if let Some(v) = b.get(tf) {
-                    put(aws, list(expression(plan, prefix, v)));
+                    put(aws, list(expression(prefix, v)));
                 }
             }
             for (tf, aws) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
@@ -142,15 +139,14 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
                     // Blocks of one type merge their identifiers (the provider does so).
                     let mut m: Vec<(Key, Node)> = Vec::new();
                     for p in ps {
-                        let ty = p.get("type").map(|t| expression(plan, prefix, t));
+                        let ty = p.get("type").map(|t| expression(prefix, t));
                         let ty = match ty.as_ref().map(|t| (&t.v, t.scalar_text())) {
                             Some((_, Some(t))) => t,
                             Some((V::Symbolic(w), _)) => return symbolic(at, w.clone()),
                             _ => String::new(),
                         };
-                        let ids = p
-                            .get("identifiers")
-                            .map_or_else(|| Node::new(V::Seq(vec![]), p.line, p.col), |i| list(expression(plan, prefix, i)));
+                        let ids =
+                            p.get("identifiers").map_or_else(|| Node::new(V::Seq(vec![]), p.line, p.col), |i| list(expression(prefix, i)));
                         match m.iter_mut().find(|(k, _)| k.name == ty) {
                             Some((_, existing)) => append(existing, ids),
                             None => m.push((key(&ty, p), ids)),
@@ -165,10 +161,9 @@ fn policy_document(plan: &Plan<'_>, prefix: &str, e: &Node, at: &Node) -> Node {
             if let Some(V::Seq(cs)) = b.get("condition").map(|c| &c.v) {
                 let mut ops: Vec<(Key, Node)> = Vec::new();
                 for c in cs {
-                    let test = c.get("test").map(|t| expression(plan, prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
-                    let variable = c.get("variable").map(|t| expression(plan, prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
-                    let values =
-                        c.get("values").map_or_else(|| Node::new(V::Seq(vec![]), c.line, c.col), |v| list(expression(plan, prefix, v)));
+                    let test = c.get("test").map(|t| expression(prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
+                    let variable = c.get("variable").map(|t| expression(prefix, t)).and_then(|t| t.scalar_text()).unwrap_or_default();
+                    let values = c.get("values").map_or_else(|| Node::new(V::Seq(vec![]), c.line, c.col), |v| list(expression(prefix, v)));
                     // Blocks of one test and variable merge their values (the provider does so).
                     match ops.iter_mut().find(|(k, _)| k.name == test) {
                         Some((_, Node { v: V::Map(m), .. })) => match m.iter_mut().find(|(k, _)| k.name == variable) {

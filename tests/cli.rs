@@ -4,24 +4,13 @@
 //! construct the encoding refuses (`StringEqualsIgnoreCase` with a policy variable), an
 //! internal error from an external "solver" that rejects every query text.
 
+use crate::common::{keyward_in, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn keyward(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(dir()).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    keyward_in(dir(), args)
 }
 
 fn json(run: &Run) -> Value {

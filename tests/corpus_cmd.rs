@@ -13,8 +13,14 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 fn keyward(args: &[&str]) -> Output {
-    // A folder without keyward.toml, so `check` reads no configuration.
-    Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(env!("CARGO_TARGET_TMPDIR")).output().unwrap()
+    command(args).output().unwrap()
+}
+
+/// The binary with `args`, in a folder without keyward.toml, so `check` reads no configuration.
+fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keyward"));
+    c.args(args).current_dir(env!("CARGO_TARGET_TMPDIR"));
+    c
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -481,12 +487,10 @@ fn an_isolated_run_survives_a_worker_that_dies() {
     let isolated = run(&["--jobs", "2", "--isolate"]);
     let strip = |text: &str| lines(text).iter().map(without_times).collect::<Vec<_>>();
     assert_eq!(strip(&isolated.0), strip(&whole().0), "the same records as in process");
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["corpus", fixture_arg(), "--jobs", "2", "--isolate"])
-        .env("KEYWARD_TEST_WORKER_ABORT_ON", "key-shared")
-        .current_dir(env!("CARGO_TARGET_TMPDIR"))
-        .output()
-        .unwrap();
+    let aborting = |hook: &str| {
+        command(&["corpus", fixture_arg(), "--jobs", "2", "--isolate"]).env("KEYWARD_TEST_WORKER_ABORT_ON", hook).output().unwrap()
+    };
+    let out = aborting("key-shared");
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
     let recs = lines(&String::from_utf8(out.stdout).unwrap());
     let lost: Vec<&Value> = recs.iter().filter(|r| r["file"].as_str().unwrap().ends_with("key-shared.json")).collect();
@@ -495,12 +499,7 @@ fn an_isolated_run_survives_a_worker_that_dies() {
     let others: BTreeSet<&str> = recs.iter().filter(|r| r["kind"] == "result").map(|r| r["file"].as_str().unwrap()).collect();
     assert_eq!(others.len(), 4, "every other policy file is still checked: {others:?}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["corpus", fixture_arg(), "--jobs", "2", "--isolate"])
-        .env("KEYWARD_TEST_WORKER_ABORT_ON", "key-shared#IAM-KMS-6")
-        .current_dir(env!("CARGO_TARGET_TMPDIR"))
-        .output()
-        .unwrap();
+    let out = aborting("key-shared#IAM-KMS-6");
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
     let recs = lines(&String::from_utf8(out.stdout).unwrap());
     let expected = lines(&whole().0);
@@ -535,7 +534,7 @@ fn a_worker_out_of_memory_loses_its_queries_not_the_run() {
     let run = |extra: &[&str]| {
         let mut args = vec!["corpus", dir.to_str().unwrap(), "--jobs", "1", "--isolate"];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_keyward")).args(&args).current_dir(env!("CARGO_TARGET_TMPDIR")).output().unwrap()
+        keyward(&args)
     };
     let out = run(&["--worker-memory-mb", "256"]);
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));

@@ -4,23 +4,12 @@
 //! "Templates and plans": a value the stack creates is a placeholder of that resource in the
 //! stack's account and Region; a value unknown before deployment is not guessed.
 
-use crate::common::{project_dir, shared_data};
+use crate::common::{keyward_in, project_dir, shared_data, Run};
 use serde_json::Value;
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use std::path::PathBuf;
 
 fn keyward(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(args).current_dir(project_dir()).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    keyward_in(&project_dir(), args)
 }
 
 fn json(args: &[&str]) -> (i32, Value) {
@@ -132,25 +121,12 @@ fn a_transform_is_refused_with_its_place() {
     assert!(r.stderr.contains("corpus/templates/sam.yaml:1:12") && r.stderr.contains("AWS::Serverless-2016-10-31"), "{}", r.stderr);
 }
 
-/// Every real template of `../shared/data/iac/cloudformation` is analysed or refused with
-/// messages that name the file, line and column; nothing crashes.
-#[test]
-fn every_real_template_is_analysed_or_refused_with_its_place() {
-    let Some(dir) = shared_data("iac/cloudformation") else { return };
-    let mut files = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            if e.path().is_dir() {
-                stack.push(e.path());
-            } else {
-                files.push(e.path());
-            }
-        }
-    }
-    files.sort();
-    let (mut analysed, mut refused) = (0, 0);
-    for f in &files {
+/// Read each of `files` with `keyward resolve`: every one is read or refused with messages
+/// that name the file, line and column, nothing crashes. (files read, files with errors,
+/// subjects found)
+fn read_or_refused(files: &[PathBuf]) -> (usize, usize, usize) {
+    let (mut analysed, mut refused, mut subjects_found) = (0, 0, 0);
+    for f in files {
         let path = f.to_str().unwrap();
         let (code, v) = json(&["resolve", path]);
         assert!(code == 0 || code == 2, "{path}: exit {code}");
@@ -159,12 +135,23 @@ fn every_real_template_is_analysed_or_refused_with_its_place() {
             assert!(e["file"] == path && e["line"].as_u64().unwrap() > 0 && e["column"].as_u64().unwrap() > 0, "{path}: {e}");
             assert!(!e["message"].as_str().unwrap().is_empty());
         }
+        subjects_found += v["subjects"].as_array().unwrap().len();
         if errors.is_empty() {
             analysed += 1;
         } else {
             refused += 1;
         }
     }
+    (analysed, refused, subjects_found)
+}
+
+/// Every real template of `../shared/data/iac/cloudformation` is analysed or refused with its
+/// place.
+#[test]
+fn every_real_template_is_analysed_or_refused_with_its_place() {
+    let Some(dir) = shared_data("iac/cloudformation") else { return };
+    let files = crate::common::files(&dir);
+    let (analysed, refused, _) = read_or_refused(&files);
     eprintln!("{analysed} templates analysed, {refused} with errors");
     assert_eq!(analysed + refused, files.len());
 }
@@ -217,23 +204,9 @@ fn every_real_plan_is_analysed_or_refused_with_its_place() {
     let Some(dir) = shared_data("iac/terraform") else { return };
     let files = crate::common::json_files(&dir);
     assert!(!files.is_empty());
-    let (mut analysed, mut refused, mut subjects_found) = (0, 0, 0);
-    for f in &files {
-        let path = f.to_str().unwrap();
-        let (code, v) = json(&["resolve", path]);
-        assert!(code == 0 || code == 2, "{path}: exit {code}");
-        let errors = v["errors"].as_array().unwrap();
-        for e in errors {
-            assert!(e["file"] == path && e["line"].as_u64().unwrap() > 0 && e["column"].as_u64().unwrap() > 0, "{path}: {e}");
-        }
-        subjects_found += v["subjects"].as_array().unwrap().len();
-        if errors.is_empty() {
-            analysed += 1;
-        } else {
-            refused += 1;
-        }
-    }
+    let (analysed, refused, subjects_found) = read_or_refused(&files);
     eprintln!("{analysed} plans analysed, {refused} with errors, {subjects_found} subjects");
+    assert_eq!(analysed + refused, files.len());
     assert!(subjects_found > 0);
 }
 

@@ -117,6 +117,16 @@ impl<'a> Plan<'a> {
         matches!(refs.map(|r| &r.v), Some(V::Seq(items)) if items.iter().filter_map(Node::as_str).any(|x| format!("{}{x}", module_prefix(&kp.address)).starts_with(&format!("{target}."))))
     }
 
+    /// The configuration's expression of `attr` of the resource `address`.
+    fn configured(&self, address: &str, attr: &str) -> Option<&'a Node> {
+        self.config.get(&config_address(address)).and_then(|c| c.get("expressions")).and_then(|e| e.get(attr))
+    }
+
+    /// Does the plan's configuration describe the resource `address`?
+    fn has_config(&self, address: &str) -> bool {
+        self.config.contains_key(&config_address(address))
+    }
+
     /// The policy document of `attr` of `r`: known, default, read or rebuilt, or unknown.
     fn document(&self, r: &Resource<'_>, attr: &str, default: Option<&str>) -> Option<Node> {
         let value = r.values.get(attr);
@@ -126,8 +136,8 @@ impl<'a> Plan<'a> {
         // Unknown until apply, or recorded empty (a plan of a no-op change can say `""`).
         let after_unknown = self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true))
             || value.is_some_and(|v| v.as_str() == Some(""));
-        let configured = self.config.get(&config_address(&r.address)).and_then(|c| c.get("expressions")).and_then(|e| e.get(attr));
-        let has_config = self.config.contains_key(&config_address(&r.address));
+        let configured = self.configured(&r.address, attr);
+        let has_config = self.has_config(&r.address);
         match (configured, default) {
             // No policy argument in the configuration: KMS's default key policy. Without the
             // configuration a policy known only after apply is unknown.
@@ -164,6 +174,13 @@ impl<'a> Plan<'a> {
         let unknown = |what: String| Node::new(V::Symbolic(what), r.at.line, r.at.col);
         let blocks: Vec<Node> = match r.values.get("inline_policy").map(|b| &b.v) {
             Some(V::Seq(blocks)) => blocks.clone(),
+            // A role the plan creates without `inline_policy` blocks in its configuration has
+            // none: the provider marks the attribute unknown because it reads it back after
+            // apply, and a new role has only the inline policies of `aws_iam_role_policy`
+            // resources, which are subjects of their own.
+            _ if self.creates(&r.address) && self.configured(&r.address, "inline_policy").is_none() && self.has_config(&r.address) => {
+                return vec![]
+            }
             // The blocks themselves are known only after apply.
             _ if self.unknown.get(&r.address).and_then(|u| u.get("inline_policy")).is_some_and(|u| u.v != V::Bool(false)) => {
                 vec![Node::new(V::Map(vec![]), r.at.line, r.at.col)]

@@ -21,6 +21,8 @@ pub struct Plan<'a> {
     pub planned: BTreeMap<String, Resource<'a>>,
     prior: BTreeMap<String, Resource<'a>>,
     pub unknown: BTreeMap<String, &'a Node>,
+    /// `resource_changes`' `change.actions` (`["create"]`, `["update"]`, …), by address.
+    pub actions: BTreeMap<String, Vec<String>>,
     /// `configuration` resources by address (with the module prefix, without instance keys).
     pub config: BTreeMap<String, &'a Node>,
 }
@@ -96,21 +98,30 @@ impl<'a> Plan<'a> {
         let mut prior = BTreeMap::new();
         resources(root.get("prior_state").and_then(|p| p.get("values")).and_then(|v| v.get("root_module")), &mut prior);
         let mut unknown = BTreeMap::new();
+        let mut actions = BTreeMap::new();
         if let Some(V::Seq(changes)) = root.get("resource_changes").map(|c| &c.v) {
             for c in changes {
-                if let (Some(a), Some(u)) = (c.get("address").and_then(Node::as_str), c.get("change").and_then(|c| c.get("after_unknown")))
-                {
+                let Some(a) = c.get("address").and_then(Node::as_str) else { continue };
+                if let Some(u) = c.get("change").and_then(|c| c.get("after_unknown")) {
                     unknown.insert(a.to_string(), u);
+                }
+                if let Some(V::Seq(xs)) = c.get("change").and_then(|c| c.get("actions")).map(|x| &x.v) {
+                    actions.insert(a.to_string(), xs.iter().filter_map(Node::as_str).map(str::to_string).collect());
                 }
             }
         }
         let mut config = BTreeMap::new();
         config_resources(root.get("configuration").and_then(|c| c.get("root_module")), "", &mut config);
-        Plan { opts, partition: resolve::partition_of(&opts.region).to_string(), planned, prior, unknown, config }
+        Plan { opts, partition: resolve::partition_of(&opts.region).to_string(), planned, prior, unknown, actions, config }
     }
 
     pub fn prior_resource(&self, address: &str) -> Option<&'a Node> {
         self.prior.iter().find(|(a, _)| config_address(a) == address).map(|(_, r)| r.values)
+    }
+
+    /// Does the plan create `address` (a resource that does not exist before apply)?
+    pub fn creates(&self, address: &str) -> bool {
+        self.actions.get(address).is_some_and(|a| a.iter().any(|x| x == "create") && !a.iter().any(|x| x == "delete"))
     }
 
     pub fn config_resource(&self, address: &str) -> Option<&'a Node> {

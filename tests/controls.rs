@@ -60,6 +60,7 @@ fn subject(file: &str, case: &Value) -> Subject {
             principals: None,
             scps: vec![],
             unresolved: vec![],
+            assumed: None,
         })
     } else {
         let origin = if let Some(holder) = case.get("holder").and_then(Value::as_str) {
@@ -75,6 +76,7 @@ fn subject(file: &str, case: &Value) -> Subject {
             policy: policy.unwrap_or_else(|| panic!("{file}: no policy")),
             origin,
             unresolved: vec![],
+            assumed: None,
         })
     }
 }
@@ -178,7 +180,14 @@ fn counterexamples_read_like_real_requests() {
             Some(h) => IdentityOrigin::Inline { holder: h.into() },
             None => IdentityOrigin::File,
         };
-        let s = Subject::Identity(IdentitySubject { file: "p.json".into(), resource: "p.json".into(), policy, origin, unresolved: vec![] });
+        let s = Subject::Identity(IdentitySubject {
+            file: "p.json".into(),
+            resource: "p.json".into(),
+            policy,
+            origin,
+            unresolved: vec![],
+            assumed: None,
+        });
         let f = run_subject(&s, &[control.to_string()], &ctx).into_iter().find(|f| f.control == control).unwrap();
         assert_eq!(f.status, Status::Violated, "{control}: {}", f.message);
         f.counterexample[0].clone()

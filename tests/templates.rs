@@ -82,23 +82,72 @@ fn parameters_change_the_stack_and_findings_point_into_the_template() {
     assert!(rotation.iter().all(|r| r["verdict"] == "violated"), "rotation is off in dev (and by default): {rotation:?}");
 }
 
-/// An imported value is unknown before deployment: nothing that depends on it is decided for a
-/// guess (exit 3, the export named); `--import-value` pins it and the proof goes through.
+/// An imported value is unknown before deployment: any value of its type (CONTROLS.md
+/// "Templates and plans"). What holds for every value is proved (on the wider or narrower
+/// bound), a violation names the value it assumed (a role of another account, `*`), and
+/// `--import-value` pins the value.
 #[test]
-fn an_imported_value_is_not_guessed() {
+fn an_imported_value_is_any_value() {
     let t = "corpus/templates/imported-partner.yaml";
     let (code, v) = json(&["check", "--format", "json", t]);
-    assert_eq!(code, 3, "{v}");
-    let r = result(&v, ":key/", "CIS-KMS-EXPOSED:external");
-    assert_eq!(r["verdict"], "unknown");
-    assert!(r["message"].as_str().unwrap().contains("PartnerRoleArn"), "{r}");
+    assert_eq!(code, 1, "{v}");
+    let external = result(&v, ":key/", "CIS-KMS-EXPOSED:external");
+    assert_eq!(external["verdict"], "violated", "{external}");
+    assert!(
+        external["message"].as_str().unwrap().starts_with("violated if the export PartnerRoleArn is arn:aws:iam::999999999999:role/"),
+        "{external}"
+    );
+    assert_eq!(external["assumed"][0]["value"], "arn:aws:iam::999999999999:role/keyward-assumed", "{external}");
+    assert!(external["assumed"][0]["unknown"].as_str().unwrap().contains("PartnerRoleArn"), "{external}");
+    assert_eq!(external["counterexample"][0]["principal"], "arn:aws:sts::999999999999:assumed-role/keyward-assumed/session");
+    assert_eq!(external["locations"][0]["line"], 15, "the Partner statement: {external}");
+    let public = result(&v, ":key/", "CIS-KMS-EXPOSED:public");
+    assert_eq!((public["verdict"].as_str(), public["assumed"][0]["value"].as_str()), (Some("violated"), Some("*")), "{public}");
+    // kms:Decrypt for any principal at all grants none of the destructive actions, and the
+    // root statement does not depend on the import.
+    for c in ["IAM-KMS-1", "IAM-KMS-2", "IAM-KMS-5", "IAM-KMS-1:lockout", "BP-KMS-STAR-KEYPOLICY", "BP-DENY-NOTPRINCIPAL"] {
+        let r = result(&v, ":key/", c);
+        assert_eq!(r["verdict"], "holds", "{r}");
+        assert!(r.get("assumed").is_none(), "{r}");
+    }
+    assert!(result(&v, ":key/", "IAM-KMS-5")["message"].as_str().unwrap().contains("for every value of the export PartnerRoleArn"));
+
     let (code, v) = json(&["check", "--format", "json", t, "--import-value", "PartnerRoleArn=arn:aws:iam::444455556666:role/Reader"]);
     assert_eq!(code, 1, "{v}");
     assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "violated");
     assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:public")["verdict"], "holds");
+    assert!(result(&v, ":key/", "CIS-KMS-EXPOSED:public").get("assumed").is_none());
     let (_, same_account) =
         json(&["check", "--format", "json", t, "--import-value", "PartnerRoleArn=arn:aws:iam::111122223333:role/Reader"]);
     assert_eq!(result(&same_account, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "holds");
+}
+
+/// A parameter's AllowedValues are its only values: the cases are exhaustive and decide alone,
+/// also in a `!Sub` and a Condition; its AllowedPattern keeps out values CloudFormation refuses.
+#[test]
+fn a_parameter_is_decided_for_the_values_it_allows() {
+    let t = "corpus/templates/partner-listed.yaml";
+    let (code, v) = json(&["check", "--format", "json", t]);
+    assert_eq!(code, 1, "{v}");
+    let listed = result(&v, ":key/", "CIS-KMS-EXPOSED:external");
+    assert_eq!(listed["verdict"], "violated", "{listed}");
+    assert_eq!(listed["assumed"][0]["value"], "444455556666", "the allowed value outside the owner: {listed}");
+    let trusted = result(&v, ":key/", "CIS-KMS-EXPOSED:public");
+    assert_eq!(trusted["verdict"], "holds", "{trusted}");
+    assert!(trusted["message"].as_str().unwrap().contains("for each of the 2 values the template allows"), "{trusted}");
+    // An AllowedPattern of role ARNs: `*` is not one of them. The wider bound (any principal)
+    // is public, and no value tried is: unknown, not a guess either way.
+    let (code, v) = json(&["check", "--format", "json", "corpus/templates/partner-patterned.yaml"]);
+    assert_eq!(code, 1, "{v}");
+    let patterned = result(&v, ":key/", "CIS-KMS-EXPOSED:public");
+    assert_eq!(patterned["verdict"], "unknown", "{patterned}");
+    let message = patterned["message"].as_str().unwrap();
+    assert!(message.contains("not violated for the parameter PartnerRole = arn:aws:iam::999999999999:role/"), "{message}");
+    assert!(!message.contains(" or *"), "{message}");
+    assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "violated");
+    // Pinned, it is decided like any value.
+    let (_, v) = json(&["check", "--format", "json", t, "--parameters", "PartnerAccount=111122223333"]);
+    assert_eq!(result(&v, ":key/", "CIS-KMS-EXPOSED:external")["verdict"], "holds");
 }
 
 /// A JSON template with Fn::Join: a public key, and CloudFormation's default of rotation off.
@@ -185,7 +234,12 @@ fn a_plan_rebuilds_what_it_knows_only_after_apply() {
     );
     let data =
         keys.iter().find(|k| k["aliases"] == serde_json::json!(["alias/data"])).unwrap_or_else(|| panic!("the alias finds its key: {v}"));
-    assert!(data["unresolved"][0].as_str().unwrap().contains("records its references"), "{data}");
+    // Expressions in Principal entries: unknown strings, bounded; without values to try the
+    // controls that the bounds do not decide answer unknown.
+    assert_eq!(data["unresolved"], serde_json::json!([]), "{data}");
+    assert!(data["assumed"]["values"][0].as_str().unwrap().contains("records its references"), "{data}");
+    assert_eq!(data["assumed"]["wider"]["document"]["Statement"][0]["Principal"], "*", "{data}");
+    assert_eq!(data["assumed"]["narrower"]["document"]["Statement"], serde_json::json!([]), "{data}");
     let default = keys.iter().find(|k| k["policy"]["document"]["Id"] == "key-default-1").unwrap_or_else(|| panic!("{v}"));
     assert_eq!(default["rotation"], true);
     let opaque =
@@ -289,9 +343,23 @@ fn the_validators_commands_answer_offline() {
     let (code, _) = json(&["check-no-public-access", "--template-path", OWN_ROLE]);
     assert_eq!(code, 0);
 
-    // An imported principal is not guessed: an ERROR finding, blocking.
+    // An imported principal is any principal: public if the export is `*`, which the finding
+    // says.
     let (code, v) = json(&["check-no-public-access", "--template-path", "corpus/templates/imported-partner.yaml"]);
-    assert_eq!((code, v["BlockingFindings"][0]["findingType"].as_str()), (2, Some("ERROR")), "{v}");
+    let f = &v["BlockingFindings"][0];
+    assert_eq!((code, f["findingType"].as_str()), (2, Some("SECURITY_WARNING")), "{v}");
+    assert_eq!(f["details"]["assumed"][0]["value"], "*", "{v}");
+    assert!(f["details"]["message"].as_str().unwrap().contains("violated if the export PartnerRoleArn is *"), "{v}");
+    // The policy for an imported key: an action it does not grant on any key is no finding for
+    // every value of the import; one it grants is a finding for a value tried.
+    let imported = "corpus/templates/imported-partner.yaml";
+    let (code, v) = json(&["check-access-not-granted", "--template-path", imported, "--actions", "kms:ScheduleKeyDeletion"]);
+    let names: Vec<&str> = v["BlockingFindings"].as_array().unwrap().iter().map(|f| f["resourceName"].as_str().unwrap()).collect();
+    assert_eq!((code, names), (2, vec!["SharedKey"]), "only the key's Root statement grants it: {v}");
+    let (code, v) = json(&["check-access-not-granted", "--template-path", imported, "--actions", "kms:Decrypt"]);
+    assert_eq!(code, 2, "{v}");
+    let f = v["BlockingFindings"].as_array().unwrap().iter().find(|f| f["resourceName"] == "UseSharedKey").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["details"]["assumed"][0]["value"], "arn:aws:kms:us-east-1:111122223333:key/6b657977-6172-4400-8000-000000000001", "{f}");
 
     let (code, v) = json(&["check-access-not-granted", "--template-path", PLAN, "--actions", "kms:ScheduleKeyDeletion"]);
     assert_eq!(code, 2, "{v}");

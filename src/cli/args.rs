@@ -132,6 +132,7 @@ impl SelectArgs {
             stack_name: self.stack_name.clone(),
             parameters: self.parameters.iter().cloned().collect(),
             import_values: self.import_values.iter().cloned().collect(),
+            assume: Default::default(),
         };
         LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template, skip_unrecognised: self.skip_unrecognised }
     }

@@ -45,6 +45,7 @@ fn subject_json(s: &Subject) -> Value {
             "key_state": k.metadata.as_ref().map(|m| m.key_state.clone()),
             "aliases": k.aliases,
             "unresolved": k.unresolved,
+            "assumed": k.assumed.as_deref().map(assumed_json),
         }),
         Subject::Identity(i) => json!({
             "kind": "identity",
@@ -57,8 +58,24 @@ fn subject_json(s: &Subject) -> Value {
             },
             "policy": policy_json(&i.policy),
             "unresolved": i.unresolved,
+            "assumed": i.assumed.as_deref().map(assumed_json),
         }),
     }
+}
+
+/// A policy's unknown strings: the bounds and the cases the controls decide it from.
+fn assumed_json(a: &crate::controls::subject::Assumed) -> Value {
+    json!({
+        "values": a.values,
+        "wider": a.wider.as_ref().map(policy_json),
+        "narrower": a.narrower.as_ref().map(policy_json),
+        "cases": a.cases.iter().map(|c| json!({
+            "values": c.values.iter().map(|(unknown, value)| json!({"unknown": unknown, "value": value})).collect::<Vec<_>>(),
+            "policy": policy_json(&c.policy),
+        })).collect::<Vec<_>>(),
+        "exhaustive": a.exhaustive,
+        "valid": a.valid,
+    })
 }
 
 pub fn run(args: &ResolveArgs) -> i32 {

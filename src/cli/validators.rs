@@ -16,7 +16,7 @@ use crate::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, Resourc
 use crate::model::PolicySet;
 use crate::properties::queries::{added_access, exists_allowed};
 use crate::properties::{Checked, Verdict};
-use crate::report::validators::{failed, undecided, ValidatorFinding, ValidatorReport};
+use crate::report::validators::{assuming, failed, undecided, ValidatorFinding, ValidatorReport};
 use std::path::PathBuf;
 
 /// Exit codes of the validators.
@@ -96,6 +96,7 @@ fn subjects(a: &ValidatorArgs) -> Result<Vec<Subject>, i32> {
         stack_name: a.stack_name.clone(),
         parameters: a.parameters.iter().cloned().collect(),
         import_values: a.import_values.iter().cloned().collect(),
+        assume: Default::default(),
     };
     let opts = LoadOptions { account: a.account.clone(), template, ..LoadOptions::default() };
     let mut errors = Vec::new();
@@ -152,6 +153,36 @@ fn names(s: &Subject) -> (String, String) {
             (name, address)
         }
     }
+}
+
+/// The finding of `check` on `s`, decided for every value of what its policy leaves unknown
+/// before deployment (as `crate::controls::assume` decides a control): these checks fail only
+/// by allowing too much, so no finding on the wider bound is none for every value; a case with
+/// a finding is the finding, with the values it assumed; anything else is an `ERROR` finding.
+fn decide(s: &Subject, code: &str, check: &dyn Fn(&Subject) -> Option<ValidatorFinding>) -> Option<ValidatorFinding> {
+    if !s.unresolved().is_empty() {
+        return s.unresolved_reason().map(|why| undecided(code, &why, names(s)));
+    }
+    let Some(assumed) = s.assumed() else { return check(s) };
+    if !assumed.valid {
+        let why = s.unresolved_reason().unwrap_or_default();
+        return Some(undecided(code, &format!("{why}; the policy is not valid for `*` in its place nor for any value tried"), names(s)));
+    }
+    if let Some(wider) = &assumed.wider {
+        match check(&s.with_policy(wider)) {
+            None => return None,
+            Some(f) if f.finding_type == "ERROR" => return Some(f),
+            Some(_) => {}
+        }
+    }
+    for case in &assumed.cases {
+        if let Some(f) = check(&s.with_policy(&case.policy)) {
+            let why = format!("{} (if {}).", f.message.trim_end_matches('.'), crate::controls::assume::assumption(&case.values));
+            return Some(if f.finding_type == "ERROR" { f } else { assuming(f, &case.values, &why) });
+        }
+    }
+    let why = s.unresolved_reason().unwrap_or_default();
+    Some(undecided(code, &format!("{why}; no finding for the values tried, but not proved for every value"), names(s)))
 }
 
 /// The policy set of one identity policy.
@@ -248,13 +279,17 @@ pub fn no_public_access(a: &ValidatorArgs) -> i32 {
     for s in subjects.iter().filter(|s| matches!(s, Subject::Key(_))) {
         for f in run_subject(s, &["CIS-KMS-EXPOSED:public".to_string()], &ctx) {
             match f.status {
-                Status::Violated => out.push(failed(
-                    code,
-                    "The resource policy grants public access for the given resource type.",
-                    "Public access granted",
-                    names(s),
-                    &f.statements,
-                    &f.counterexample,
+                Status::Violated => out.push(assuming(
+                    failed(
+                        code,
+                        "The resource policy grants public access for the given resource type.",
+                        "Public access granted",
+                        names(s),
+                        &f.statements,
+                        &f.counterexample,
+                    ),
+                    &f.assumed,
+                    &f.message,
                 )),
                 Status::Unknown | Status::Error => out.push(undecided(code, &f.message, names(s))),
                 _ => {}
@@ -286,11 +321,7 @@ pub fn access_not_granted(a: &AccessNotGrantedArgs) -> i32 {
         ActionSpec::AnyOf { actions: a.actions.iter().map(|x| x.trim().to_string()).collect(), unlisted: None }
     };
     let mut out = Vec::new();
-    for s in &subjects {
-        if let Some(why) = s.unresolved_reason() {
-            out.push(undecided(code, &why, names(s)));
-            continue;
-        }
+    let check = |s: &Subject| -> Option<ValidatorFinding> {
         let (set, who, resources) = match s {
             Subject::Key(k) => (k.key_set(), PrincipalSpec::anyone(), vec![ResourceSpec::Fixed(k.key_arn.clone())]),
             Subject::Identity(i) => (
@@ -310,17 +341,17 @@ pub fn access_not_granted(a: &AccessNotGrantedArgs) -> i32 {
                     .is_ok_and(|t| crate::eval::condition::template_matches(&t, &k.key_arn, &crate::model::Context::new(), false))
             };
             if !a.resources.iter().any(|r| names_key(r.trim())) {
-                continue;
+                return None;
             }
         }
-        for resource in resources {
+        resources.into_iter().find_map(|resource| {
             let req = RequestSpec { action: action.clone(), resource, context: vec![] };
             let checked = exists_allowed(&set, &who, &req, &opts, "access-not-granted");
-            if let Some(f) = finding_of(&checked, &set, s, code, message, "One or more of the listed actions or resources") {
-                out.push(f);
-                break;
-            }
-        }
+            finding_of(&checked, &set, s, code, message, "One or more of the listed actions or resources")
+        })
+    };
+    for s in &subjects {
+        out.extend(decide(s, code, &check));
     }
     report(&a.common, out)
 }
@@ -341,27 +372,26 @@ pub fn no_new_access(a: &NoNewAccessArgs) -> i32 {
     let code = "policy-analysis-CheckNoNewAccess";
     let message = "The modified permissions grant new access compared to your existing policy.";
     let mut out = Vec::new();
-    for s in &subjects {
-        let (old, new, who, resource) = match (s, a.reference_policy_type) {
-            (Subject::Key(k), PolicyType::Resource) => {
+    let check = |s: &Subject| -> Option<ValidatorFinding> {
+        let (old, new, who, resource) = match s {
+            Subject::Key(k) => {
                 let new = k.key_set();
                 let old = PolicySet { key_policy: Some(reference.clone()), ..new.clone() };
                 (old, new, PrincipalSpec::anyone(), ResourceSpec::Fixed(k.key_arn.clone()))
             }
-            (Subject::Identity(i), PolicyType::Identity) => {
+            Subject::Identity(i) => {
                 (identity_set(&reference), identity_set(&i.policy), PrincipalSpec::identity_holders(), ResourceSpec::Any)
             }
-            _ => continue,
         };
-        if let Some(why) = s.unresolved_reason() {
-            out.push(undecided(code, &why, names(s)));
-            continue;
-        }
         let named = super::diff::named_actions(&old, &new);
         let req = RequestSpec { action: ActionSpec::Any { named }, resource, context: vec![] };
         let checked = added_access(&old, &new, &who, &req, &opts, "no-new-access");
-        if let Some(f) = finding_of(&checked, &new, s, code, message, "New access") {
-            out.push(f);
+        finding_of(&checked, &new, s, code, message, "New access")
+    };
+    for s in &subjects {
+        match (s, a.reference_policy_type) {
+            (Subject::Key(_), PolicyType::Resource) | (Subject::Identity(_), PolicyType::Identity) => out.extend(decide(s, code, &check)),
+            _ => {}
         }
     }
     report(&a.common, out)

@@ -97,7 +97,55 @@ pub struct ControlInfo {
     pub check: Check,
 }
 
+/// How a control's verdict moves with the requests a policy allows, which decides how it is
+/// answered for a policy whose strings are unknown before deployment (`crate::controls::assume`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Violated when the policy allows some request it should not: allowing more can only
+    /// violate it (the public, external, destructive-action and KMS.1 controls).
+    Violation,
+    /// Violated when the policy does not allow a request it should: allowing less can only
+    /// violate it (IAM-KMS-1, the lockout check).
+    Guarantee,
+    /// A lint on which elements the statements have, not on their values (BP-DENY-NOTPRINCIPAL):
+    /// every deployment of the policy answers alike.
+    Structure,
+    /// A lint on how the policy is written, not on what it allows.
+    Syntax,
+    /// The key's settings, not its policy (KMS.3, KMS.4).
+    Independent,
+}
+
 impl ControlInfo {
+    /// How the control's verdict moves with what the policy allows. The list is explicit: a
+    /// control added without being classified here is a lint, decided only for values tried.
+    pub fn direction(&self) -> Direction {
+        if matches!(self.check, Check::Metadata(_)) {
+            return Direction::Independent;
+        }
+        match self.id {
+            "KMS.1"
+            | "KMS.2"
+            | "CIS-KMS-STAR"
+            | "CIS-KMS-STAR:unlisted"
+            | "CIS-KMS-EXPOSED:public"
+            | "CIS-KMS-EXPOSED:external"
+            | "IAM-KMS-2"
+            | "IAM-KMS-3"
+            | "IAM-KMS-4"
+            | "IAM-KMS-5"
+            | "IAM-KMS-6"
+            | "IAM-KMS-7"
+            | "IAM-KMS-8" => Direction::Violation,
+            // A statement that allows `kms:*` to a principal other than the owner root: a
+            // wider Action or Principal can only add one.
+            "BP-KMS-STAR-KEYPOLICY" => Direction::Violation,
+            "IAM-KMS-1" | "IAM-KMS-1:lockout" => Direction::Guarantee,
+            "BP-DENY-NOTPRINCIPAL" => Direction::Structure,
+            _ => Direction::Syntax,
+        }
+    }
+
     /// What the control applies to.
     pub fn target(&self) -> Target {
         match self.check {

@@ -90,6 +90,9 @@ pub struct Finding {
     /// Where the subject is (its policy's line and column), for a result without a responsible
     /// statement to point at (SARIF regions); set by `run_subject`.
     pub anchor: Option<(usize, usize)>,
+    /// For a policy with values unknown before deployment, the values this verdict assumed
+    /// (what each is, the value): a violation found for them (`crate::controls::assume`).
+    pub assumed: Vec<(String, String)>,
 }
 
 impl Finding {
@@ -105,6 +108,7 @@ impl Finding {
             suppressed: None,
             timing: Timing::default(),
             anchor: None,
+            assumed: vec![],
         }
     }
 }

@@ -8,8 +8,10 @@
 //! - `identity.rs`, `key.rs`, `metadata.rs`, `lint.rs`: the controls themselves;
 //! - `subject.rs`: what controls look at; `finding.rs`: what they answer;
 //! - `params.rs`, `config.rs`: parameters and ignores (`--param`, `keyward.toml`);
-//! - `run.rs`: the selected controls on one subject.
+//! - `run.rs`: the selected controls on one subject; `assume.rs`: a control on a policy with
+//!   values unknown before deployment.
 
+pub mod assume;
 pub mod catalog;
 pub mod config;
 pub mod finding;

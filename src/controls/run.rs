@@ -46,16 +46,21 @@ pub fn run_subject_each(subject: &Subject, selected: &[String], ctx: &Ctx<'_>, a
             }
             let message = format!("{} applies to {}", c.id, c.target().describe());
             Finding::new(subject.file(), subject.resource(), c.id, Status::NotApplicable, message)
-        } else if let Some(why) = subject.unresolved_reason() {
-            // SOUNDNESS: a subject that depends on a value unknown before deployment is not
-            // decided for one guess of it: every control answers unknown, naming the value.
+        } else if let Some(why) = subject.unresolved().first().and(subject.unresolved_reason()) {
+            // SOUNDNESS: a subject whose structure (a statement, an Effect, a key setting)
+            // depends on a value unknown before deployment is not decided for one guess of
+            // it: every control answers unknown, naming the value. Unknown strings are decided
+            // for every value (`assume.rs`).
             Finding::new(subject.file(), subject.resource(), c.id, Status::Unknown, format!("unknown: {why}"))
         } else {
             each(Step::Start { control: c.id, resource: subject.resource() });
             let start = std::time::Instant::now();
             // A panic in one control is a bug in that query: it loses that finding (an internal
             // error), not the rest of the subject's, nor the run.
-            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.run(subject, ctx)));
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match subject.assumed() {
+                Some(assumed) => crate::controls::assume::run(c, subject, assumed, ctx),
+                None => c.run(subject, ctx),
+            }));
             let mut finding = run.unwrap_or_else(|panic| {
                 let what = crate::model::error::panic_message(panic.as_ref());
                 Finding::new(

@@ -26,9 +26,45 @@ pub struct IdentitySubject {
     pub resource: String,
     pub policy: Policy,
     pub origin: IdentityOrigin,
-    /// Values the policy depends on that are unknown before deployment (a template's imported
-    /// value, a parameter without value): every control on the subject answers `unknown`.
+    /// Values the policy's structure depends on that are unknown before deployment (a whole
+    /// document or statement a template imports): every control on the subject answers
+    /// `unknown`.
     pub unresolved: Vec<String>,
+    /// The values unknown before deployment that the policy's strings depend on (an imported
+    /// role ARN in a Principal): the policy is decided for every value of them (`Assumed`).
+    pub assumed: Option<Box<Assumed>>,
+}
+
+/// A policy some of whose strings are unknown before deployment (a template's imported value,
+/// a parameter without value; CONTROLS.md "Templates and plans": any value of its type). The
+/// subject's own `policy` stands for none of them; a control decides from these:
+/// - `wider` allows every request the policy allows for some value of them, `narrower` only
+///   requests it allows for every value (each `None` when it cannot be written). A control
+///   that is violated only by allowing too much holds for every value when it holds for
+///   `wider`; one violated only by allowing too little, when it holds for `narrower`.
+/// - `cases` are the policy for real values, tried in order: a case that violates the control
+///   is the verdict, with the values it assumed. `exhaustive` when they are every value the
+///   template allows (a parameter's AllowedValues).
+#[derive(Debug, Clone, Default)]
+pub struct Assumed {
+    /// What each unknown value is, in words (`the export PartnerRoleArn (Fn::ImportValue; …)`).
+    pub values: Vec<String>,
+    pub wider: Option<Policy>,
+    pub narrower: Option<Policy>,
+    pub cases: Vec<Case>,
+    pub exhaustive: bool,
+    /// The policy is valid (IAM would accept it) for some value of the unknowns: `*` for each,
+    /// or a case. The bounds decide only then — they drop the statements with unknowns, and
+    /// with them an error that no value repairs (an instance-profile ARN as a principal).
+    pub valid: bool,
+}
+
+/// The policy under values assumed for the unknown ones.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// (what the value is, the value assumed), in the order of `Assumed::values`.
+    pub values: Vec<(String, String)>,
+    pub policy: Policy,
 }
 
 /// An IAM principal of the key's account with the policies that govern it (snapshot mode).
@@ -97,9 +133,11 @@ pub struct KeySubject {
     /// analysis, where a statement naming the account stands for "the account, delegated".
     pub principals: Option<Vec<AccountPrincipal>>,
     pub scps: Vec<Policy>,
-    /// Values the key's policy or settings depend on that are unknown before deployment (see
-    /// `IdentitySubject::unresolved`).
+    /// Values the key's policy structure or settings depend on that are unknown before
+    /// deployment (see `IdentitySubject::unresolved`).
     pub unresolved: Vec<String>,
+    /// The unknown values the key policy's strings depend on (see `Assumed`).
+    pub assumed: Option<Box<Assumed>>,
 }
 
 impl KeySubject {
@@ -140,12 +178,31 @@ impl Subject {
         }
     }
 
-    /// Why the subject cannot be decided, when it depends on values unknown before deployment:
-    /// the first of them, and how many more.
+    /// The unknown values the subject's policy strings depend on.
+    pub fn assumed(&self) -> Option<&Assumed> {
+        match self {
+            Subject::Identity(s) => s.assumed.as_deref(),
+            Subject::Key(k) => k.assumed.as_deref(),
+        }
+    }
+
+    /// Why the subject cannot be decided from its `policy` alone, when it depends on values
+    /// unknown before deployment: the first of them, and how many more. A reader that does not
+    /// decide through `assumed()` (see `crate::controls::assume`) answers unknown with it.
     pub fn unresolved_reason(&self) -> Option<String> {
-        let (first, rest) = self.unresolved().split_first()?;
+        let assumed = self.assumed().map(|a| a.values.as_slice()).unwrap_or_default();
+        let all: Vec<&String> = self.unresolved().iter().chain(assumed).collect();
+        let (first, rest) = all.split_first()?;
         let others = if rest.is_empty() { String::new() } else { format!(" and {} more", rest.len()) };
         Some(format!("it depends on {first}{others}, which is unknown before deployment"))
+    }
+
+    /// The subject with `policy` for the one whose strings are unknown, nothing assumed.
+    pub fn with_policy(&self, policy: &Policy) -> Subject {
+        match self {
+            Subject::Identity(s) => Subject::Identity(IdentitySubject { policy: policy.clone(), assumed: None, ..s.clone() }),
+            Subject::Key(k) => Subject::Key(KeySubject { policy: Some(policy.clone()), assumed: None, ..k.clone() }),
+        }
     }
 
     /// What findings name: the policy (ARN, `holder/name` or file) or the key ARN.

@@ -174,9 +174,14 @@ pub fn load_file(path: &Path, opts: &LoadOptions, errors: &mut Vec<Diagnostic>) 
 pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
     let kind = opts.kind.unwrap_or(if policy.has_principals() { Kind::Key } else { Kind::Identity });
     match kind {
-        Kind::Identity => {
-            Subject::Identity(IdentitySubject { resource: file.clone(), file, policy, origin: IdentityOrigin::File, unresolved: vec![] })
-        }
+        Kind::Identity => Subject::Identity(IdentitySubject {
+            resource: file.clone(),
+            file,
+            policy,
+            origin: IdentityOrigin::File,
+            unresolved: vec![],
+            assumed: None,
+        }),
         Kind::Key => {
             let key_arn = opts.key_arn.clone().unwrap_or_else(|| placeholder_key(&opts.account));
             let owner = Arn::parse(&key_arn).map(|a| a.account).filter(|a| !a.is_empty()).unwrap_or_else(|| opts.account.clone());
@@ -192,6 +197,7 @@ pub fn subject_of(policy: Policy, file: String, opts: &LoadOptions) -> Subject {
                 principals: None,
                 scps: vec![],
                 unresolved: vec![],
+                assumed: None,
             })
         }
     }

@@ -152,6 +152,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                     policy: p.clone(),
                     origin: IdentityOrigin::Managed { boundary: boundary_arns.contains(&arn) },
                     unresolved: vec![],
+                    assumed: None,
                 }));
             }
             iam.managed.insert(arn, p);
@@ -186,6 +187,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                         policy: p.clone(),
                         origin: IdentityOrigin::Inline { holder: string(get(g, "Arn")) },
                         unresolved: vec![],
+                        assumed: None,
                     }));
                     pols.push(p);
                 }
@@ -207,6 +209,7 @@ fn read_iam(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Iam> {
                             policy: p.clone(),
                             origin: IdentityOrigin::Inline { holder: arn.clone() },
                             unresolved: vec![],
+                            assumed: None,
                         }));
                         pols.push(p);
                     }
@@ -375,6 +378,7 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
                 principals: principals.clone(),
                 scps: scps.clone(),
                 unresolved: vec![],
+                assumed: None,
             }));
         }
     }

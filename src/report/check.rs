@@ -37,6 +37,16 @@ pub struct ResultJson<'a> {
     pub solver_calls: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<SuppressedJson<'a>>,
+    /// For a policy with values unknown before deployment: the values a violation assumed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumed: Vec<AssumedJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct AssumedJson<'a> {
+    /// What the value is (`the export PartnerRoleArn (Fn::ImportValue; …)`).
+    pub unknown: &'a str,
+    pub value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -67,6 +77,7 @@ pub fn result_json(f: &Finding) -> ResultJson<'_> {
         time_ms: TimeJson { encode: round(f.timing.encode_ms), solve: round(f.timing.solve_ms) },
         solver_calls: f.timing.solver_calls,
         suppressed: f.suppressed.as_deref().map(|reason| SuppressedJson { reason }),
+        assumed: f.assumed.iter().map(|(unknown, value)| AssumedJson { unknown, value }).collect(),
     }
 }
 

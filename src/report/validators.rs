@@ -62,6 +62,16 @@ pub fn failed(
     }
 }
 
+/// A failed check found for values assumed for values unknown before deployment (an imported
+/// principal): the values in `details.assumed`, keyward's explanation in `details.message`.
+pub fn assuming(mut f: ValidatorFinding, assumed: &[(String, String)], explanation: &str) -> ValidatorFinding {
+    if !assumed.is_empty() {
+        f.details["assumed"] = assumed.iter().map(|(unknown, value)| json!({"unknown": unknown, "value": value})).collect();
+        f.details["message"] = json!(explanation);
+    }
+    f
+}
+
 /// A check keyward could not decide (a solver timeout, a value unknown before deployment) or
 /// failed on: an `ERROR` finding, blocking by default, never a silent pass.
 pub fn undecided(code: &str, why: &str, names: (String, String)) -> ValidatorFinding {

@@ -5,7 +5,9 @@
 //! document given as a JSON string (`PolicyDocument: !Sub '{…}'`) is parsed as that string,
 //! every location at the string's own position.
 
+use super::bounds::{self, Role};
 use super::node::{Node, V};
+use crate::controls::subject::Assumed;
 use crate::model::source::Source;
 use crate::model::Policy;
 use crate::policy::{parse_policy, Diagnostics};
@@ -13,6 +15,20 @@ use crate::policy::{parse_policy, Diagnostics};
 /// The policy of the resolved document `doc`, found at `path` (`Resources.K.Properties.KeyPolicy`)
 /// of `file`.
 pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics> {
+    match written(file, path, doc) {
+        // A value unknown before deployment where the policy needs a statement or an element
+        // (an `Fn::If` on an unknown condition around a statement), or where `*` is not a
+        // valid value: the subject is decided from `Assumed` or answers unknown, so the
+        // stand-in is read instead of reporting an error the template may not have.
+        Err(_) if crate::inputs::template::resolve::contains_symbolic(doc) => {
+            parse_policy(Source::generated(file, UNKNOWN_POLICY.to_string(), path, vec![(0, (doc.line, doc.col))]))
+        }
+        other => other,
+    }
+}
+
+/// The policy of `doc` as written, `*` in place of each unknown string.
+fn written(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics> {
     let mut w = Writer { text: String::new(), origins: Vec::new() };
     match &doc.v {
         // A document unknown as a whole: the subject answers unknown; this stands in for it.
@@ -26,29 +42,51 @@ pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics>
         }
         _ => w.node(doc),
     }
-    match parse_policy(Source::generated(file, w.text, path, w.origins)) {
-        // A value unknown before deployment where the policy needs a statement or an element
-        // (an `Fn::If` on an unknown condition around a statement): the subject answers unknown
-        // anyway, so the stand-in is read instead of reporting an error the template may not
-        // have.
-        Err(_) if crate::inputs::template::resolve::contains_symbolic(doc) => {
-            parse_policy(Source::generated(file, UNKNOWN_POLICY.to_string(), path, vec![(0, (doc.line, doc.col))]))
-        }
-        other => other,
-    }
+    parse_policy(Source::generated(file, w.text, path, w.origins))
 }
 
-/// The policy of `doc` with the values it depends on that are unknown before deployment (the
-/// first of them); a policy that does not parse goes to `errors`.
-pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<crate::policy::Diagnostic>) -> Option<(Policy, Vec<String>)> {
-    let unresolved: Vec<String> = crate::inputs::template::resolve::first_symbolic(doc).map(str::to_string).into_iter().collect();
-    match policy(file, path, doc) {
-        Ok(p) => Some((p, unresolved)),
+/// A document read: its policy, and what it depends on that is unknown before deployment.
+pub struct Document {
+    pub policy: Policy,
+    /// The unknown value that decides the document's structure, if any (the subject answers
+    /// unknown).
+    pub unresolved: Vec<String>,
+    /// The unknown strings, with the document's bounds (`bounds.rs`).
+    pub assumed: Option<Box<Assumed>>,
+    /// Where each unknown string first sits.
+    pub roles: Vec<(String, Role)>,
+}
+
+/// The policy of `doc` with what it depends on that is unknown before deployment; a policy
+/// that does not parse goes to `errors`.
+pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<crate::policy::Diagnostic>) -> Option<Document> {
+    let policy = match policy(file, path, doc) {
+        Ok(p) => p,
         Err(e) => {
             errors.extend(e.0);
-            None
+            return None;
         }
-    }
+    };
+    let read = match bounds::leaves(doc) {
+        Ok(roles) if roles.is_empty() => Document { policy, unresolved: vec![], assumed: None, roles },
+        Ok(roles) => {
+            // A bound that does not parse (a condition left without keys IAM accepts, …) is
+            // no bound: the controls that need it answer from the cases, or unknown.
+            let bound = |n: Node| self::policy(file, path, &n).ok();
+            let assumed = Assumed {
+                // `*` for every unknown is one value for which the document is a valid policy.
+                valid: written(file, path, doc).is_ok(),
+                values: roles.iter().map(|(w, _)| w.clone()).collect(),
+                wider: bound(bounds::wider(doc)),
+                narrower: bound(bounds::narrower(doc)),
+                cases: vec![],
+                exhaustive: false,
+            };
+            Document { policy, unresolved: vec![], assumed: Some(Box::new(assumed)), roles }
+        }
+        Err(bounds::Structural(first)) => Document { policy, unresolved: vec![first], assumed: None, roles: vec![] },
+    };
+    Some(read)
 }
 
 /// The key policy KMS gives a key created without one (KMS Developer Guide, "Default key
@@ -80,8 +118,9 @@ impl Writer {
             // A number as written, when JSON reads it as one.
             V::Num(s) if serde_json::from_str::<serde_json::Number>(s).is_ok() => self.text.push_str(s),
             V::Num(s) | V::Str(s) => self.string(s),
-            // A value unknown before deployment: the subject answers unknown (stack.rs), the
-            // policy is read with `*` in its place so that it parses.
+            // A value unknown before deployment: the subject is decided from the bounds and
+            // cases of `Assumed` (or answers unknown); its own policy, read with `*` in its
+            // place so that it parses, stands for none of them.
             V::Symbolic(_) => self.string("*"),
             V::Seq(items) => {
                 self.text.push('[');

@@ -8,6 +8,8 @@
 //! `AWS::LanguageExtensions` (a SAM template or a macro expands at deployment into resources
 //! keyward cannot see), `Fn::Transform`, `Fn::ForEach`.
 
+pub mod bounds;
+pub mod cases;
 pub mod document;
 pub mod node;
 pub mod options;
@@ -78,5 +80,8 @@ pub fn load(file: &str, text: &str, opts: &TemplateOptions, errors: &mut Vec<Dia
             return vec![];
         }
     };
-    stack::subjects(file, &res, errors)
+    let mut roles = std::collections::BTreeMap::new();
+    let mut subjects = stack::subjects(file, &res, errors, &mut roles);
+    cases::add(file, &root, opts, &res, &roles, &mut subjects);
+    subjects
 }

@@ -13,6 +13,9 @@ pub struct TemplateOptions {
     pub stack_name: String,
     pub parameters: BTreeMap<String, String>,
     pub import_values: BTreeMap<String, String>,
+    /// Values assumed for values unknown before deployment, by what they are in words (the
+    /// `V::Symbolic` text): how the cases of a policy with unknown strings are resolved.
+    pub assume: BTreeMap<String, String>,
 }
 
 impl Default for TemplateOptions {
@@ -23,6 +26,7 @@ impl Default for TemplateOptions {
             stack_name: "keyward-stack".into(),
             parameters: BTreeMap::new(),
             import_values: BTreeMap::new(),
+            assume: BTreeMap::new(),
         }
     }
 }

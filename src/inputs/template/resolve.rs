@@ -21,6 +21,8 @@ pub struct Resolver<'a> {
     pub opts: &'a TemplateOptions,
     pub partition: String,
     params: BTreeMap<String, Node>,
+    /// The declaration of each parameter whose value is unknown, by the words of its unknown.
+    declared: BTreeMap<String, Node>,
     conditions: Option<&'a Node>,
     mappings: Option<&'a Node>,
     pub resources: Option<&'a Node>,
@@ -50,6 +52,7 @@ pub fn partition_of(region: &str) -> &'static str {
 impl<'a> Resolver<'a> {
     pub fn new(template: &'a Node, opts: &'a TemplateOptions) -> Result<Resolver<'a>, ReadError> {
         let mut params = BTreeMap::new();
+        let mut declared = BTreeMap::new();
         if let Some(V::Map(ps)) = template.get("Parameters").map(|p| &p.v) {
             for (k, decl) in ps {
                 let ty = decl.get("Type").and_then(Node::as_str).unwrap_or("String");
@@ -57,14 +60,18 @@ impl<'a> Resolver<'a> {
                 let value = match (given, decl.get("Default")) {
                     // An SSM parameter type's value (given or default) names a Parameter Store
                     // parameter; CloudFormation reads its value at deployment.
-                    _ if ty.starts_with("AWS::SSM::Parameter::Value") => Node::new(
-                        V::Symbolic(format!("the parameter {} (read from SSM Parameter Store at deployment)", k.name)),
-                        k.line,
-                        k.col,
-                    ),
+                    _ if ty.starts_with("AWS::SSM::Parameter::Value") => {
+                        let what = format!("the parameter {} (read from SSM Parameter Store at deployment)", k.name);
+                        declared.insert(what.clone(), decl.clone());
+                        Node::new(unknown(opts, what), k.line, k.col)
+                    }
                     (Some(v), _) => v,
                     (None, Some(d)) => d.clone(),
-                    (None, None) => Node::new(V::Symbolic(format!("the parameter {} (no value, no default)", k.name)), k.line, k.col),
+                    (None, None) => {
+                        let what = format!("the parameter {} (no value, no default)", k.name);
+                        declared.insert(what.clone(), decl.clone());
+                        Node::new(unknown(opts, what), k.line, k.col)
+                    }
                 };
                 let value = match (&value.v, ty.starts_with("List<") || ty == "CommaDelimitedList") {
                     (V::Str(s), true) => Node::new(
@@ -81,6 +88,7 @@ impl<'a> Resolver<'a> {
             opts,
             partition: partition_of(&opts.region).to_string(),
             params,
+            declared,
             conditions: template.get("Conditions"),
             mappings: template.get("Mappings"),
             resources: template.get("Resources"),
@@ -88,6 +96,12 @@ impl<'a> Resolver<'a> {
             active: RefCell::new(BTreeSet::new()),
             depth: RefCell::new(0),
         })
+    }
+
+    /// The declaration of the parameter that the unknown value `what` is (its AllowedValues,
+    /// AllowedPattern, …), when it is one.
+    pub fn declaration(&self, what: &str) -> Option<&Node> {
+        self.declared.get(what)
     }
 
     /// `n` with its intrinsics resolved; `None` for `AWS::NoValue` (the property is absent).
@@ -131,7 +145,7 @@ impl<'a> Resolver<'a> {
                 }
                 at(V::Seq(out))
             }
-            V::Str(s) if s.contains("{{resolve:") => at(V::Symbolic(format!("the dynamic reference {s}"))),
+            V::Str(s) if s.contains("{{resolve:") => at(unknown(self.opts, format!("the dynamic reference {s}"))),
             _ => Some(n.clone()),
         })
     }
@@ -229,7 +243,7 @@ impl<'a> Resolver<'a> {
                 match export.scalar_text() {
                     Some(e) => match self.opts.import_values.get(&e) {
                         Some(v) => at(V::Str(v.clone())),
-                        None => at(V::Symbolic(format!("the export {e} (Fn::ImportValue; pin it with --import-value {e}=VALUE)"))),
+                        None => at(unknown(self.opts, format!("the export {e} (Fn::ImportValue; pin it with --import-value {e}=VALUE)"))),
                     },
                     None => self.symbolic_or(n, &export, "Fn::ImportValue takes an export name"),
                 }
@@ -384,7 +398,7 @@ impl<'a> Resolver<'a> {
         }
         out.push_str(rest);
         if out.contains("{{resolve:") {
-            return Ok(Some(Node::new(V::Symbolic(format!("the dynamic reference in {out}")), n.line, n.col)));
+            return Ok(Some(Node::new(unknown(self.opts, format!("the dynamic reference in {out}")), n.line, n.col)));
         }
         Ok(Some(Node::new(V::Str(out), n.line, n.col)))
     }
@@ -458,6 +472,15 @@ impl<'a> Resolver<'a> {
                 _ => Err(fail(n, "a condition is Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition")),
             },
         }
+    }
+}
+
+/// A value unknown before deployment, described by `what`; the value `opts.assume` gives it
+/// when it has one (the cases of `crate::controls::assume`).
+fn unknown(opts: &TemplateOptions, what: String) -> V {
+    match opts.assume.get(&what) {
+        Some(v) => V::Str(v.clone()),
+        None => V::Symbolic(what),
     }
 }
 

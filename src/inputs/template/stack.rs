@@ -9,12 +9,14 @@
 //! account its IAM policies allow), which answers for every such account; the stack's own
 //! roles are principals of that account by their placeholder ARNs.
 
-use super::document;
+use super::bounds::Role;
+use super::document::{self, Document};
 use super::node::{Node, ReadError, V};
 use super::placeholder;
 use super::resolve::Resolver;
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, MultiRegionConfiguration, Subject};
 use crate::policy::Diagnostic;
+use std::collections::BTreeMap;
 
 /// A template error as a diagnostic at its place.
 pub fn diagnostic(file: &str, path: &str, e: &ReadError) -> Diagnostic {
@@ -25,10 +27,12 @@ struct Ctx<'a> {
     file: &'a str,
     res: &'a Resolver<'a>,
     errors: &'a mut Vec<Diagnostic>,
+    roles: &'a mut BTreeMap<String, Role>,
 }
 
-pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
-    let mut cx = Ctx { file, res, errors };
+/// The stack's subjects; `roles` gets where each unknown string of their policies first sits.
+pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>, roles: &mut BTreeMap<String, Role>) -> Vec<Subject> {
+    let mut cx = Ctx { file, res, errors, roles };
     let mut out = Vec::new();
     let Some(V::Map(resources)) = res.resources.map(|r| &r.v) else { return out };
     let mut boundaries = Vec::new();
@@ -107,8 +111,12 @@ impl Ctx<'_> {
     }
 
     /// The policy of a document property, with what it depends on that is unknown.
-    fn document(&mut self, path: &str, doc: &Node) -> Option<(crate::model::Policy, Vec<String>)> {
-        document::policy_or_report(self.file, path, doc, self.errors)
+    fn document(&mut self, path: &str, doc: &Node) -> Option<Document> {
+        let d = document::policy_or_report(self.file, path, doc, self.errors)?;
+        for (what, role) in &d.roles {
+            self.roles.entry(what.clone()).or_insert(*role);
+        }
+        Some(d)
     }
 
     fn identity(&mut self, id: &str, r: &Node, property: &str, resource: String, origin: IdentityOrigin) -> Option<Subject> {
@@ -119,8 +127,8 @@ impl Ctx<'_> {
         }
         // An error in the document is reported by `resolved`.
         let Some(Some(doc)) = self.resolved(id, r, property) else { return None };
-        let (policy, unresolved) = self.document(&path, &doc)?;
-        Some(Subject::Identity(IdentitySubject { file: self.file.to_string(), resource, policy, origin, unresolved }))
+        let Document { policy, unresolved, assumed, .. } = self.document(&path, &doc)?;
+        Some(Subject::Identity(IdentitySubject { file: self.file.to_string(), resource, policy, origin, unresolved, assumed }))
     }
 
     /// The inline `Policies` of a role, user or group.
@@ -146,13 +154,14 @@ impl Ctx<'_> {
                 continue;
             };
             let name = p.get("PolicyName").and_then(Node::scalar_text).unwrap_or_else(|| format!("Policies[{i}]"));
-            if let Some((policy, unresolved)) = self.document(&path, doc) {
+            if let Some(Document { policy, unresolved, assumed, .. }) = self.document(&path, doc) {
                 out.push(Subject::Identity(IdentitySubject {
                     file: self.file.to_string(),
                     resource: format!("{holder}/{name}"),
                     policy,
                     origin: IdentityOrigin::Inline { holder: holder.clone() },
                     unresolved,
+                    assumed,
                 }));
             }
         }
@@ -180,7 +189,7 @@ impl Ctx<'_> {
                 return None;
             }
         };
-        let (policy, mut unresolved) = self.document(&path, &doc)?;
+        let Document { policy, mut unresolved, assumed, .. } = self.document(&path, &doc)?;
         let flag = |cx: &mut Self, property: &str, default: bool, unresolved: &mut Vec<String>| match cx.resolved(id, r, property).flatten()
         {
             None => default,
@@ -234,6 +243,7 @@ impl Ctx<'_> {
             principals: None,
             scps: vec![],
             unresolved,
+            assumed,
         }))
     }
 }

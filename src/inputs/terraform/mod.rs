@@ -16,8 +16,9 @@ mod plan;
 mod rebuild;
 
 use crate::controls::subject::{IdentityOrigin, IdentitySubject, KeyMetadata, KeySubject, MultiRegionConfiguration, Subject};
+use crate::inputs::template::document::{self, Document};
 use crate::inputs::template::node::{self, Node, V};
-use crate::inputs::template::{document, placeholder, TemplateOptions};
+use crate::inputs::template::{placeholder, TemplateOptions};
 use crate::policy::Diagnostic;
 use plan::{config_address, module_prefix, Plan, Resource};
 
@@ -164,8 +165,8 @@ impl<'a> Plan<'a> {
             errors.push(Diagnostic::at_line(file, &path, r.at.line, r.at.col, format!("{} has no {attr} in the plan", r.address)));
             return None;
         };
-        let (policy, unresolved) = document::policy_or_report(file, &path, &doc, errors)?;
-        Some(Subject::Identity(IdentitySubject { file: file.to_string(), resource, policy, origin, unresolved }))
+        let Document { policy, unresolved, assumed, .. } = document::policy_or_report(file, &path, &doc, errors)?;
+        Some(Subject::Identity(IdentitySubject { file: file.to_string(), resource, policy, origin, unresolved, assumed }))
     }
 
     /// A role's `inline_policy` blocks.
@@ -197,13 +198,14 @@ impl<'a> Plan<'a> {
             let doc = &doc;
             let name = b.get("name").and_then(Node::scalar_text).unwrap_or_else(|| format!("inline_policy[{i}]"));
             let path = format!("{}.inline_policy[{i}].policy", r.address);
-            if let Some((policy, unresolved)) = document::policy_or_report(file, &path, doc, errors) {
+            if let Some(Document { policy, unresolved, assumed, .. }) = document::policy_or_report(file, &path, doc, errors) {
                 out.push(Subject::Identity(IdentitySubject {
                     file: file.to_string(),
                     resource: format!("{holder}/{name}"),
                     policy,
                     origin: IdentityOrigin::Inline { holder: holder.clone() },
                     unresolved,
+                    assumed,
                 }));
             }
         }
@@ -231,7 +233,7 @@ impl<'a> Plan<'a> {
                 source.at.col,
             ),
         };
-        let (policy, mut unresolved) = document::policy_or_report(file, &path, &doc, errors)?;
+        let Document { policy, mut unresolved, assumed, .. } = document::policy_or_report(file, &path, &doc, errors)?;
         let flag = |attr: &str, default: bool, unresolved: &mut Vec<String>| match r.values.get(attr).map(|v| &v.v) {
             Some(V::Bool(b)) => *b,
             None | Some(V::Null) if self.unknown.get(&r.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v == V::Bool(true)) => {
@@ -275,6 +277,7 @@ impl<'a> Plan<'a> {
             principals: None,
             scps: vec![],
             unresolved,
+            assumed,
         }))
     }
 

@@ -36,6 +36,8 @@ pub enum UsageError {
     Region(String),
     #[error("{0}")]
     Baseline(String),
+    #[error("{0}")]
+    TemplateConfiguration(String),
 }
 
 /// An error that stops a command before it has results (a usage or input error, exit code 2).

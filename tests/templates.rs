@@ -461,3 +461,36 @@ fn a_baseline_reports_only_new_findings() {
     assert!(r.stderr.contains("--baseline"), "{}", r.stderr);
     std::fs::remove_file(&base).unwrap();
 }
+
+/// A template configuration file gives parameter values (CodePipeline's object or the CLI's
+/// list); `--parameters` override it; a file that is neither is a usage error naming it.
+#[test]
+fn a_template_configuration_file_gives_parameters() {
+    let t = "corpus/templates/partner-listed.yaml";
+    let dir = std::env::temp_dir();
+    let object = dir.join(format!("keyward-configuration-{}.json", std::process::id()));
+    let list = dir.join(format!("keyward-parameters-{}.json", std::process::id()));
+    let bad = dir.join(format!("keyward-bad-configuration-{}.json", std::process::id()));
+    std::fs::write(&object, r#"{"Parameters": {"PartnerAccount": "111122223333"}, "Tags": {"team": "a"}}"#).unwrap();
+    std::fs::write(&list, r#"[{"ParameterKey": "PartnerAccount", "ParameterValue": "444455556666"}]"#).unwrap();
+    std::fs::write(&bad, r#"{"Parameter": {"PartnerAccount": "111122223333"}}"#).unwrap();
+    let external = |args: &[&str]| {
+        let (_, v) = json(&[&["check", "--format", "json", t][..], args].concat());
+        result(&v, ":key/", "CIS-KMS-EXPOSED:external").clone()
+    };
+    let own = external(&["--template-configuration-file", object.to_str().unwrap()]);
+    assert_eq!((own["verdict"].as_str(), own.get("assumed")), (Some("holds"), None), "{own}");
+    let partner = external(&["--template-configuration-file", list.to_str().unwrap()]);
+    assert_eq!(partner["verdict"], "violated", "{partner}");
+    assert!(partner.get("assumed").is_none(), "a given value is not assumed: {partner}");
+    let over = external(&["--template-configuration-file", list.to_str().unwrap(), "--parameters", "PartnerAccount=111122223333"]);
+    assert_eq!(over["verdict"], "holds", "--parameters win: {over}");
+    let run = keyward(&["check", t, "--template-configuration-file", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(bad.to_str().unwrap()) && run.stderr.contains("\"Parameter\""), "{}", run.stderr);
+    let (code, v) = json(&["check-no-public-access", "--template-path", t, "--template-configuration-file", object.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    for f in [object, list, bad] {
+        let _ = std::fs::remove_file(f);
+    }
+}

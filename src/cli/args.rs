@@ -48,13 +48,70 @@ pub struct SelectArgs {
     #[arg(long = "parameters", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub parameters: Vec<(String, String)>,
     /// CloudFormation templates: the value of an export that Fn::ImportValue reads (repeatable;
-    /// without it the value is unknown and what depends on it is answered unknown).
+    /// without it the value is any value, and what depends on it is decided for every value).
     #[arg(long = "import-value", value_name = "NAME=VALUE", value_parser = parse_pair)]
     pub import_values: Vec<(String, String)>,
+    /// CloudFormation templates: a template configuration file (CodePipeline's
+    /// `{"Parameters": {"K": "V"}, "Tags": …}`, or the CLI's `[{"ParameterKey", "ParameterValue"}]`);
+    /// --parameters override it.
+    #[arg(long = "template-configuration-file", value_name = "FILE.json")]
+    pub template_configuration: Option<std::path::PathBuf>,
     /// Skip files that are neither policies, templates nor plans (a note each) instead of
     /// reporting them as input errors: for pre-commit, which passes every changed file.
     #[arg(long = "skip-unrecognised")]
     pub skip_unrecognised: bool,
+}
+
+/// The parameter values of a template configuration file: CodePipeline's template
+/// configuration (`{"Parameters": {"Key": "Value"}, "Tags": {…}, "StackPolicy": {…}}`, which
+/// `cfn-policy-validator --template-configuration-file` reads) or the parameter file of
+/// `aws cloudformation create-stack --parameters file://…` (`[{"ParameterKey": "Key",
+/// "ParameterValue": "Value"}]`). Numbers and booleans are their text, as CloudFormation
+/// passes every parameter as a string.
+pub(crate) fn template_configuration(path: &std::path::Path) -> Result<std::collections::BTreeMap<String, String>, UsageError> {
+    use serde_json::Value;
+    let bad = |why: String| UsageError::TemplateConfiguration(format!("--template-configuration-file {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let mut out = std::collections::BTreeMap::new();
+    match &v {
+        Value::Object(o) => {
+            if let Some(k) = o.keys().find(|k| !["Parameters", "Tags", "StackPolicy"].contains(&k.as_str())) {
+                return Err(bad(format!("unexpected member {k:?} (a template configuration has Parameters, Tags and StackPolicy)")));
+            }
+            match o.get("Parameters") {
+                Some(Value::Object(ps)) => {
+                    for (k, v) in ps {
+                        out.insert(k.clone(), scalar(v).ok_or_else(|| bad(format!("Parameters.{k} is not a string")))?);
+                    }
+                }
+                None => {}
+                Some(_) => return Err(bad("Parameters is not an object of names and values".into())),
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let key = item.get("ParameterKey").and_then(Value::as_str);
+                let value = item.get("ParameterValue").and_then(scalar);
+                match (key, value) {
+                    (Some(k), Some(v)) => {
+                        out.insert(k.to_string(), v);
+                    }
+                    // `UsePreviousValue` keeps a deployed stack's value, which only AWS knows.
+                    (Some(_), None) if item.get("UsePreviousValue").is_some() => {}
+                    _ => return Err(bad(format!("[{i}] is not {{\"ParameterKey\": …, \"ParameterValue\": …}}"))),
+                }
+            }
+        }
+        _ => return Err(bad("neither a template configuration object nor a list of ParameterKey/ParameterValue".into())),
+    }
+    Ok(out)
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), UsageError> {
@@ -124,17 +181,22 @@ impl SelectArgs {
         Ok(())
     }
 
-    pub fn load_options(&self) -> LoadOptions {
+    pub fn load_options(&self) -> Result<LoadOptions, UsageError> {
         let account = self.account.clone().unwrap_or_else(|| LoadOptions::default().account);
+        let mut parameters = match &self.template_configuration {
+            Some(path) => template_configuration(path)?,
+            None => Default::default(),
+        };
+        parameters.extend(self.parameters.iter().cloned());
         let template = crate::inputs::template::TemplateOptions {
             account: account.clone(),
             region: self.region.clone(),
             stack_name: self.stack_name.clone(),
-            parameters: self.parameters.iter().cloned().collect(),
+            parameters,
             import_values: self.import_values.iter().cloned().collect(),
             assume: Default::default(),
         };
-        LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template, skip_unrecognised: self.skip_unrecognised }
+        Ok(LoadOptions { kind: self.kind, key_arn: self.key_arn.clone(), account, template, skip_unrecognised: self.skip_unrecognised })
     }
 }
 

@@ -60,7 +60,11 @@ pub fn run(args: &CheckArgs) -> i32 {
     let selected = args.select.selected(&params);
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut skipped = Vec::new();
-    let subjects = load(&args.paths, &args.select.load_options(), &mut errors, &mut skipped);
+    let load_options = match args.select.load_options() {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let subjects = load(&args.paths, &load_options, &mut errors, &mut skipped);
     let warnings: Vec<Diagnostic> = subjects.iter().flat_map(crate::inputs::limits::warnings).collect();
     for s in &skipped {
         eprintln!("note: {s}: not a policy document, template or plan, skipped");

@@ -148,7 +148,10 @@ fn run_cmd(args: &RunArgs) -> i32 {
     let cfg = RunConfig {
         dirs: args.dirs.clone(),
         selected: args.select.selected(&params),
-        load: args.select.load_options(),
+        load: match args.select.load_options() {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        },
         params,
         solver: args.solver.options(),
         jobs,

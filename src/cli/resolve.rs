@@ -81,7 +81,11 @@ fn assumed_json(a: &crate::controls::subject::Assumed) -> Value {
 pub fn run(args: &ResolveArgs) -> i32 {
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
-    let subjects = load(&args.paths, &args.select.load_options(), &mut errors, &mut skipped);
+    let load_options = match args.select.load_options() {
+        Ok(o) => o,
+        Err(e) => return super::print::fail(e),
+    };
+    let subjects = load(&args.paths, &load_options, &mut errors, &mut skipped);
     print_json(&json!({
         "subjects": subjects.iter().map(subject_json).collect::<Vec<_>>(),
         "errors": errors.iter().map(|e| json!({"file": e.file, "path": e.path, "line": e.line, "column": e.column, "message": e.message})).collect::<Vec<_>>(),

@@ -43,6 +43,10 @@ pub struct ValidatorArgs {
     /// Values of the exports the template imports, `Name=Value`.
     #[arg(long = "import-value", num_args = 1.., value_name = "NAME=VALUE", value_parser = parse_pair)]
     pub import_values: Vec<(String, String)>,
+    /// A template configuration file (`{"Parameters": {…}}`, as CodePipeline and the
+    /// validators read it); --parameters override it.
+    #[arg(long = "template-configuration-file", value_name = "FILE.json")]
+    pub template_configuration: Option<PathBuf>,
     /// Findings to ignore: a code, a resource name, or `ResourceName.Code` (comma-separated).
     #[arg(long = "ignore-finding", value_delimiter = ',')]
     pub ignore_finding: Vec<String>,
@@ -90,11 +94,19 @@ pub struct AccessNotGrantedArgs {
 }
 
 fn subjects(a: &ValidatorArgs) -> Result<Vec<Subject>, i32> {
+    let mut parameters = match a.template_configuration.as_deref().map(super::args::template_configuration).transpose() {
+        Ok(p) => p.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            return Err(ERROR);
+        }
+    };
+    parameters.extend(a.parameters.iter().cloned());
     let template = TemplateOptions {
         account: a.account.clone(),
         region: a.region.clone(),
         stack_name: a.stack_name.clone(),
-        parameters: a.parameters.iter().cloned().collect(),
+        parameters,
         import_values: a.import_values.iter().cloned().collect(),
         assume: Default::default(),
     };

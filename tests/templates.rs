@@ -494,3 +494,23 @@ fn a_template_configuration_file_gives_parameters() {
         let _ = std::fs::remove_file(f);
     }
 }
+
+/// A plan's aws_kms_grant is a grant on the key its key_id references: a grant to another
+/// account's role is external access, under the grant's encryption-context constraint and
+/// located at the grant in the plan; a grant whose grantee is known only after apply makes its
+/// key unknown (a grant only adds access).
+#[test]
+fn a_plan_grant_is_access_to_its_key() {
+    let plan = "corpus/plans/grant-plan.json";
+    let (code, v) = json(&["check", "--format", "json", plan]);
+    assert_eq!(code, 1, "{v}");
+    let external: Vec<&Value> = v["results"].as_array().unwrap().iter().filter(|r| r["control"] == "CIS-KMS-EXPOSED:external").collect();
+    assert_eq!(external.len(), 2, "{v}");
+    let shared = external.iter().find(|r| r["verdict"] == "violated").unwrap_or_else(|| panic!("{v}"));
+    let cx = &shared["counterexample"][0];
+    assert_eq!(cx["principal"], "arn:aws:sts::444455556666:assumed-role/Partner/session", "{shared}");
+    assert_eq!(cx["context"]["kms:EncryptionContext:app"], "billing", "the grant's constraint: {shared}");
+    assert_eq!((shared["locations"][0]["role"].as_str(), shared["locations"][0]["line"].as_u64()), (Some("grant"), Some(20)), "{shared}");
+    let app = external.iter().find(|r| r["verdict"] == "unknown").unwrap_or_else(|| panic!("{v}"));
+    assert!(app["message"].as_str().unwrap().contains("grantee_principal of aws_kms_grant.app"), "{app}");
+}

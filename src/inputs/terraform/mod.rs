@@ -1,6 +1,6 @@
 //! Terraform plans (`terraform show -json`, format 0.1–1.2) as subjects: the keys
 //! (`aws_kms_key`, `aws_kms_replica_key`, with an `aws_kms_key_policy` in place of the key's
-//! own) and the IAM policies (`aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
+//! own, and their `aws_kms_grant`s as grants, `grants.rs`) and the IAM policies (`aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`,
 //! `aws_iam_group_policy`, a role's `inline_policy` blocks) of `planned_values`, child modules
 //! included. The plan is read with every position (`template::node`), so a finding points at
 //! the resource's policy string in the plan.
@@ -12,6 +12,7 @@
 //! reference to a resource the plan creates becoming that resource's placeholder. Anything else
 //! stays unknown, and so does every verdict on it, with the resource named.
 
+mod grants;
 mod plan;
 mod rebuild;
 
@@ -263,6 +264,8 @@ impl<'a> Plan<'a> {
             description: self.text(r, "description"),
             multi_region_configuration: replica.then(|| MultiRegionConfiguration { multi_region_key_type: "REPLICA".into() }),
         };
+        let (grants, unknown_grants) = grants::of_key(self, file, r, errors);
+        unresolved.extend(unknown_grants);
         let owner =
             crate::model::value::Arn::parse(&arn).map(|a| a.account).filter(|a| !a.is_empty()).unwrap_or_else(|| self.opts.account.clone());
         Some(Subject::Key(KeySubject {
@@ -270,7 +273,7 @@ impl<'a> Plan<'a> {
             key_arn: arn,
             owner,
             policy: Some(policy),
-            grants: None,
+            grants,
             metadata: Some(metadata),
             rotation,
             aliases: self.aliases(r),

@@ -19,12 +19,15 @@ pub fn of_key(plan: &Plan<'_>, file: &str, key: &Resource<'_>, errors: &mut Vec<
     let mut statements = Vec::new();
     for g in plan.planned.values().filter(|r| r.ty == "aws_kms_grant") {
         if !plan.names_key(g, key) {
-            // A grant keyward cannot tie to any planned key may be on this one.
-            if !plan
-                .planned
-                .values()
-                .filter(|k| matches!(k.ty.as_str(), "aws_kms_key" | "aws_kms_replica_key"))
-                .any(|k| plan.names_key(g, k))
+            // A grant keyward cannot tie to any planned key may be on this one, unless its
+            // key_id is known (a key outside the plan).
+            let known = g.values.get("key_id").and_then(Node::scalar_text).is_some_and(|k| !k.is_empty());
+            if !known
+                && !plan
+                    .planned
+                    .values()
+                    .filter(|k| matches!(k.ty.as_str(), "aws_kms_key" | "aws_kms_replica_key"))
+                    .any(|k| plan.names_key(g, k))
             {
                 unknown.push(format!("{} (its key_id is known only after apply: it may grant on this key)", g.address));
             }

@@ -514,3 +514,32 @@ fn a_plan_grant_is_access_to_its_key() {
     let app = external.iter().find(|r| r["verdict"] == "unknown").unwrap_or_else(|| panic!("{v}"));
     assert!(app["message"].as_str().unwrap().contains("grantee_principal of aws_kms_grant.app"), "{app}");
 }
+
+/// What a review found: never a "holds" that some deployable value refutes.
+#[test]
+fn unknown_values_are_never_held_for_too_few_values() {
+    let verdict = |file: &str, control: &str, extra: &[&str]| {
+        let (_, v) = json(&[&["check", "--format", "json", file][..], extra].concat());
+        let r =
+            v["results"].as_array().unwrap().iter().find(|r| r["control"] == control).unwrap_or_else(|| panic!("{control}: {v}")).clone();
+        (r["verdict"].as_str().unwrap().to_string(), r["message"].as_str().unwrap().to_string())
+    };
+    // A list parameter's AllowedValues: the whole list is a value.
+    let (status, message) = verdict("corpus/templates/unknown-list-allowed.yaml", "IAM-KMS-8", &[]);
+    assert_eq!(status, "violated", "{message}");
+    assert!(message.contains("is kms:Decrypt,kms:ScheduleKeyDeletion"), "{message}");
+    // The cases of a stack whose documents move are not cases.
+    let (status, message) = verdict("corpus/templates/unknown-index-shift.yaml", "KMS.2", &[]);
+    assert_ne!(status, "holds", "{message}");
+    assert_eq!(verdict("corpus/templates/unknown-index-shift.yaml", "KMS.2", &["--parameters", "KeyId=*"]).0, "violated");
+    // An Fn::If on an unknown condition may take NotPrincipal away or put it in.
+    let (status, message) = verdict("corpus/templates/unknown-structure-if.yaml", "BP-DENY-NOTPRINCIPAL", &[]);
+    assert_eq!(status, "violated", "{message}");
+    assert!(message.starts_with("violated if the parameter Partner is 111122223333"), "only the parameter is assumed: {message}");
+    // An SSM parameter's value is any value.
+    let (status, message) = verdict("corpus/templates/unknown-ssm-allowed.yaml", "CIS-KMS-EXPOSED:external", &[]);
+    assert_eq!(status, "violated", "{message}");
+    // A role's inline policy is its role's.
+    let (status, message) = verdict("corpus/templates/role-holder.yaml", "KMS.2", &[]);
+    assert_eq!(status, "violated", "{message}");
+}

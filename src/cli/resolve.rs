@@ -75,6 +75,7 @@ fn assumed_json(a: &crate::controls::subject::Assumed) -> Value {
         })).collect::<Vec<_>>(),
         "exhaustive": a.exhaustive,
         "valid": a.valid,
+        "same_structure": a.same_structure,
     })
 }
 

@@ -80,9 +80,9 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
             return finish(f, spent);
         }
     }
-    // Unknown strings only (`Assumed`): every deployment has the same statements and
-    // elements, so any one case answers a lint on them.
-    if direction == Direction::Structure {
+    // Unknown string values only (no `Fn::If` that may take an element away): every
+    // deployment has the same statements and elements, so any one case answers a lint on them.
+    if direction == Direction::Structure && assumed.same_structure {
         if let Some(case) = assumed.cases.first() {
             return finish(on(&case.policy), spent);
         }

@@ -25,8 +25,13 @@ fn holder(s: &IdentitySubject) -> PrincipalSpec {
     let mut spec = PrincipalSpec::identity_holders();
     let PrincipalSpec::Any { kinds, accounts, matching, .. } = &mut spec else { return spec };
     match &s.origin {
+        // A policy of several holders, or of one keyward cannot name: any identity holder.
+        IdentityOrigin::Inline { holder } if holder.is_empty() => {}
         IdentityOrigin::Inline { holder } => {
-            let kind = iam_path_name(holder).map(|(_, _, kind, _, _)| kind);
+            // The holder's ARN, or a pattern of it (`role/*NAME` when its path is unknown).
+            let kind = iam_path_name(holder)
+                .map(|(_, _, kind, _, _)| kind)
+                .or_else(|| ArnParts::split(holder).and_then(|a| a.resource.split('/').next()));
             let account = account_of(holder);
             match kind {
                 Some("role") => {

@@ -57,6 +57,10 @@ pub struct Assumed {
     /// or a case. The bounds decide only then — they drop the statements with unknowns, and
     /// with them an error that no value repairs (an instance-profile ARN as a principal).
     pub valid: bool,
+    /// Every unknown is a string value (none an `Fn::If` on an unknown condition, which may
+    /// take an element or an entry away): every deployment has the same statements and
+    /// elements.
+    pub same_structure: bool,
 }
 
 /// The policy under values assumed for the unknown ones.

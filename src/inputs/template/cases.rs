@@ -28,33 +28,47 @@ const MAX_EXHAUSTIVE: usize = 32;
 /// Add the cases to every subject of `subjects` whose policy has unknown strings.
 pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, roles: &BTreeMap<String, Role>, subjects: &mut [Subject]) {
     let mut resolved: BTreeMap<Vec<(String, String)>, Vec<Subject>> = BTreeMap::new();
+    // The stack's documents: a case whose stack has other documents (an `Fn::If` the values
+    // decide added or removed a policy, shifting `Policies[i]`) is not the same stack.
+    let documents = |subjects: &[Subject]| -> Vec<(bool, String)> {
+        let mut d: Vec<(bool, String)> = subjects
+            .iter()
+            .filter_map(|s| policy_of(s).map(|p| (matches!(s, Subject::Key(_)), p.source.path_prefix().to_string())))
+            .collect();
+        d.sort();
+        d
+    };
+    let base = documents(subjects);
     for s in subjects.iter_mut() {
         if !s.unresolved().is_empty() {
             continue;
         }
         let Some(assumed) = s.assumed() else { continue };
+        // An unknown condition is decided by the values it depends on: it is not pinned.
+        let pinned: Vec<&String> = assumed.values.iter().filter(|w| !super::resolve::is_derived(w)).collect();
         let mut per_value = Vec::new();
-        for what in &assumed.values {
-            let role = roles.get(what).copied().unwrap_or(Role::Other);
+        for what in &pinned {
+            let role = roles.get(*what).copied().unwrap_or(Role::Other);
             per_value.push(values(role, res.declaration(what), opts));
         }
-        if per_value.iter().any(|(v, _)| v.is_empty()) {
+        if pinned.is_empty() || per_value.iter().any(|(v, _)| v.is_empty()) {
             continue;
         }
         let product: usize = per_value.iter().map(|(v, _)| v.len()).product();
         let exhaustive = per_value.iter().all(|(_, all)| *all) && product <= MAX_EXHAUSTIVE;
         let assignments: Vec<Vec<(String, String)>> = if exhaustive {
             let mut out: Vec<Vec<(String, String)>> = vec![vec![]];
-            for (what, (vs, _)) in assumed.values.iter().zip(&per_value) {
-                out = out.into_iter().flat_map(|a| vs.iter().map(move |v| [a.clone(), vec![(what.clone(), v.clone())]].concat())).collect();
+            for (what, (vs, _)) in pinned.iter().zip(&per_value) {
+                out = out
+                    .into_iter()
+                    .flat_map(|a| vs.iter().map(move |v| [a.clone(), vec![((*what).clone(), v.clone())]].concat()))
+                    .collect();
             }
             out
         } else {
             let n = per_value.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
             (0..n)
-                .map(|k| {
-                    assumed.values.iter().zip(&per_value).map(|(what, (vs, _))| (what.clone(), vs[k.min(vs.len() - 1)].clone())).collect()
-                })
+                .map(|k| pinned.iter().zip(&per_value).map(|(what, (vs, _))| ((*what).clone(), vs[k.min(vs.len() - 1)].clone())).collect())
                 .collect()
         };
         // The same document of the template (its name may depend on the values: a RoleName
@@ -74,6 +88,9 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
             });
             // The same resource, decided by the values alone (a value that is still unknown,
             // such as a condition on another unknown, makes no case).
+            if documents(stack) != base {
+                continue;
+            }
             let policy = stack
                 .iter()
                 .filter(|c| matches!(c, Subject::Key(_)) == key && c.unresolved().is_empty() && c.assumed().is_none())
@@ -105,11 +122,27 @@ fn policy_of(s: &Subject) -> Option<&crate::model::Policy> {
 
 /// The values tried for an unknown that sits at `role`, and whether they are all its values.
 fn values(role: Role, declaration: Option<&Node>, opts: &TemplateOptions) -> (Vec<String>, bool) {
+    let ty = declaration.and_then(|d| d.get("Type")).and_then(Node::as_str).unwrap_or("String");
+    // An SSM parameter's AllowedValues, AllowedPattern and lengths constrain the name of the
+    // Parameter Store parameter, not the value CloudFormation reads from it.
+    let declaration = declaration.filter(|_| !ty.starts_with("AWS::SSM::Parameter::Value"));
+    let list = ty == "CommaDelimitedList" || ty.starts_with("List<");
     if let Some(Node { v: V::Seq(allowed), .. }) = declaration.and_then(|d| d.get("AllowedValues")) {
         let all: Vec<String> = allowed.iter().filter_map(Node::scalar_text).collect();
+        // A value CloudFormation refuses all the same (its AllowedPattern, lengths) is none.
+        let all: Vec<String> = all.into_iter().filter(|v| declaration.map_or(true, |d| accepts(d, v))).collect();
+        if list {
+            // Each item of a list parameter is one of its AllowedValues: any list of them is a
+            // value, so these are not all of them; the whole list first (it allows the most).
+            let mut tried = vec![all.join(",")];
+            tried.extend(all.iter().cloned());
+            tried.dedup();
+            return (tried.into_iter().filter(|v| !v.is_empty()).collect(), false);
+        }
         if all.len() == allowed.len() {
             return (all, true);
         }
+        return (all, false);
     }
     let p = partition_of(&opts.region);
     let own = opts.account.as_str();

@@ -76,6 +76,7 @@ pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<cra
             let assumed = Assumed {
                 // `*` for every unknown is one value for which the document is a valid policy.
                 valid: written(file, path, doc).is_ok(),
+                same_structure: !roles.iter().any(|(w, _)| crate::inputs::template::resolve::is_derived(w)),
                 values: roles.iter().map(|(w, _)| w.clone()).collect(),
                 wider: bound(bounds::wider(doc)),
                 narrower: bound(bounds::narrower(doc)),

@@ -271,6 +271,34 @@ fn tagged(tag: Tag, node: Node, mark: Marker) -> Result<Node, ReadError> {
     Ok(Node::new(V::Map(vec![(Key { name: function.to_string(), line, col }, Node::new(arg, line, col))]), line, col))
 }
 
+pub fn contains_symbolic(n: &Node) -> bool {
+    first_symbolic(n).is_some()
+}
+
+/// The first value unknown before deployment inside `n`.
+pub fn first_symbolic(n: &Node) -> Option<&str> {
+    match &n.v {
+        V::Symbolic(s) => Some(s),
+        V::Seq(items) => items.iter().find_map(first_symbolic),
+        V::Map(m) => m.iter().find_map(|(_, v)| first_symbolic(v)),
+        _ => None,
+    }
+}
+
+/// A resolved node as JSON (`None` when it holds a value unknown before deployment).
+pub fn to_json(n: &Node) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match &n.v {
+        V::Null => Value::Null,
+        V::Bool(b) => Value::Bool(*b),
+        V::Num(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
+        V::Str(s) => Value::String(s.clone()),
+        V::Seq(items) => Value::Array(items.iter().map(to_json).collect::<Option<_>>()?),
+        V::Map(m) => Value::Object(m.iter().map(|(k, v)| Some((k.name.clone(), to_json(v)?))).collect::<Option<_>>()?),
+        V::Symbolic(_) => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,17 @@ fn iam_arn(res: &dyn Stack, kind: &str, path: &str, name: &str) -> String {
 }
 
 /// `Ref` of the resource `id`.
+/// Who holds an inline policy attached by name (`Roles: [!Ref R]`, Terraform's `role`): the
+/// ARN pattern of the `kind` (`role`, `user`, `group`) of that name in `account`, any path
+/// (`arn:aws:iam::A:role/*NAME`: the name does not say the path), or the ARN when it is one.
+pub fn holder_pattern(partition: &str, account: &str, kind: &str, name: &str) -> String {
+    if name.starts_with("arn:") {
+        name.to_string()
+    } else {
+        format!("arn:{partition}:iam::{account}:{kind}/*{name}")
+    }
+}
+
 pub fn reference(res: &dyn Stack, id: &str, r: &Node) -> Result<String, ReadError> {
     let (p, region, account) = (res.partition(), &res.opts().region, &res.opts().account);
     Ok(match resource_type(r) {

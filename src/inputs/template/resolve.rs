@@ -9,6 +9,7 @@
 //! condition that depends on one of them) is `V::Symbolic`, and so is every string built from
 //! one. A resolved node keeps the position of what it was resolved from.
 
+pub use super::node::{contains_symbolic, first_symbolic, to_json};
 use super::node::{Node, ReadError, V};
 use super::options::TemplateOptions;
 use super::placeholder;
@@ -285,13 +286,13 @@ impl<'a> Resolver<'a> {
                 match self.condition(&args[0], cond)? {
                     Some(true) => self.resolve(&args[1]),
                     Some(false) => self.resolve(&args[2]),
-                    None => at(V::Symbolic(format!("the condition {cond} (it depends on a value unknown before deployment)"))),
+                    None => at(V::Symbolic(format!("{CONDITION_PREFIX}{cond} (it depends on a value unknown before deployment)"))),
                 }
             }
             "Fn::Cidr" => at(V::Symbolic("an Fn::Cidr value".into())),
             "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => match self.truth(n)? {
                 Some(b) => at(V::Bool(b)),
-                None => at(V::Symbolic(format!("a {name} that depends on a value unknown before deployment"))),
+                None => at(V::Symbolic(format!("a {name}{DEPENDS_SUFFIX}"))),
             },
             "Fn::Transform" => {
                 Err(fail(n, "Fn::Transform (a macro that runs at deployment) is not supported: keyward cannot know what it expands to"))
@@ -475,6 +476,16 @@ impl<'a> Resolver<'a> {
     }
 }
 
+const CONDITION_PREFIX: &str = "the condition ";
+const DEPENDS_SUFFIX: &str = " that depends on a value unknown before deployment";
+
+/// Is the unknown `what` an `Fn::If` (or a condition function) on a condition that depends on
+/// other unknowns? Such a value may be `AWS::NoValue` — an element or an entry that is not
+/// there — and it is decided by the values it depends on, never pinned itself.
+pub fn is_derived(what: &str) -> bool {
+    what.starts_with(CONDITION_PREFIX) || what.ends_with(DEPENDS_SUFFIX)
+}
+
 /// A value unknown before deployment, described by `what`; the value `opts.assume` gives it
 /// when it has one (the cases of `crate::controls::assume`).
 fn unknown(opts: &TemplateOptions, what: String) -> V {
@@ -482,34 +493,6 @@ fn unknown(opts: &TemplateOptions, what: String) -> V {
         Some(v) => V::Str(v.clone()),
         None => V::Symbolic(what),
     }
-}
-
-pub fn contains_symbolic(n: &Node) -> bool {
-    first_symbolic(n).is_some()
-}
-
-/// The first value unknown before deployment inside `n`.
-pub fn first_symbolic(n: &Node) -> Option<&str> {
-    match &n.v {
-        V::Symbolic(s) => Some(s),
-        V::Seq(items) => items.iter().find_map(first_symbolic),
-        V::Map(m) => m.iter().find_map(|(_, v)| first_symbolic(v)),
-        _ => None,
-    }
-}
-
-/// A resolved node as JSON (`None` when it holds a value unknown before deployment).
-pub fn to_json(n: &Node) -> Option<serde_json::Value> {
-    use serde_json::Value;
-    Some(match &n.v {
-        V::Null => Value::Null,
-        V::Bool(b) => Value::Bool(*b),
-        V::Num(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
-        V::Str(s) => Value::String(s.clone()),
-        V::Seq(items) => Value::Array(items.iter().map(to_json).collect::<Option<_>>()?),
-        V::Map(m) => Value::Object(m.iter().map(|(k, v)| Some((k.name.clone(), to_json(v)?))).collect::<Option<_>>()?),
-        V::Symbolic(_) => return None,
-    })
 }
 
 impl placeholder::Stack for Resolver<'_> {

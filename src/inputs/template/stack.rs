@@ -74,16 +74,31 @@ pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>, ro
             }
             "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
                 let name = cx.text(id, r, "PolicyName").unwrap_or_else(|| id.clone());
-                let holders: Vec<String> = ["Roles", "Users", "Groups", "RoleName", "UserName", "GroupName"]
-                    .iter()
-                    .filter_map(|p| cx.resolved(id, r, p).flatten())
-                    .flat_map(|v| match v.v {
-                        V::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
-                        _ => v.scalar_text().into_iter().collect::<Vec<_>>(),
-                    })
-                    .collect();
-                let holder = if holders.is_empty() { id.clone() } else { holders.join(",") };
-                out.extend(cx.identity(id, r, "PolicyDocument", format!("{holder}/{name}"), IdentityOrigin::Inline { holder }));
+                let mut holders: Vec<(&str, String)> = Vec::new();
+                for (property, kind) in [
+                    ("Roles", "role"),
+                    ("Users", "user"),
+                    ("Groups", "group"),
+                    ("RoleName", "role"),
+                    ("UserName", "user"),
+                    ("GroupName", "group"),
+                ] {
+                    if let Some(v) = cx.resolved(id, r, property).flatten() {
+                        let names = match v.v {
+                            V::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
+                            _ => v.scalar_text().into_iter().collect::<Vec<_>>(),
+                        };
+                        holders.extend(names.into_iter().map(|n| (kind, n)));
+                    }
+                }
+                let shown =
+                    if holders.is_empty() { id.clone() } else { holders.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(",") };
+                // One holder: its ARN (pattern); several: any identity holder.
+                let holder = match holders.as_slice() {
+                    [(kind, n)] => placeholder::holder_pattern(&res.partition, &res.opts.account, kind, n),
+                    _ => String::new(),
+                };
+                out.extend(cx.identity(id, r, "PolicyDocument", format!("{shown}/{name}"), IdentityOrigin::Inline { holder }));
             }
             "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => out.extend(cx.inline_policies(id, r)),
             _ => {}
@@ -138,9 +153,9 @@ impl Ctx<'_> {
             Some("AWS::IAM::Group") => "GroupName",
             _ => "RoleName",
         };
-        let holder = match placeholder::reference(self.res, id, r) {
-            Ok(h) => h,
-            Err(e) => {
+        let (holder, arn) = match (placeholder::reference(self.res, id, r), placeholder::attribute(self.res, id, r, "Arn")) {
+            (Ok(h), Ok(a)) => (h, a),
+            (Err(e), _) | (_, Err(e)) => {
                 self.errors.push(diagnostic(self.file, &format!("Resources.{id}.Properties.{name_property}"), &e));
                 return vec![];
             }
@@ -159,7 +174,7 @@ impl Ctx<'_> {
                     file: self.file.to_string(),
                     resource: format!("{holder}/{name}"),
                     policy,
-                    origin: IdentityOrigin::Inline { holder: holder.clone() },
+                    origin: IdentityOrigin::Inline { holder: arn.clone() },
                     unresolved,
                     assumed,
                 }));

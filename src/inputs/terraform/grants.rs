@@ -40,7 +40,7 @@ pub fn of_key(plan: &Plan<'_>, file: &str, key: &Resource<'_>, errors: &mut Vec<
                     statements.extend(sts.iter().map(|st| located(st, g.at)));
                 }
             }
-            Err(what) => unknown.push(what),
+            Err(Unknown(what)) => unknown.push(what),
         }
     }
     if statements.is_empty() {
@@ -64,9 +64,12 @@ pub fn of_key(plan: &Plan<'_>, file: &str, key: &Resource<'_>, errors: &mut Vec<
     }
 }
 
+/// What of a grant is known only after apply, in words.
+struct Unknown(String);
+
 /// The grant `g` as `list-grants` would show it, or what of it is unknown.
-fn grant(plan: &Plan<'_>, g: &Resource<'_>) -> Result<Grant, String> {
-    let unknown = |attr: &str| format!("the {attr} of {} (known only after apply)", g.address);
+fn grant(plan: &Plan<'_>, g: &Resource<'_>) -> Result<Grant, Unknown> {
+    let unknown = |attr: &str| Unknown(format!("the {attr} of {} (known only after apply)", g.address));
     let after_unknown = |attr: &str| plan.unknown.get(&g.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v != V::Bool(false));
     let grantee = match g.values.get("grantee_principal").and_then(Node::scalar_text) {
         Some(p) if !p.is_empty() => p,

@@ -72,9 +72,13 @@ pub fn load(file: &str, text: &str, opts: &TemplateOptions, errors: &mut Vec<Dia
                     "aws_iam_group_policy" => "group",
                     _ => "role",
                 };
-                let holder = plan.text(r, holder_key).unwrap_or_else(|| r.address.clone());
+                let named = plan.text(r, holder_key);
+                let holder = named.clone().unwrap_or_else(|| r.address.clone());
                 let name = plan.text(r, "name").unwrap_or_else(|| r.address.clone());
-                out.extend(plan.identity(file, r, "policy", format!("{holder}/{name}"), IdentityOrigin::Inline { holder }, errors));
+                // The holder's ARN pattern (any identity holder when its name is unknown).
+                let arn =
+                    named.map(|n| placeholder::holder_pattern(&plan.partition, &plan.opts.account, holder_key, &n)).unwrap_or_default();
+                out.extend(plan.identity(file, r, "policy", format!("{holder}/{name}"), IdentityOrigin::Inline { holder: arn }, errors));
             }
             "aws_iam_role" => out.extend(plan.inline_policies(file, r, errors)),
             _ => {}
@@ -204,7 +208,7 @@ impl<'a> Plan<'a> {
                     file: file.to_string(),
                     resource: format!("{holder}/{name}"),
                     policy,
-                    origin: IdentityOrigin::Inline { holder: holder.clone() },
+                    origin: IdentityOrigin::Inline { holder: self.attribute(r, "arn") },
                     unresolved,
                     assumed,
                 }));

@@ -219,6 +219,9 @@ fn a_plan_rebuilds_what_it_knows_only_after_apply() {
     assert_eq!(code, 0, "{v}");
     let keys = subjects(&v, "key");
     assert_eq!(keys.len(), 4, "{v}");
+    // aws_iam_user.ci has use-data-key as its permissions boundary (a reference to it).
+    let boundary = subjects(&v, "identity").into_iter().find(|s| s["resource"].to_string().contains("use-data-key")).unwrap();
+    assert_eq!(boundary["origin"], serde_json::json!({"managed": {"boundary": true}}), "{boundary}");
     // aws_iam_role.app is created without inline_policy blocks: the provider reads the
     // attribute back after apply, but a new role has no inline policy of its own.
     assert!(subjects(&v, "identity").iter().all(|s| !s["resource"].to_string().contains("app/")), "{v}");

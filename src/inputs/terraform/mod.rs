@@ -64,7 +64,8 @@ pub fn load(file: &str, text: &str, opts: &TemplateOptions, errors: &mut Vec<Dia
             }
             "aws_iam_policy" => {
                 let arn = plan.attribute(r, "arn");
-                out.extend(plan.identity(file, r, "policy", arn, IdentityOrigin::Managed { boundary: false }, errors));
+                let boundary = plan.is_boundary(r, &arn);
+                out.extend(plan.identity(file, r, "policy", arn, IdentityOrigin::Managed { boundary }, errors));
             }
             "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
                 let holder_key = match r.ty.as_str() {
@@ -310,6 +311,16 @@ impl<'a> Plan<'a> {
             })
             .collect();
         resources.len() == 1 && resources.contains(&target)
+    }
+
+    /// Is the managed policy `policy` (of ARN `arn`) some role's or user's permissions boundary
+    /// in the plan: its ARN as their `permissions_boundary`, or the configuration's reference
+    /// to it? (KMS.1's `exclude_permission_boundaries`.)
+    fn is_boundary(&self, policy: &Resource<'_>, arn: &str) -> bool {
+        self.planned.values().filter(|r| matches!(r.ty.as_str(), "aws_iam_role" | "aws_iam_user")).any(|r| {
+            r.values.get("permissions_boundary").and_then(Node::scalar_text).is_some_and(|b| b == arn)
+                || self.references_only(r, "permissions_boundary", policy)
+        })
     }
 
     /// The `aws_kms_alias` names whose target is the key `r`.

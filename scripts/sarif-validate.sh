@@ -12,7 +12,7 @@ trap 'rm -rf "$OUT"' EXIT
 printf '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLikes": {"aws:username": "a"}}}]}' > "$OUT/broken.json"
 cp corpus/examples/prove/key-policy-shared.json "$OUT/key policy (shared).json"
 "$KEYWARD" check --format sarif corpus/examples > "$OUT/examples.sarif" || true
-"$KEYWARD" check --format sarif corpus/templates/key-for-own-role.yaml corpus/templates/public-key.json corpus/plans/kms-plan.json > "$OUT/iac.sarif" || true
+"$KEYWARD" check --format sarif corpus/templates/key-for-own-role.yaml corpus/templates/public-key.json corpus/templates/imported-partner.yaml corpus/plans/kms-plan.json corpus/plans/grant-plan.json > "$OUT/iac.sarif" || true
 "$KEYWARD" check --format sarif "$OUT/broken.json" "$OUT/key policy (shared).json" corpus/templates/sam.yaml > "$OUT/errors.sarif" || true
 status=0
 for f in "$OUT"/*.sarif; do

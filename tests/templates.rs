@@ -546,3 +546,26 @@ fn unknown_values_are_never_held_for_too_few_values() {
     let (status, message) = verdict("corpus/templates/role-holder.yaml", "KMS.2", &[]);
     assert_eq!(status, "violated", "{message}");
 }
+
+/// The second review: holders and grants never narrower than AWS's.
+#[test]
+fn holders_and_grants_are_never_narrower_than_aws() {
+    let verdicts = |file: &str, control: &str| -> Vec<String> {
+        let (_, v) = json(&["check", "--format", "json", file]);
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["control"] == control)
+            .map(|r| r["verdict"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A holder unknown before deployment is any holder (a condition on aws:PrincipalArn cannot
+    // exclude it).
+    assert_eq!(verdicts("corpus/templates/holder-unknown-role.yaml", "KMS.2"), vec!["violated"]);
+    assert_eq!(verdicts("corpus/templates/holder-unknown-name.yaml", "KMS.2"), vec!["violated", "violated"]);
+    // A grant's constraints do not apply to DescribeKey.
+    assert_eq!(verdicts("corpus/plans/grant-describe.json", "CIS-KMS-EXPOSED:external"), vec!["violated"]);
+    // A grant to an account is not modelled: unknown, not "holds".
+    assert_eq!(verdicts("corpus/plans/grant-account.json", "CIS-KMS-EXPOSED:external"), vec!["unknown"]);
+}

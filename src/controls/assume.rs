@@ -86,6 +86,15 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
         if let Some(case) = assumed.cases.first() {
             return finish(on(&case.policy), spent);
         }
+        // The subject's own policy has those statements and elements too, `*` in place of
+        // each unknown string (unless it is the stand-in of a policy that did not parse so).
+        let own = match subject {
+            Subject::Identity(s) => Some(&s.policy),
+            Subject::Key(k) => k.policy.as_ref(),
+        };
+        if let Some(p) = own.filter(|p| p.id.as_deref() != Some(crate::model::policy::UNKNOWN_POLICY_ID)) {
+            return finish(on(p), spent);
+        }
     }
     let mut tried = Vec::new();
     for case in &assumed.cases {

@@ -42,45 +42,91 @@ pub struct ListGrants {
     pub grants: Vec<Grant>,
 }
 
-/// The policy document equivalent to `grants` (one statement per grant, Sid `grant:<id>`).
+/// The operations a grant's constraints apply to: those that take an encryption context
+/// (KMS Developer Guide, "Using grant constraints": the constraints do not apply to
+/// DescribeKey, RetireGrant, or operations without an encryption context). The others are
+/// allowed without them: CreateGrant, for one, carries no encryption context of its own.
+const CONSTRAINED: [&str; 8] = [
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+];
+
+/// A grant to an AWS account (`arn:aws:iam::A:root` or `A`) lets that account's principals
+/// use it as their IAM policies allow, which keyward does not model: the keys with such a grant
+/// are unknown. The grantees of `grants` that are accounts.
+pub fn account_grantees(grants: &[Grant]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| crate::model::principal::is_account_id(&g.grantee_principal) || g.grantee_principal.ends_with(":root"))
+        .map(|g| {
+            format!("the grant {} to the account {} (who in that account may use it is not modelled)", g.grant_id, g.grantee_principal)
+        })
+        .collect()
+}
+
+/// The policy document equivalent to `grants` (one statement per grant, Sid `grant:<id>`, and
+/// one more without the constraints for the operations they do not apply to).
 pub fn grants_document(grants: &[Grant]) -> Value {
     let statements: Vec<Value> = grants
         .iter()
-        .map(|g| {
-            let principal = if crate::model::principal::is_service_principal(&g.grantee_principal) {
-                json!({"Service": g.grantee_principal})
-            } else {
-                json!({"AWS": g.grantee_principal})
-            };
-            let actions: Vec<String> = g.operations.iter().map(|o| format!("kms:{o}")).collect();
-            let mut st = json!({
-                "Sid": format!("grant:{}", g.grant_id),
-                "Effect": "Allow",
-                "Principal": principal,
-                "Action": actions,
-                "Resource": "*",
-            });
-            let mut cond = Map::new();
-            if let Some(c) = &g.constraints {
-                let mut eq = Map::new();
-                for (k, v) in c.encryption_context_subset.iter().chain(c.encryption_context_equals.iter()).flatten() {
-                    eq.insert(format!("kms:EncryptionContext:{k}"), json!(v));
-                }
-                if !eq.is_empty() {
-                    cond.insert("StringEquals".into(), Value::Object(eq));
-                }
-                if let Some(exact) = &c.encryption_context_equals {
-                    let keys: Vec<&String> = exact.keys().collect();
-                    cond.insert("ForAllValues:StringEquals".into(), json!({"kms:EncryptionContextKeys": keys}));
-                }
+        .flat_map(|g| {
+            let (constrained, free): (Vec<&String>, Vec<&String>) = g.operations.iter().partition(|o| CONSTRAINED.contains(&o.as_str()));
+            let has_constraints =
+                g.constraints.as_ref().is_some_and(|c| c.encryption_context_subset.is_some() || c.encryption_context_equals.is_some());
+            if !has_constraints || free.is_empty() || constrained.is_empty() {
+                let sid = format!("grant:{}", g.grant_id);
+                let ops: Vec<&String> = g.operations.iter().collect();
+                let keep = has_constraints && free.is_empty();
+                return vec![grant_statement(g, &sid, &ops, keep)];
             }
-            if !cond.is_empty() {
-                st["Condition"] = Value::Object(cond);
-            }
-            st
+            vec![
+                grant_statement(g, &format!("grant:{}", g.grant_id), &constrained, true),
+                grant_statement(g, &format!("grant:{}:unconstrained", g.grant_id), &free, false),
+            ]
         })
         .collect();
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The statement of `operations` of grant `g`, with its constraints when `constrained`.
+fn grant_statement(g: &Grant, sid: &str, operations: &[&String], constrained: bool) -> Value {
+    let principal = if crate::model::principal::is_service_principal(&g.grantee_principal) {
+        json!({"Service": g.grantee_principal})
+    } else {
+        json!({"AWS": g.grantee_principal})
+    };
+    let actions: Vec<String> = operations.iter().map(|o| format!("kms:{o}")).collect();
+    let mut st = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": actions,
+        "Resource": "*",
+    });
+    let mut cond = Map::new();
+    if let Some(c) = g.constraints.as_ref().filter(|_| constrained) {
+        let mut eq = Map::new();
+        for (k, v) in c.encryption_context_subset.iter().chain(c.encryption_context_equals.iter()).flatten() {
+            eq.insert(format!("kms:EncryptionContext:{k}"), json!(v));
+        }
+        if !eq.is_empty() {
+            cond.insert("StringEquals".into(), Value::Object(eq));
+        }
+        if let Some(exact) = &c.encryption_context_equals {
+            let keys: Vec<&String> = exact.keys().collect();
+            cond.insert("ForAllValues:StringEquals".into(), json!({"kms:EncryptionContextKeys": keys}));
+        }
+    }
+    if !cond.is_empty() {
+        st["Condition"] = Value::Object(cond);
+    }
+    st
 }
 
 /// Grants as a policy named `<file>#grants`; `None` when there are none.

@@ -46,23 +46,6 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
         d
     };
     let base = documents(subjects);
-    // Every unknown value of the stack with the values tried for it: one reading of the
-    // template with the k-th value of each serves every subject whose policy depends on no
-    // unknown condition (its policy depends on its own values only).
-    let mut global: Vec<(String, Vec<String>)> = Vec::new();
-    for a in subjects.iter().filter(|s| s.unresolved().is_empty()).filter_map(|s| s.assumed()) {
-        for what in a.values.iter().filter(|w| !super::resolve::is_derived(w)) {
-            if !global.iter().any(|(w, _)| w == what) {
-                let role = roles.get(what).copied().unwrap_or(Role::Other);
-                let (vs, _) = values(role, res.declaration(what), opts);
-                if !vs.is_empty() {
-                    global.push((what.clone(), vs));
-                }
-            }
-        }
-    }
-    let global_at =
-        |k: usize| -> Vec<(String, String)> { global.iter().map(|(w, vs)| (w.clone(), vs[k.min(vs.len() - 1)].clone())).collect() };
     for s in subjects.iter_mut() {
         if !s.unresolved().is_empty() {
             continue;
@@ -80,9 +63,11 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
         }
         let product: usize = per_value.iter().map(|(v, _)| v.len()).product();
         let exhaustive = per_value.iter().all(|(_, all)| *all) && product <= MAX_EXHAUSTIVE;
-        let own_values_only = pinned.len() == assumed.values.len();
-        // (the values the case assumes, the reading of the template it is taken from)
-        let assignments: Vec<(Assignment, Assignment)> = if exhaustive {
+        // Only the subject's own values are pinned: a string built from several unknowns
+        // (`!Sub arn:${Part}:iam::${Acct}:root`) names only its first, so a reading that also
+        // pinned other values could decide this policy by a value its case does not name (the
+        // case is then none: the policy is still unknown).
+        let assignments: Vec<Assignment> = if exhaustive {
             let mut out: Vec<Vec<(String, String)>> = vec![vec![]];
             for (what, (vs, _)) in pinned.iter().zip(&per_value) {
                 out = out
@@ -90,16 +75,11 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
                     .flat_map(|a| vs.iter().map(move |v| [a.clone(), vec![((*what).clone(), v.clone())]].concat()))
                     .collect();
             }
-            out.into_iter().map(|a| (a.clone(), a)).collect()
+            out
         } else {
             let n = per_value.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
             (0..n)
-                .map(|k| {
-                    let own: Vec<(String, String)> =
-                        pinned.iter().zip(&per_value).map(|(what, (vs, _))| ((*what).clone(), vs[k.min(vs.len() - 1)].clone())).collect();
-                    let reading = if own_values_only { global_at(k) } else { own.clone() };
-                    (own, reading)
-                })
+                .map(|k| pinned.iter().zip(&per_value).map(|(what, (vs, _))| ((*what).clone(), vs[k.min(vs.len() - 1)].clone())).collect())
                 .collect()
         };
         // The same document of the template (its name may depend on the values: a RoleName
@@ -107,14 +87,14 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
         let Some(path) = policy_of(s).map(|p| p.source.path_prefix().to_string()) else { continue };
         let key = matches!(s, Subject::Key(_));
         let mut cases = Vec::new();
-        for (a, reading) in assignments {
+        for a in assignments {
             // A template with many unknown policies does not resolve again without end.
-            if resolved.len() >= MAX_RESOLUTIONS && !resolved.contains_key(&reading) {
+            if resolved.len() >= MAX_RESOLUTIONS && !resolved.contains_key(&a) {
                 continue;
             }
-            let stack = resolved.entry(reading.clone()).or_insert_with(|| {
+            let stack = resolved.entry(a.clone()).or_insert_with(|| {
                 let mut pinned = opts.clone();
-                pinned.assume.extend(reading.iter().cloned());
+                pinned.assume.extend(a.iter().cloned());
                 match Resolver::new(root, &pinned) {
                     // The template's errors were reported by the first reading.
                     Ok(r) => stack::subjects(file, &r, &mut Vec::new(), &mut BTreeMap::new()),

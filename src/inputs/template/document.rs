@@ -76,7 +76,7 @@ pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<cra
             let assumed = Assumed {
                 // `*` for every unknown is one value for which the document is a valid policy.
                 valid: written(file, path, doc).is_ok(),
-                same_structure: !roles.iter().any(|(w, _)| crate::inputs::template::resolve::is_derived(w)),
+                same_structure: !roles.iter().any(|(w, _)| crate::inputs::template::resolve::may_be_absent(w)),
                 values: roles.iter().map(|(w, _)| w.clone()).collect(),
                 wider: bound(bounds::wider(doc)),
                 narrower: bound(bounds::narrower(doc)),
@@ -159,6 +159,12 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::inputs::template::node::parse;
+
+    #[test]
+    fn the_stand_in_carries_its_id() {
+        let p = crate::policy::parse_policy(Source::new("t", UNKNOWN_POLICY)).unwrap();
+        assert_eq!(p.id.as_deref(), Some(crate::model::policy::UNKNOWN_POLICY_ID));
+    }
 
     #[test]
     fn statements_locate_in_the_template() {

@@ -29,6 +29,7 @@ pub struct Resolver<'a> {
     pub resources: Option<&'a Node>,
     /// Conditions evaluated so far (`None`: unknown), and those being evaluated (a cycle).
     memo: RefCell<BTreeMap<String, Option<bool>>>,
+    unknown_property: RefCell<bool>, // a placeholder read an unknown property (`placeholder`)
     active: RefCell<BTreeSet<String>>,
     depth: RefCell<usize>,
 }
@@ -94,13 +95,13 @@ impl<'a> Resolver<'a> {
             mappings: template.get("Mappings"),
             resources: template.get("Resources"),
             memo: RefCell::new(BTreeMap::new()),
+            unknown_property: RefCell::new(false),
             active: RefCell::new(BTreeSet::new()),
             depth: RefCell::new(0),
         })
     }
 
-    /// The declaration of the parameter that the unknown value `what` is (its AllowedValues,
-    /// AllowedPattern, …), when it is one.
+    /// The declaration of the parameter that the unknown `what` is (AllowedValues, …).
     pub fn declaration(&self, what: &str) -> Option<&Node> {
         self.declared.get(what)
     }
@@ -169,7 +170,7 @@ impl<'a> Resolver<'a> {
                     return Err(fail(n, "Fn::GetAtt takes [LogicalId, Attribute]"));
                 };
                 match (res.as_str(), attr.scalar_text()) {
-                    (Some(r), Some(a)) => at(V::Str(self.attribute(n, r, &a)?)),
+                    (Some(r), Some(a)) => at(self.attribute(n, r, &a)?),
                     _ => Err(fail(n, "Fn::GetAtt takes [LogicalId, Attribute]")),
                 }
             }
@@ -341,7 +342,7 @@ impl<'a> Resolver<'a> {
                     return Ok(Some(Node { line: n.line, col: n.col, ..p.clone() }));
                 }
                 match self.resource(id) {
-                    Some(r) => s(placeholder::reference(self, id, r)?),
+                    Some(r) => Ok(Some(Node::new(self.placeholder(id, || placeholder::reference(self, id, r))?, n.line, n.col))),
                     None => Err(fail(n, format!("Ref {id}: no parameter, pseudo parameter or resource of that name"))),
                 }
             }
@@ -352,11 +353,20 @@ impl<'a> Resolver<'a> {
         self.resources.and_then(|r| r.get(id))
     }
 
-    fn attribute(&self, n: &Node, id: &str, attr: &str) -> Result<String, ReadError> {
+    fn attribute(&self, n: &Node, id: &str, attr: &str) -> Result<V, ReadError> {
         match self.resource(id) {
-            Some(r) => placeholder::attribute(self, id, r, attr),
+            Some(r) => self.placeholder(id, || placeholder::attribute(self, id, r, attr)),
             None => Err(fail(n, format!("Fn::GetAtt {id}.{attr}: no resource of that name"))),
         }
+    }
+
+    /// A placeholder of the stack's resource `id`, or unknown when a property it is built from
+    /// is (`RoleName: !Ref Name` without value: the generated name would be another role's).
+    fn placeholder(&self, id: &str, make: impl FnOnce() -> Result<String, ReadError>) -> Result<V, ReadError> {
+        let before = self.unknown_property.replace(false);
+        let v = make()?;
+        let unknown = self.unknown_property.replace(before);
+        Ok(if unknown { V::Symbolic(format!("the name of {id}{DEPENDS_SUFFIX}")) } else { V::Str(v) })
     }
 
     fn sub(&self, n: &Node, arg: &Node) -> Result<Option<Node>, ReadError> {
@@ -385,7 +395,7 @@ impl<'a> Resolver<'a> {
             let value = match vars.and_then(|v| v.get(name)) {
                 Some(v) => self.required(v, "an Fn::Sub variable")?,
                 None => match name.split_once('.') {
-                    Some((res, attr)) if !self.params.contains_key(name) => Node::new(V::Str(self.attribute(n, res, attr)?), n.line, n.col),
+                    Some((res, attr)) if !self.params.contains_key(name) => Node::new(self.attribute(n, res, attr)?, n.line, n.col),
                     _ => self.reference(n, name)?.ok_or_else(|| fail(n, format!("Fn::Sub: ${{{name}}} is AWS::NoValue")))?,
                 },
             };
@@ -479,15 +489,17 @@ impl<'a> Resolver<'a> {
 const CONDITION_PREFIX: &str = "the condition ";
 const DEPENDS_SUFFIX: &str = " that depends on a value unknown before deployment";
 
-/// Is the unknown `what` an `Fn::If` (or a condition function) on a condition that depends on
-/// other unknowns? Such a value may be `AWS::NoValue` — an element or an entry that is not
-/// there — and it is decided by the values it depends on, never pinned itself.
+/// Is the unknown `what` decided by others (an `Fn::If` on one, a name built from one)?
 pub fn is_derived(what: &str) -> bool {
     what.starts_with(CONDITION_PREFIX) || what.ends_with(DEPENDS_SUFFIX)
 }
 
-/// A value unknown before deployment, described by `what`; the value `opts.assume` gives it
-/// when it has one (the cases of `crate::controls::assume`).
+/// May the unknown `what` be `AWS::NoValue` (an `Fn::If`)?
+pub fn may_be_absent(what: &str) -> bool {
+    what.starts_with(CONDITION_PREFIX)
+}
+
+/// An unknown value described by `what`, or the value `opts.assume` gives it (a case).
 fn unknown(opts: &TemplateOptions, what: String) -> V {
     match opts.assume.get(&what) {
         Some(v) => V::Str(v.clone()),
@@ -507,7 +519,13 @@ impl placeholder::Stack for Resolver<'_> {
     /// A resource property resolved to a string, for a placeholder name (`RoleName`).
     fn property_text(&self, resource: &Node, name: &str) -> Result<Option<String>, ReadError> {
         match resource.get("Properties").and_then(|p| p.get(name)) {
-            Some(v) => Ok(self.resolve(v)?.and_then(|r| r.scalar_text())),
+            Some(v) => {
+                let r = self.resolve(v)?;
+                if r.as_ref().is_some_and(contains_symbolic) {
+                    self.unknown_property.replace(true);
+                }
+                Ok(r.and_then(|r| r.scalar_text()))
+            }
             None => Ok(None),
         }
     }

@@ -75,6 +75,7 @@ pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>, ro
             "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => {
                 let name = cx.text(id, r, "PolicyName").unwrap_or_else(|| id.clone());
                 let mut holders: Vec<(&str, String)> = Vec::new();
+                let mut unknown_holder = false;
                 for (property, kind) in [
                     ("Roles", "role"),
                     ("Users", "user"),
@@ -84,6 +85,7 @@ pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>, ro
                     ("GroupName", "group"),
                 ] {
                     if let Some(v) = cx.resolved(id, r, property).flatten() {
+                        unknown_holder |= super::resolve::contains_symbolic(&v);
                         let names = match v.v {
                             V::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
                             _ => v.scalar_text().into_iter().collect::<Vec<_>>(),
@@ -93,9 +95,10 @@ pub fn subjects(file: &str, res: &Resolver<'_>, errors: &mut Vec<Diagnostic>, ro
                 }
                 let shown =
                     if holders.is_empty() { id.clone() } else { holders.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(",") };
-                // One holder: its ARN (pattern); several: any identity holder.
+                // One holder: its ARN (pattern); several, or one unknown before deployment: any
+                // identity holder (a narrower holder could make a control hold wrongly).
                 let holder = match holders.as_slice() {
-                    [(kind, n)] => placeholder::holder_pattern(&res.partition, &res.opts.account, kind, n),
+                    [(kind, n)] if !unknown_holder => placeholder::holder_pattern(&res.partition, &res.opts.account, kind, n),
                     _ => String::new(),
                 };
                 out.extend(cx.identity(id, r, "PolicyDocument", format!("{shown}/{name}"), IdentityOrigin::Inline { holder }));
@@ -153,7 +156,13 @@ impl Ctx<'_> {
             Some("AWS::IAM::Group") => "GroupName",
             _ => "RoleName",
         };
+        let unknown_name = [name_property, "Path"]
+            .iter()
+            .any(|p| matches!(self.resolved(id, r, p), Some(Some(v)) if super::resolve::contains_symbolic(&v)));
         let (holder, arn) = match (placeholder::reference(self.res, id, r), placeholder::attribute(self.res, id, r, "Arn")) {
+            // A name or path unknown before deployment would give a generated ARN that is not
+            // the holder's: any identity holder instead.
+            (Ok(h), Ok(_)) if unknown_name => (h, String::new()),
             (Ok(h), Ok(a)) => (h, a),
             (Err(e), _) | (_, Err(e)) => {
                 self.errors.push(diagnostic(self.file, &format!("Resources.{id}.Properties.{name_property}"), &e));

@@ -34,6 +34,9 @@ pub fn of_key(plan: &Plan<'_>, file: &str, key: &Resource<'_>, errors: &mut Vec<
             continue;
         }
         match grant(plan, g) {
+            Ok(grant) if !crate::inputs::grants::account_grantees(std::slice::from_ref(&grant)).is_empty() => {
+                unknown.extend(crate::inputs::grants::account_grantees(std::slice::from_ref(&grant)));
+            }
             Ok(grant) => {
                 let doc = grants_document(std::slice::from_ref(&grant));
                 if let Some(serde_json::Value::Array(sts)) = doc.get("Statement") {
@@ -70,7 +73,17 @@ struct Unknown(String);
 /// The grant `g` as `list-grants` would show it, or what of it is unknown.
 fn grant(plan: &Plan<'_>, g: &Resource<'_>) -> Result<Grant, Unknown> {
     let unknown = |attr: &str| Unknown(format!("the {attr} of {} (known only after apply)", g.address));
-    let after_unknown = |attr: &str| plan.unknown.get(&g.address).and_then(|u| u.get(attr)).is_some_and(|u| u.v != V::Bool(false));
+    // `after_unknown` marks a known list `[false]` and known blocks `[{}]`: unknown is a `true`
+    // anywhere in it.
+    fn any_true(n: &Node) -> bool {
+        match &n.v {
+            V::Bool(b) => *b,
+            V::Seq(items) => items.iter().any(any_true),
+            V::Map(m) => m.iter().any(|(_, v)| any_true(v)),
+            _ => false,
+        }
+    }
+    let after_unknown = |attr: &str| plan.unknown.get(&g.address).and_then(|u| u.get(attr)).is_some_and(any_true);
     let grantee = match g.values.get("grantee_principal").and_then(Node::scalar_text) {
         Some(p) if !p.is_empty() => p,
         _ => return Err(unknown("grantee_principal")),

@@ -178,6 +178,10 @@ impl<'a> Plan<'a> {
     /// A role's `inline_policy` blocks.
     fn inline_policies(&self, file: &str, r: &Resource<'_>, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
         let holder = self.text(r, "name").unwrap_or_else(|| r.address.clone());
+        // The role's ARN when its name is known at plan time; else (a `name_prefix`, a name
+        // known only after apply) any identity holder: a generated ARN is not the role's.
+        let named = r.values.get("name").and_then(Node::scalar_text).is_some_and(|n| !n.is_empty());
+        let holder_arn = if named { self.attribute(r, "arn") } else { String::new() };
         let unknown = |what: String| Node::new(V::Symbolic(what), r.at.line, r.at.col);
         let blocks: Vec<Node> = match r.values.get("inline_policy").map(|b| &b.v) {
             Some(V::Seq(blocks)) => blocks.clone(),
@@ -209,7 +213,7 @@ impl<'a> Plan<'a> {
                     file: file.to_string(),
                     resource: format!("{holder}/{name}"),
                     policy,
-                    origin: IdentityOrigin::Inline { holder: self.attribute(r, "arn") },
+                    origin: IdentityOrigin::Inline { holder: holder_arn.clone() },
                     unresolved,
                     assumed,
                 }));

@@ -74,7 +74,7 @@ fn assumed_json(a: &crate::controls::subject::Assumed) -> Value {
             "policy": policy_json(&c.policy),
         })).collect::<Vec<_>>(),
         "exhaustive": a.exhaustive,
-        "valid": a.valid,
+        "valid": a.valid(),
         "same_structure": a.same_structure,
     })
 }

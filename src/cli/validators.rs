@@ -176,7 +176,7 @@ fn decide(s: &Subject, code: &str, check: &dyn Fn(&Subject) -> Option<ValidatorF
         return s.unresolved_reason().map(|why| undecided(code, &why, names(s)));
     }
     let Some(assumed) = s.assumed() else { return check(s) };
-    if !assumed.valid {
+    if !assumed.valid() {
         let why = s.unresolved_reason().unwrap_or_default();
         return Some(undecided(code, &format!("{why}; the policy is not valid for `*` in its place nor for any value tried"), names(s)));
     }

@@ -23,7 +23,7 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
     if direction == Direction::Independent {
         return c.run(subject, ctx);
     }
-    if !assumed.valid {
+    if !assumed.valid() {
         let message = format!(
             "unknown: it depends on {}, which is unknown before deployment, and the policy is not valid for `*` in its place nor for any value tried (keyward resolve shows it)",
             names(&assumed.values)
@@ -33,7 +33,7 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
     let mut spent = Timing::default();
     let mut on = |p: &Policy| {
         let f = c.run(&subject.with_policy(p), ctx);
-        add(&mut spent, &f.timing);
+        spent.merge(&f.timing);
         f
     };
     let what = names(&assumed.values);
@@ -49,7 +49,7 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
             match f.status {
                 Status::Violated => return finish(violated(f, &case.values), spent),
                 Status::Error | Status::Unknown => {
-                    return finish(Finding { message: format!("{} (for {})", f.message, values(&case.values)), ..f }, spent)
+                    return finish(Finding { message: format!("{} (for {})", f.message, assumption(&case.values)), ..f }, spent)
                 }
                 _ => decided.push(f),
             }
@@ -88,11 +88,7 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
         }
         // The subject's own policy has those statements and elements too, `*` in place of
         // each unknown string (unless it is the stand-in of a policy that did not parse so).
-        let own = match subject {
-            Subject::Identity(s) => Some(&s.policy),
-            Subject::Key(k) => k.policy.as_ref(),
-        };
-        if let Some(p) = own.filter(|p| p.id.as_deref() != Some(crate::model::policy::UNKNOWN_POLICY_ID)) {
+        if let Some(p) = subject.policy().filter(|_| assumed.as_written) {
             return finish(on(p), spent);
         }
     }
@@ -118,16 +114,12 @@ pub fn run(c: &ControlInfo, subject: &Subject, assumed: &Assumed, ctx: &Ctx<'_>)
 
 /// A violation found for the values `assumed`.
 fn violated(f: Finding, assumed: &[(String, String)]) -> Finding {
-    let message = format!("violated if {}: {}", values(assumed), f.message);
+    let message = format!("violated if {}: {}", assumption(assumed), f.message);
     Finding { message, assumed: assumed.to_vec(), ..f }
 }
 
 /// The values assumed, in words: `the export PartnerRoleArn is arn:aws:iam::…`.
 pub fn assumption(assumed: &[(String, String)]) -> String {
-    values(assumed)
-}
-
-fn values(assumed: &[(String, String)]) -> String {
     assumed.iter().map(|(what, v)| format!("{} is {v}", short(what))).collect::<Vec<_>>().join(" and ")
 }
 
@@ -156,19 +148,5 @@ fn names(values: &[String]) -> String {
         [one] => one.clone(),
         [first, rest @ ..] => format!("{first} and {} more", rest.len()),
         [] => "values unknown before deployment".into(),
-    }
-}
-
-fn add(total: &mut Timing, t: &Timing) {
-    total.encode_ms += t.encode_ms;
-    total.solve_ms += t.solve_ms;
-    total.solver_calls += t.solver_calls;
-    total.smt_bytes += t.smt_bytes;
-    total.candidates += t.candidates;
-    for (k, v) in &t.z3 {
-        *total.z3.entry(k.clone()).or_insert(0.0) += v;
-    }
-    for (k, v) in &t.settled {
-        *total.settled.entry(k).or_insert(0) += v;
     }
 }

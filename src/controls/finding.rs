@@ -54,6 +54,22 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// Add the figures of another run (`crate::controls::assume` runs a control more than
+    /// once); the wall time is the caller's.
+    pub fn merge(&mut self, t: &Timing) {
+        self.encode_ms += t.encode_ms;
+        self.solve_ms += t.solve_ms;
+        self.solver_calls += t.solver_calls;
+        self.smt_bytes += t.smt_bytes;
+        self.candidates += t.candidates;
+        for (k, v) in &t.z3 {
+            *self.z3.entry(k.clone()).or_insert(0.0) += v;
+        }
+        for (k, v) in &t.settled {
+            *self.settled.entry(k).or_insert(0) += v;
+        }
+    }
+
     pub fn add(&mut self, s: &CheckStats) {
         self.encode_ms += s.encode_ms;
         self.solve_ms += s.solve.solve_ms;

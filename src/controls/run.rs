@@ -74,10 +74,7 @@ pub fn run_subject_each(subject: &Subject, selected: &[String], ctx: &Ctx<'_>, a
             finding.timing.wall_ms = start.elapsed().as_secs_f64() * 1000.0;
             finding
         };
-        finding.anchor = match subject {
-            Subject::Identity(s) => Some(s.policy.source.line_col(0)),
-            Subject::Key(k) => k.policy.as_ref().map(|p| p.source.line_col(0)),
-        };
+        finding.anchor = subject.policy().map(|p| p.source.line_col(0));
         // An internal error is never suppressed: an ignore accepts a finding, not a failure.
         if finding.status != Status::Error {
             finding.suppressed = ctx.params.suppression(&finding.control, &finding.resource, &finding.file);

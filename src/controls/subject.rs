@@ -53,14 +53,22 @@ pub struct Assumed {
     pub narrower: Option<Policy>,
     pub cases: Vec<Case>,
     pub exhaustive: bool,
-    /// The policy is valid (IAM would accept it) for some value of the unknowns: `*` for each,
-    /// or a case. The bounds decide only then — they drop the statements with unknowns, and
-    /// with them an error that no value repairs (an instance-profile ARN as a principal).
-    pub valid: bool,
+    /// The policy parses with `*` in place of each unknown string: the subject's own `policy`
+    /// is that (otherwise it is a stand-in that decides nothing).
+    pub as_written: bool,
     /// Every unknown is a string value (none an `Fn::If` on an unknown condition, which may
     /// take an element or an entry away): every deployment has the same statements and
     /// elements.
     pub same_structure: bool,
+}
+
+impl Assumed {
+    /// The policy is valid (IAM would accept it) for some value of the unknowns: `*` for each,
+    /// or a case. The bounds decide only then — they drop the statements with unknowns, and
+    /// with them an error that no value repairs (an instance-profile ARN as a principal).
+    pub fn valid(&self) -> bool {
+        self.as_written || !self.cases.is_empty()
+    }
 }
 
 /// The policy under values assumed for the unknown ones.
@@ -182,11 +190,26 @@ impl Subject {
         }
     }
 
+    /// The subject's policy: the identity policy, or the key policy when the key has one.
+    pub fn policy(&self) -> Option<&Policy> {
+        match self {
+            Subject::Identity(s) => Some(&s.policy),
+            Subject::Key(k) => k.policy.as_ref(),
+        }
+    }
+
     /// The unknown values the subject's policy strings depend on.
     pub fn assumed(&self) -> Option<&Assumed> {
         match self {
             Subject::Identity(s) => s.assumed.as_deref(),
             Subject::Key(k) => k.assumed.as_deref(),
+        }
+    }
+
+    pub fn assumed_mut(&mut self) -> Option<&mut Assumed> {
+        match self {
+            Subject::Identity(s) => s.assumed.as_deref_mut(),
+            Subject::Key(k) => k.assumed.as_deref_mut(),
         }
     }
 

@@ -59,15 +59,13 @@ const CONSTRAINED: [&str; 8] = [
 
 /// A grant to an AWS account (`arn:aws:iam::A:root` or `A`) lets that account's principals
 /// use it as their IAM policies allow, which keyward does not model: the keys with such a grant
-/// are unknown. The grantees of `grants` that are accounts.
-pub fn account_grantees(grants: &[Grant]) -> Vec<String> {
-    grants
-        .iter()
-        .filter(|g| crate::model::principal::is_account_id(&g.grantee_principal) || g.grantee_principal.ends_with(":root"))
-        .map(|g| {
-            format!("the grant {} to the account {} (who in that account may use it is not modelled)", g.grant_id, g.grantee_principal)
-        })
-        .collect()
+/// are unknown. Why, when `g`'s grantee is an account: the Principal entry it becomes reads
+/// as one (`PrincipalPattern::Account`), as the evaluator and the encoder read it.
+pub fn account_grantee(g: &Grant) -> Option<String> {
+    use crate::model::PrincipalPattern;
+    matches!(PrincipalPattern::parse_aws(&g.grantee_principal), Ok(PrincipalPattern::Account(_))).then(|| {
+        format!("the grant {} to the account {} (who in that account may use it is not modelled)", g.grant_id, g.grantee_principal)
+    })
 }
 
 /// The policy document equivalent to `grants` (one statement per grant, Sid `grant:<id>`, and

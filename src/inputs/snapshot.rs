@@ -347,12 +347,11 @@ pub fn load(dir: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Subject> {
                 let name = grants_file.display().to_string();
                 read_json(&grants_file, errors).and_then(|v| match grants::parse_grants(&name, &v) {
                     Ok(g) => match grants::grants_policy(&name, &g) {
-                        // SOUNDNESS: a grant to an account is not modelled: its key is unknown.
-                        Ok(p) if !grants::account_grantees(&g).is_empty() => {
-                            unresolved = grants::account_grantees(&g);
+                        Ok(p) => {
+                            // SOUNDNESS: a grant to an account is not modelled: its key is unknown.
+                            unresolved = g.iter().filter_map(grants::account_grantee).collect();
                             p
                         }
-                        Ok(p) => p,
                         Err(e) => {
                             errors.extend(e.0);
                             None

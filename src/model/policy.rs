@@ -172,10 +172,6 @@ impl Statement {
     }
 }
 
-/// The Id of the stand-in policy a template reader reads in place of one that depends on
-/// values unknown before deployment and does not parse without them (never decided itself).
-pub const UNKNOWN_POLICY_ID: &str = "keyward-unknown-before-deployment";
-
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub source: Source,

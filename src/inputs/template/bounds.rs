@@ -15,7 +15,7 @@
 //! structure (a whole statement, an Effect, a Version) there is no bound: `leaves` says so,
 //! and the subject answers unknown.
 
-use super::node::{Key, Node, V};
+use super::node::{contains_symbolic, first_symbolic, Key, Node, V};
 
 /// Where an unknown string sits, which decides the values worth trying for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn leaves(doc: &Node) -> Result<Vec<(String, Role)>, Structural> {
 
 /// `Err` with the first unknown value inside `n`.
 fn structural(n: &Node) -> Result<(), Structural> {
-    match crate::inputs::template::resolve::first_symbolic(n) {
+    match first_symbolic(n) {
         Some(s) => Err(Structural(s.to_string())),
         None => Ok(()),
     }
@@ -125,7 +125,7 @@ pub fn narrower(doc: &Node) -> Node {
 fn bound(doc: &Node, wide: bool) -> Node {
     let mut doc = doc.clone();
     let V::Map(top) = &mut doc.v else { return doc };
-    top.retain(|(k, v)| k.name != "Id" || !has_symbolic(v));
+    top.retain(|(k, v)| k.name != "Id" || !contains_symbolic(v));
     for (_, v) in top.iter_mut().filter(|(k, _)| k.name == "Statement") {
         let single = !matches!(v.v, V::Seq(_));
         let items = match std::mem::replace(&mut v.v, V::Null) {
@@ -136,9 +136,9 @@ fn bound(doc: &Node, wide: bool) -> Node {
         for mut st in items {
             // A Sid decides nothing: an unknown one is dropped, the statement kept as it is.
             if let V::Map(members) = &mut st.v {
-                members.retain(|(k, v)| k.name != "Sid" || !has_symbolic(v));
+                members.retain(|(k, v)| k.name != "Sid" || !contains_symbolic(v));
             }
-            if !has_symbolic(&st) {
+            if !contains_symbolic(&st) {
                 kept.push(st);
                 continue;
             }
@@ -157,17 +157,13 @@ fn bound(doc: &Node, wide: bool) -> Node {
     doc
 }
 
-fn has_symbolic(n: &Node) -> bool {
-    crate::inputs::template::resolve::contains_symbolic(n)
-}
-
 /// The statement `st` matching at least every request it matches for some value of its
 /// unknowns.
 fn widen(st: &mut Node) {
     let V::Map(members) = &mut st.v else { return };
     let mut added: Vec<(Key, Node)> = Vec::new();
     members.retain_mut(|(k, v)| {
-        if !has_symbolic(v) {
+        if !contains_symbolic(v) {
             return true;
         }
         let (line, col) = (v.line, v.col);
@@ -225,10 +221,10 @@ fn prune_condition(c: &mut Node) -> bool {
     let V::Map(ops) = &mut c.v else { return false };
     ops.retain_mut(|(_, keys)| match &mut keys.v {
         V::Map(ks) => {
-            ks.retain(|(_, values)| !has_symbolic(values));
+            ks.retain(|(_, values)| !contains_symbolic(values));
             !ks.is_empty()
         }
-        _ => !has_symbolic(keys),
+        _ => !contains_symbolic(keys),
     });
     !ops.is_empty()
 }

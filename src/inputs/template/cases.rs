@@ -34,13 +34,13 @@ const MAX_EXHAUSTIVE: usize = 32;
 
 /// Add the cases to every subject of `subjects` whose policy has unknown strings.
 pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, roles: &BTreeMap<String, Role>, subjects: &mut [Subject]) {
-    let mut resolved: BTreeMap<Vec<(String, String)>, Vec<Subject>> = BTreeMap::new();
+    let mut resolved: BTreeMap<Assignment, Vec<Subject>> = BTreeMap::new();
     // The stack's documents: a case whose stack has other documents (an `Fn::If` the values
     // decide added or removed a policy, shifting `Policies[i]`) is not the same stack.
     let documents = |subjects: &[Subject]| -> Vec<(bool, String)> {
         let mut d: Vec<(bool, String)> = subjects
             .iter()
-            .filter_map(|s| policy_of(s).map(|p| (matches!(s, Subject::Key(_)), p.source.path_prefix().to_string())))
+            .filter_map(|s| s.policy().map(|p| (matches!(s, Subject::Key(_)), p.source.path_prefix().to_string())))
             .collect();
         d.sort();
         d
@@ -68,7 +68,7 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
         // pinned other values could decide this policy by a value its case does not name (the
         // case is then none: the policy is still unknown).
         let assignments: Vec<Assignment> = if exhaustive {
-            let mut out: Vec<Vec<(String, String)>> = vec![vec![]];
+            let mut out: Vec<Assignment> = vec![vec![]];
             for (what, (vs, _)) in pinned.iter().zip(&per_value) {
                 out = out
                     .into_iter()
@@ -84,7 +84,7 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
         };
         // The same document of the template (its name may depend on the values: a RoleName
         // built with `!Sub`).
-        let Some(path) = policy_of(s).map(|p| p.source.path_prefix().to_string()) else { continue };
+        let Some(path) = s.policy().map(|p| p.source.path_prefix().to_string()) else { continue };
         let key = matches!(s, Subject::Key(_));
         let mut cases = Vec::new();
         for a in assignments {
@@ -109,7 +109,7 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
             let policy = stack
                 .iter()
                 .filter(|c| matches!(c, Subject::Key(_)) == key && c.unresolved().is_empty() && c.assumed().is_none())
-                .find_map(|c| policy_of(c).filter(|p| p.source.path_prefix() == path))
+                .find_map(|c| c.policy().filter(|p| p.source.path_prefix() == path))
                 .cloned();
             match policy {
                 Some(policy) => cases.push(Case { values: a, policy }),
@@ -117,21 +117,9 @@ pub fn add(file: &str, root: &Node, opts: &TemplateOptions, res: &Resolver<'_>, 
             }
         }
         let complete = exhaustive && cases.len() == product;
-        let (Subject::Identity(crate::controls::subject::IdentitySubject { assumed: Some(a), .. })
-        | Subject::Key(crate::controls::subject::KeySubject { assumed: Some(a), .. })) = s
-        else {
-            continue;
-        };
-        a.valid |= !cases.is_empty();
+        let Some(a) = s.assumed_mut() else { continue };
         a.cases = cases;
         a.exhaustive = complete;
-    }
-}
-
-fn policy_of(s: &Subject) -> Option<&crate::model::Policy> {
-    match s {
-        Subject::Identity(i) => Some(&i.policy),
-        Subject::Key(k) => k.policy.as_ref(),
     }
 }
 

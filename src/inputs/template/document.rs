@@ -15,15 +15,21 @@ use crate::policy::{parse_policy, Diagnostics};
 /// The policy of the resolved document `doc`, found at `path` (`Resources.K.Properties.KeyPolicy`)
 /// of `file`.
 pub fn policy(file: &str, path: &str, doc: &Node) -> Result<Policy, Diagnostics> {
+    read(file, path, doc).map(|(p, _)| p)
+}
+
+/// The policy of `doc`, and whether it is the document as written (not the stand-in).
+fn read(file: &str, path: &str, doc: &Node) -> Result<(Policy, bool), Diagnostics> {
     match written(file, path, doc) {
+        Ok(p) => Ok((p, true)),
         // A value unknown before deployment where the policy needs a statement or an element
         // (an `Fn::If` on an unknown condition around a statement), or where `*` is not a
         // valid value: the subject is decided from `Assumed` or answers unknown, so the
         // stand-in is read instead of reporting an error the template may not have.
         Err(_) if crate::inputs::template::resolve::contains_symbolic(doc) => {
-            parse_policy(Source::generated(file, UNKNOWN_POLICY.to_string(), path, vec![(0, (doc.line, doc.col))]))
+            parse_policy(Source::generated(file, UNKNOWN_POLICY.to_string(), path, vec![(0, (doc.line, doc.col))])).map(|p| (p, false))
         }
-        other => other,
+        Err(e) => Err(e),
     }
 }
 
@@ -60,7 +66,7 @@ pub struct Document {
 /// The policy of `doc` with what it depends on that is unknown before deployment; a policy
 /// that does not parse goes to `errors`.
 pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<crate::policy::Diagnostic>) -> Option<Document> {
-    let policy = match policy(file, path, doc) {
+    let (policy, as_written) = match read(file, path, doc) {
         Ok(p) => p,
         Err(e) => {
             errors.extend(e.0);
@@ -72,10 +78,9 @@ pub fn policy_or_report(file: &str, path: &str, doc: &Node, errors: &mut Vec<cra
         Ok(roles) => {
             // A bound that does not parse (a condition left without keys IAM accepts, …) is
             // no bound: the controls that need it answer from the cases, or unknown.
-            let bound = |n: Node| self::policy(file, path, &n).ok();
+            let bound = |n: Node| written(file, path, &n).ok();
             let assumed = Assumed {
-                // `*` for every unknown is one value for which the document is a valid policy.
-                valid: written(file, path, doc).is_ok(),
+                as_written,
                 same_structure: !roles.iter().any(|(w, _)| crate::inputs::template::resolve::may_be_absent(w)),
                 values: roles.iter().map(|(w, _)| w.clone()).collect(),
                 wider: bound(bounds::wider(doc)),
@@ -159,12 +164,6 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::inputs::template::node::parse;
-
-    #[test]
-    fn the_stand_in_carries_its_id() {
-        let p = crate::policy::parse_policy(Source::new("t", UNKNOWN_POLICY)).unwrap();
-        assert_eq!(p.id.as_deref(), Some(crate::model::policy::UNKNOWN_POLICY_ID));
-    }
 
     #[test]
     fn statements_locate_in_the_template() {

@@ -353,7 +353,7 @@ impl<'a> Resolver<'a> {
         self.resources.and_then(|r| r.get(id))
     }
 
-    fn attribute(&self, n: &Node, id: &str, attr: &str) -> Result<V, ReadError> {
+    pub fn attribute(&self, n: &Node, id: &str, attr: &str) -> Result<V, ReadError> {
         match self.resource(id) {
             Some(r) => self.placeholder(id, || placeholder::attribute(self, id, r, attr)),
             None => Err(fail(n, format!("Fn::GetAtt {id}.{attr}: no resource of that name"))),

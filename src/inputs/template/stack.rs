@@ -156,14 +156,11 @@ impl Ctx<'_> {
             Some("AWS::IAM::Group") => "GroupName",
             _ => "RoleName",
         };
-        let unknown_name = [name_property, "Path"]
-            .iter()
-            .any(|p| matches!(self.resolved(id, r, p), Some(Some(v)) if super::resolve::contains_symbolic(&v)));
-        let (holder, arn) = match (placeholder::reference(self.res, id, r), placeholder::attribute(self.res, id, r, "Arn")) {
-            // A name or path unknown before deployment would give a generated ARN that is not
-            // the holder's: any identity holder instead.
-            (Ok(h), Ok(_)) if unknown_name => (h, String::new()),
-            (Ok(h), Ok(a)) => (h, a),
+        let (holder, arn) = match (placeholder::reference(self.res, id, r), self.res.attribute(r, id, "Arn")) {
+            (Ok(h), Ok(V::Str(a))) => (h, a),
+            // A name or path unknown before deployment: the generated ARN would not be the
+            // holder's, so any identity holder instead.
+            (Ok(h), Ok(_)) => (h, String::new()),
             (Err(e), _) | (_, Err(e)) => {
                 self.errors.push(diagnostic(self.file, &format!("Resources.{id}.Properties.{name_property}"), &e));
                 return vec![];

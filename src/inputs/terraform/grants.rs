@@ -6,7 +6,7 @@
 //! leaving it out could turn a violation into "holds".
 
 use super::plan::{Plan, Resource};
-use crate::inputs::grants::{grants_document, Grant, GrantConstraints};
+use crate::inputs::grants::{account_grantee, grants_document, Grant, GrantConstraints};
 use crate::inputs::template::document;
 use crate::inputs::template::node::{Key, Node, V};
 use crate::model::Policy;
@@ -33,17 +33,20 @@ pub fn of_key(plan: &Plan<'_>, file: &str, key: &Resource<'_>, errors: &mut Vec<
             }
             continue;
         }
-        match grant(plan, g) {
-            Ok(grant) if !crate::inputs::grants::account_grantees(std::slice::from_ref(&grant)).is_empty() => {
-                unknown.extend(crate::inputs::grants::account_grantees(std::slice::from_ref(&grant)));
+        let grant = match grant(plan, g) {
+            Ok(grant) => grant,
+            Err(Unknown(what)) => {
+                unknown.push(what);
+                continue;
             }
-            Ok(grant) => {
-                let doc = grants_document(std::slice::from_ref(&grant));
-                if let Some(serde_json::Value::Array(sts)) = doc.get("Statement") {
-                    statements.extend(sts.iter().map(|st| located(st, g.at)));
-                }
-            }
-            Err(Unknown(what)) => unknown.push(what),
+        };
+        if let Some(why) = account_grantee(&grant) {
+            unknown.push(why);
+            continue;
+        }
+        let doc = grants_document(std::slice::from_ref(&grant));
+        if let Some(serde_json::Value::Array(sts)) = doc.get("Statement") {
+            statements.extend(sts.iter().map(|st| located(st, g.at)));
         }
     }
     if statements.is_empty() {

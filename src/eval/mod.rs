@@ -18,6 +18,7 @@
 
 pub mod condition;
 pub mod explain;
+pub mod predicate;
 
 use crate::model::catalog;
 use crate::model::policy::ResourcePattern;

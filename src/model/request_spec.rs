@@ -6,6 +6,8 @@
 //! describe their questions with these values, and the SMT encoder (`crate::smt::encode::request`)
 //! turns them into terms.
 
+use crate::model::condition::Clause;
+use crate::model::policy::{ActionElement, ResourceElement};
 use crate::model::principal::{Principal, PrincipalKind};
 use crate::model::template::{Syntax, Template};
 use crate::model::value::Timestamp;
@@ -150,6 +152,45 @@ pub enum ContextSpec {
     /// The request is made at this instant: `aws:CurrentTime` and `aws:EpochTime` are it
     /// (`--at TIME`; without it a request may be made at any time).
     At(Timestamp),
+    /// The request satisfies this predicate (the cells of access findings).
+    Holds(Predicate),
+}
+
+/// A predicate over one request, built from the policies' own vocabulary: the cells of access
+/// findings (`crate::properties::access`) are conjunctions of these, and the question "is an
+/// allowed request left outside every finding?" is their negated disjunction. The evaluator
+/// decides one concretely (`crate::eval::predicate`), the encoder symbolically
+/// (`crate::smt::encode::predicate`), each with the matchers it uses for statements.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Predicate {
+    /// A condition clause holds, as in a statement's Condition block.
+    Clause(Clause),
+    /// The principal matches an authorized-principal pattern (an account id, an ARN glob that
+    /// also covers a role's sessions, or a service principal name; `Principal::matches_spec_pattern`).
+    Principal(String),
+    /// The action is covered, as by a statement's Action element (case-insensitive globs).
+    Action(ActionElement),
+    /// The resource is covered, as by a statement's Resource element.
+    Resource(ResourceElement),
+    Not(Box<Predicate>),
+    And(Vec<Predicate>),
+    Or(Vec<Predicate>),
+}
+
+impl Predicate {
+    pub fn negate(p: Predicate) -> Predicate {
+        Predicate::Not(Box::new(p))
+    }
+
+    /// The condition clauses the predicate reads (the encoder needs their keys' views).
+    pub fn clauses(&self) -> Vec<&Clause> {
+        match self {
+            Predicate::Clause(c) => vec![c],
+            Predicate::Principal(_) | Predicate::Action(_) | Predicate::Resource(_) => vec![],
+            Predicate::Not(p) => p.clauses(),
+            Predicate::And(ps) | Predicate::Or(ps) => ps.iter().flat_map(|p| p.clauses()).collect(),
+        }
+    }
 }
 
 impl ContextSpec {

@@ -17,7 +17,9 @@ use crate::model::named::Named;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
 use crate::smt::readable::Role;
-use crate::smt::{build_added_access, build_allowed_pair, build_exists_allowed, Encoding, SolverOptions};
+use crate::smt::{
+    build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request, Encoding, SolverOptions,
+};
 use std::time::Instant;
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
@@ -138,6 +140,31 @@ pub fn added_access(
     let req = &at_time(req, opts);
     let q = build_added_access(old, new, who, req, opts.encoding, label);
     run(q, &[Replay { req: 0, set: new, expect: Expect::Allowed }, Replay { req: 0, set: old, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// ∃ request matching (`who`, `req`) that `set` does not allow (*violated*: such a request,
+/// confirmed not allowed by the evaluator). The access findings prove a cell exact with it:
+/// *holds* means every request of the cell is allowed.
+pub fn exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+    let started = Instant::now();
+    if let Some(late) = past_deadline(opts, started) {
+        return late;
+    }
+    let req = &at_time(req, opts);
+    let q = build_exists_denied(set, who, req, opts.encoding, label);
+    run(q, &[Replay { req: 0, set, expect: Expect::NotAllowed }], opts, started)
+}
+
+/// ∃ request matching (`who`, `req`), whatever `set` decides: *holds* means the spec is empty
+/// (the access findings' "is one cell inside another?").
+pub fn exists_request(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+    let started = Instant::now();
+    if let Some(late) = past_deadline(opts, started) {
+        return late;
+    }
+    let req = &at_time(req, opts);
+    let q = build_exists_request(set, who, req, opts.encoding, label);
+    run(q, &[], opts, started)
 }
 
 /// A violation found before the solver: `requests`, each already allowed by the evaluator.

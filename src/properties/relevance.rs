@@ -187,7 +187,7 @@ fn contradicts(spec: &ContextSpec, clause: &Clause) -> bool {
         ContextSpec::Absent(k) => on(k) && false_with(None),
         ContextSpec::AbsentOr(k, v) => on(k) && !variables && false_with(None) && false_with(Some(v)),
         ContextSpec::Equal(k, v) => on(k) && !variables && false_with(Some(v)),
-        ContextSpec::NotEqual(..) | ContextSpec::ArnAccountNotEqual(..) | ContextSpec::At(_) => false,
+        ContextSpec::NotEqual(..) | ContextSpec::ArnAccountNotEqual(..) | ContextSpec::At(_) | ContextSpec::Holds(_) => false,
     }
 }
 

@@ -29,8 +29,7 @@ use crate::model::request::{Context, Request};
 use crate::model::request_facts::{self, Severity};
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::template::Part;
-use crate::model::value::{Arn, Timestamp};
-use crate::model::{Decision, PolicySet};
+use crate::model::{value::Arn, value::Timestamp, Decision, PolicySet};
 use crate::smt::readable::Role;
 use std::collections::HashSet;
 
@@ -222,7 +221,7 @@ impl Question<'_> {
             && self.admits_principal(&r.principal, &ctx)
             && self.admits_action(&r.action)
             && self.admits_resource(&r.resource)
-            && self.admits_context(&ctx)
+            && self.admits_context(&ctx, r)
     }
 
     fn admits_principal(&self, p: &Principal, ctx: &Context) -> bool {
@@ -295,7 +294,7 @@ impl Question<'_> {
         }
     }
 
-    fn admits_context(&self, ctx: &Context) -> bool {
+    fn admits_context(&self, ctx: &Context, r: &Request) -> bool {
         let get = |k: &str| ctx.get(&ContextKey::new(k));
         self.req.context.iter().all(|c| match c {
             ContextSpec::Absent(k) => get(k).is_none(),
@@ -308,6 +307,7 @@ impl Question<'_> {
                     .is_some_and(|vals| vals.iter().any(|v| v.split(':').nth(4).is_some_and(|a| a == acct) && v.matches(':').count() >= 5))
             }
             ContextSpec::At(t) => ContextSpec::time_context(*t).iter().all(|(k, v)| get(k).is_some_and(|vals| vals == [v.clone()])),
+            ContextSpec::Holds(p) => crate::eval::predicate::holds(p, r),
         })
     }
 

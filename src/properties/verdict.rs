@@ -112,6 +112,8 @@ pub enum InternalError {
     Replay { label: String, request: String, decision: Decision, expected: Expect },
     #[error("{label}: the counterexample {request} is a request AWS never sends: {why}")]
     Impossible { label: String, request: String, why: String },
+    #[error("{label}: the request {request} the solver found is {what}, the evaluator says it is not")]
+    Predicate { label: String, request: String, what: String },
     #[error("{label}: a counterexample names request {index}, the query has {count}")]
     NoRequest { label: String, index: usize, count: usize },
 }

@@ -28,7 +28,7 @@ pub mod term;
 
 pub use answer::{Model, Outcome, SolveStats, SolverError, Value};
 pub use check::{check, Solved};
-pub use encode::build::{build_added_access, build_allowed_pair, build_exists_allowed};
+pub use encode::build::{build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request};
 pub use encode::pin::{symbolic_decision, symbolic_decision_with_facts, PinError, PinMode};
 pub use options::{Backend, Encoding, SolverOptions};
 pub use query::Query;

@@ -4,15 +4,19 @@
 //! - `build_exists_allowed`: some request of the spec is allowed (request 0);
 //! - `build_allowed_pair`: one principal has two requests both allowed (requests 0 and 1,
 //!   optionally on the same resource);
-//! - `build_added_access`: a request NEW allows and OLD does not (request 0).
+//! - `build_added_access`: a request NEW allows and OLD does not (request 0);
+//! - `build_exists_denied`: some request of the spec is not allowed (request 0);
+//! - `build_exists_request`: some request of the spec, whatever the decision (request 0).
 //!
 //! The golden `.smt2` files (`encodings/golden/`) print these queries.
 
 use super::request::ResourceRep;
 use super::Encoder;
+use crate::model::condition::Clause;
 use crate::model::named::Named;
-use crate::model::request_spec::{PrincipalSpec, RequestSpec};
-use crate::model::{Policy, PolicySet};
+use crate::model::request_spec::{ContextSpec, PrincipalSpec, RequestSpec};
+use crate::model::source::{Source, Span};
+use crate::model::{ActionElement, Effect, Policy, PolicySet, Statement, Version};
 use crate::smt::options::Encoding;
 use crate::smt::query::Query;
 use crate::smt::term::T;
@@ -21,12 +25,43 @@ fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a Policy> {
     sets.iter().flat_map(|s| s.policies().map(|(_, p)| p)).collect()
 }
 
+/// The condition clauses of the specs' predicates as one statement: the encoder builds the
+/// views of the keys its policies read, and a predicate may read a key no policy of the sets
+/// does.
+fn predicate_policy(specs: &[&RequestSpec]) -> Option<Policy> {
+    let conditions: Vec<Clause> = specs
+        .iter()
+        .flat_map(|r| r.context.iter())
+        .flat_map(|c| match c {
+            ContextSpec::Holds(p) => p.clauses(),
+            _ => vec![],
+        })
+        .cloned()
+        .collect();
+    if conditions.is_empty() {
+        return None;
+    }
+    let statement = Statement {
+        index: 0,
+        sid: None,
+        effect: Effect::Allow,
+        principal: None,
+        action: ActionElement { negated: false, patterns: vec![] },
+        resource: None,
+        conditions,
+        path: String::new(),
+        span: Span::new(0, 0),
+    };
+    Some(Policy { source: Source::new("<request predicate>", ""), version: Version::V2012_10_17, id: None, statements: vec![statement] })
+}
+
 /// An encoder over the policies of `sets`, their named values, and the principal of `who`
-/// with its constraints (the first goals).
-fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding) -> (Encoder, Named, Vec<T>) {
+/// with its constraints (the first goals); `specs` are the requests' specs.
+fn setup(sets: &[&PolicySet], who: &PrincipalSpec, encoding: Encoding, specs: &[&RequestSpec]) -> (Encoder, Named, Vec<T>) {
     let policies = policies_of(sets);
     let named = Named::of(policies.iter().copied());
-    let mut enc = Encoder::new(policies.iter().copied(), encoding);
+    let extra = predicate_policy(specs);
+    let mut enc = Encoder::new(policies.iter().copied().chain(extra.as_ref()), encoding);
     enc.enable_facts();
     let goals = enc.principal_spec(who, &named);
     (enc, named, goals)
@@ -63,10 +98,27 @@ impl Encoder {
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
     let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
     let d = enc.decision(set, i);
     goals.push(d.allowed);
+    enc.finish(goals, label)
+}
+
+/// ∃ request matching (`who`, `req`) that `set` does not allow.
+pub fn build_exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
+    let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
+    let d = enc.decision(set, i);
+    goals.push(enc.t.not(d.allowed));
+    enc.finish(goals, label)
+}
+
+/// ∃ request matching (`who`, `req`), whatever `set` decides (`set` gives the encoder its
+/// policies: the views of the keys they read, the values they name).
+pub fn build_exists_request(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
+    enc.add_spec_request("q0.", req, &named, None, &mut goals);
     enc.finish(goals, label)
 }
 
@@ -81,7 +133,7 @@ pub fn build_allowed_pair(
     encoding: Encoding,
     label: &str,
 ) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding);
+    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[first, second]);
     let (i0, r0) = enc.add_spec_request("q0.", first, &named, None, &mut goals);
     let (i1, _) = enc.add_spec_request("q1.", second, &named, same_resource.then_some(r0), &mut goals);
     for i in [i0, i1] {
@@ -100,7 +152,7 @@ pub fn build_added_access(
     encoding: Encoding,
     label: &str,
 ) -> Query {
-    let (mut enc, named, mut goals) = setup(&[old, new], who, encoding);
+    let (mut enc, named, mut goals) = setup(&[old, new], who, encoding, &[req]);
     let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
     let dn = enc.decision(new, i);
     let dold = enc.decision(old, i);

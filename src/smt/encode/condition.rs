@@ -13,6 +13,15 @@ use crate::smt::term::T;
 impl Encoder {
     /// The clause holds for request `req`.
     pub(in crate::smt::encode) fn clause(&mut self, req: usize, c: &Clause) -> T {
+        if let Some(t) = self.clause_terms.get(&(req, c.clone())) {
+            return *t;
+        }
+        let t = self.clause_uncached(req, c);
+        self.clause_terms.insert((req, c.clone()), t);
+        t
+    }
+
+    fn clause_uncached(&mut self, req: usize, c: &Clause) -> T {
         let op = c.operator;
         let base = op.base;
         let rep = self.key(req, &c.key);

@@ -262,10 +262,21 @@ impl Encoder {
                         .collect();
                     let named_literal =
                         |name: &T| self.distinct_free.contains(name) && literal.as_ref().is_some_and(|l| named.iter().any(|(n, _)| n == l));
-                    if let Some((name, _)) = free.filter(|(name, svc)| reachable(svc) && !named_literal(name)) {
+                    // `kms:*` (or `k*`, `*`) covers every free action of service `kms`, which is
+                    // `kms:` and a word: true, without a word equation for the solver.
+                    let covers_service = |svc: &Option<String>| {
+                        let Some(svc) = svc else { return false };
+                        let head = format!("{}:", svc.to_ascii_lowercase());
+                        match r.parts.as_slice() {
+                            [TPart::Star] => true,
+                            [TPart::Lit(l), TPart::Star] => head.starts_with(&l.to_ascii_lowercase()),
+                            _ => false,
+                        }
+                    };
+                    if let Some((name, svc)) = free.filter(|(name, svc)| reachable(svc) && !named_literal(name)) {
                         let n = self.t.int(named.len() as i128);
                         let is_free = self.t.eq(idx, n);
-                        let g = self.glob_ignore_case(&r.parts, name);
+                        let g = if covers_service(&svc) { self.t.tt() } else { self.glob_ignore_case(&r.parts, name) };
                         ors.push(self.t.and([is_free, g]));
                     }
                     self.t.or(ors)
@@ -284,6 +295,11 @@ impl Encoder {
     /// Resource/NotResource covers the request's resource (no element: no effect).
     pub(in crate::smt::encode) fn resource_cover(&mut self, req: usize, s: &Statement) -> T {
         let Some(el) = &s.resource else { return self.t.ff() };
+        self.resource_element_cover(req, el)
+    }
+
+    /// A Resource/NotResource element covers the request's resource.
+    pub(in crate::smt::encode) fn resource_element_cover(&mut self, req: usize, el: &crate::model::ResourceElement) -> T {
         let mut alts = Vec::new();
         for p in &el.patterns {
             let m = match p {

@@ -20,6 +20,7 @@ mod condition;
 mod decision;
 mod pattern;
 pub mod pin;
+mod predicate;
 pub mod request;
 mod textbook;
 
@@ -91,6 +92,10 @@ pub struct Encoder {
     /// With the facts: the number of witness slots of kms:EncryptionContextKeys and the
     /// kms:EncryptionContext keys whose own slots follow them (`request/facts.rs`).
     ec_slots: Option<(usize, Vec<String>)>,
+    /// Each clause's term per request, built once: a clause an access cell repeats from a
+    /// statement is then the statement's own term (a case-insensitive match builds fresh
+    /// variables, and two copies of one would be two constraints for the solver to relate).
+    clause_terms: HashMap<(usize, crate::model::condition::Clause), T>,
 }
 
 impl Encoder {
@@ -120,6 +125,7 @@ impl Encoder {
             facts: false,
             cross_facts_done: false,
             ec_slots: None,
+            clause_terms: HashMap::new(),
             key_id_patterns,
         }
     }

@@ -425,6 +425,10 @@ impl Encoder {
                         }
                     }
                 }
+                ContextSpec::Holds(p) => {
+                    let t = enc.predicate(req, p);
+                    out.push(t);
+                }
                 ContextSpec::Equal(k, v) | ContextSpec::NotEqual(k, v) => {
                     let rep = enc.key(req, &ContextKey::new(k));
                     let Some(sv) = rep.slots[0].s else { continue };

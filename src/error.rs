@@ -16,6 +16,8 @@ use crate::properties::property_file::PropertyError;
 /// A command-line option that cannot be used (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UsageError {
+    #[error("access --diff takes two paths, OLD and NEW ({0} given)")]
+    DiffPaths(usize),
     #[error("unknown control {0:?}; `keyward controls` lists them")]
     UnknownControl(String),
     #[error("--key-arn {arn} belongs to account {owner}, not --account {account}")]

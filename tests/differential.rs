@@ -69,7 +69,7 @@ fn debug_dump_case() {
     }
 }
 
-mod random {
+pub(crate) mod random {
     use keyward::eval::evaluate;
     use keyward::model::request::{Context, Request};
     use keyward::model::request_facts::check;
@@ -260,7 +260,7 @@ mod random {
         })
     }
 
-    fn policy_set() -> impl Strategy<Value = Vec<(String, Value)>> {
+    pub(crate) fn policy_set() -> impl Strategy<Value = Vec<(String, Value)>> {
         (
             prop::collection::vec(policy(false), 0..3),
             prop::option::weighted(0.8, policy(true)),
@@ -278,7 +278,7 @@ mod random {
             })
     }
 
-    fn request() -> impl Strategy<Value = Request> {
+    pub(crate) fn request() -> impl Strategy<Value = Request> {
         let principals = [
             "arn:aws:iam::111122223333:root",
             "arn:aws:iam::111122223333:user/alice",
@@ -356,7 +356,7 @@ mod random {
         )
     }
 
-    fn build(set: &[(String, Value)]) -> PolicySet {
+    pub(crate) fn build(set: &[(String, Value)]) -> PolicySet {
         let mut ps = PolicySet { external_identity_unknown: set.len() % 2 == 1, ..PolicySet::default() };
         for (i, (role, doc)) in set.iter().enumerate() {
             let p = parse_policy(Source::new(format!("{role}-{i}.json"), doc.to_string()))
@@ -372,7 +372,7 @@ mod random {
         ps
     }
 
-    fn cases() -> u32 {
+    pub(crate) fn cases() -> u32 {
         std::env::var("KEYWARD_DIFF_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
     }
 

@@ -23,6 +23,16 @@ pub struct SelectArgs {
     /// every control that applies).
     #[arg(long = "control", value_name = "ID")]
     pub controls: Vec<String>,
+    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
+    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// How the inputs are read (`check`, `corpus`, `resolve`, `access`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
     /// Read policy files as identity or key policies (default: a policy with Principal
     /// elements is a key policy).
     #[arg(long, value_enum)]
@@ -35,9 +45,6 @@ pub struct SelectArgs {
     /// 111122223333).
     #[arg(long, value_parser = parse_account)]
     pub account: Option<String>,
-    /// A control parameter, `CONTROL.name=value` (lists comma-separated).
-    #[arg(long = "param", value_name = "CONTROL.NAME=VALUE")]
-    pub params: Vec<String>,
     /// CloudFormation templates: the Region the stack deploys to (its partition follows).
     #[arg(long, default_value = "us-east-1", value_parser = parse_region)]
     pub region: String,
@@ -172,6 +179,17 @@ impl SelectArgs {
         if let Some(c) = self.controls.iter().find(|c| select(c).is_empty()) {
             return Err(UsageError::UnknownControl(c.clone()));
         }
+        self.input.check()
+    }
+
+    pub fn load_options(&self) -> Result<LoadOptions, UsageError> {
+        self.input.load_options()
+    }
+}
+
+impl InputArgs {
+    /// `--key-arn` and `--account` agree on the owner account.
+    pub fn check(&self) -> Result<(), UsageError> {
         if let (Some(arn), Some(account)) = (&self.key_arn, &self.account) {
             let owner = Arn::parse(arn).map(|a| a.account).unwrap_or_default();
             if owner != *account {

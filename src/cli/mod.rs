@@ -1,6 +1,7 @@
 //! The command line (clap). Each subcommand parses its arguments, calls the library, prints
 //! what `crate::report` renders and maps the outcome to the exit codes of `exit.rs`.
 
+mod access;
 pub mod args;
 mod check;
 mod corpus;
@@ -44,6 +45,9 @@ pub enum Command {
     CheckAccessNotGranted(validators::AccessNotGrantedArgs),
     /// The validators' check, offline: does any key policy grant public access?
     CheckNoPublicAccess(validators::ValidatorArgs),
+    /// Who can do what with each key (what each identity policy grants on KMS keys), under
+    /// which conditions: a complete list of findings, each with a witness request.
+    Access(access::AccessArgs),
     /// List the controls, their severity and parameters.
     Controls {
         #[arg(long, value_enum, default_value = "text")]
@@ -80,6 +84,7 @@ fn run(command: Command) -> i32 {
         Command::Prove(args) => prove::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Access(args) => access::run(&args),
         Command::Resolve(args) => resolve::run(&args),
         Command::CheckNoNewAccess(args) => validators::no_new_access(&args),
         Command::CheckAccessNotGranted(args) => validators::access_not_granted(&args),

@@ -20,7 +20,7 @@ use crate::properties::queries::{every_action_allowed, exists_allowed, exists_al
 /// policy belongs to, or any user or role for a policy file — and, wherever a user's policies
 /// apply, the federated users a user of that account creates (GetFederationToken: a
 /// federated user gets the permissions of the user that created it, its policies included).
-fn holder(s: &IdentitySubject) -> PrincipalSpec {
+pub(crate) fn holder(s: &IdentitySubject) -> PrincipalSpec {
     let account_of = |arn: &str| ArnParts::split(arn).map(|a| a.account.to_string()).filter(|a| is_account_id(a));
     let mut spec = PrincipalSpec::identity_holders();
     let PrincipalSpec::Any { kinds, accounts, matching, .. } = &mut spec else { return spec };

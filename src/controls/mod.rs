@@ -11,6 +11,7 @@
 //! - `run.rs`: the selected controls on one subject; `assume.rs`: a control on a policy with
 //!   values unknown before deployment.
 
+pub mod access;
 pub mod assume;
 pub mod catalog;
 pub mod config;

@@ -14,6 +14,7 @@
 //!   after the witnesses and before the solver, with the values of `candidate_values.rs`;
 //! - `property_file.rs`: the property files of `keyward prove` and their proof.
 
+pub mod access;
 pub mod candidate_values;
 pub mod property_file;
 pub mod queries;

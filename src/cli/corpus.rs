@@ -74,6 +74,11 @@ pub struct RunArgs {
     /// Costs a few milliseconds per file.
     #[arg(long)]
     pub isolate: bool,
+    /// Enumerate each file's access findings (`keyward access`) instead of running the
+    /// controls: one line per file, control `ACCESS`, verdict `holds` when the list is proved
+    /// complete, with the number of findings, the queries and the times.
+    #[arg(long)]
+    pub access: bool,
     /// With --isolate: the address-space limit of each worker process, in MB (RLIMIT_AS, at
     /// least 256). A query that needs more ends its worker — that query is lost, recorded as an
     /// internal error, and a new worker goes on — instead of exhausting the machine. Default: no
@@ -158,6 +163,7 @@ fn run_cmd(args: &RunArgs) -> i32 {
         shard: args.shard,
         progress: !args.worker,
         isolate,
+        access: args.access,
     };
     if args.worker {
         if let Some(mb) = args.worker_memory_mb {

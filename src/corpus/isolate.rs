@@ -173,6 +173,8 @@ fn lost_query(file: &str, q: &Query, message: String) -> Record {
         z3: Default::default(),
         smt_bytes: 0,
         settled: Default::default(),
+        findings: None,
+        queries: None,
     })
 }
 

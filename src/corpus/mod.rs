@@ -106,6 +106,12 @@ pub struct QueryRecord {
     /// constant), `solver`.
     #[serde(default)]
     pub settled: BTreeMap<String, usize>,
+    /// `--access` (control `ACCESS`, verdict `holds` when the list is proved complete): the
+    /// number of findings and of queries of the enumeration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queries: Option<usize>,
 }
 
 impl QueryRecord {

@@ -19,6 +19,8 @@ pub enum CheckFormat {
     Text,
     Json,
     Sarif,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +101,10 @@ pub fn run(args: &CheckArgs) -> i32 {
     match args.format {
         CheckFormat::Json => print_json(&report::check::json(&findings, &errors, &warnings)),
         CheckFormat::Sarif => print_json(&report::sarif::sarif(&findings, &errors, &warnings)),
+        CheckFormat::Html => {
+            let inputs: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+            print!("{}", report::html::check(&findings, &errors, &inputs.join(", ")))
+        }
         CheckFormat::Text => {
             for e in &errors {
                 eprintln!("error: {e}");

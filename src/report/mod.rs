@@ -3,10 +3,12 @@
 //! every command is a serde struct carrying `schema_version`, the contract users' scripts rely
 //! on; `crate::cli` only chooses the format and prints.
 
+pub mod access;
 pub mod catalog;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod html;
 pub mod prove;
 pub mod sarif;
 pub mod validators;

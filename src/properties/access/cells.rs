@@ -466,7 +466,11 @@ pub fn action_chain(set: &PolicySet, r: &Request, classes: &[Vec<String>]) -> Ve
                     if removes && !except.contains(&raw) {
                         except.push(raw);
                     }
-                } else if s.effect == Effect::Allow && !s.action.negated && !only.contains(&raw) {
+                } else if ((s.effect == Effect::Allow && !s.action.negated) || (s.effect == Effect::Deny && s.action.negated))
+                    && !only.contains(&raw)
+                {
+                    // An Allow's entry grants the actions it covers; a Deny's NotAction entry
+                    // spares them.
                     only.push(raw);
                 }
             }

@@ -85,7 +85,17 @@ fn frame<'a>(s: &'a SubjectAccess, p: &'a AccessPart) -> Frame<'a> {
         principal: p.principal.as_deref(),
         holder: p.holder,
         owner: s.owner.as_deref(),
-        standalone: p.set.identity.is_empty() && p.set.external_identity_unknown,
+        delegates: p.set.identity.is_empty()
+            && p.set.external_identity_unknown
+            && p.set.key_policy.iter().flat_map(|k| k.statements.iter()).any(|st| {
+                st.effect == crate::model::Effect::Allow
+                    && st.principal.as_ref().is_some_and(|el| {
+                        !el.negated
+                            && el.patterns.iter().any(
+                                |pat| matches!(pat, crate::model::PrincipalPattern::Account(a) if s.owner.as_deref() == Some(a.as_str())),
+                            )
+                    })
+            }),
     }
 }
 

@@ -39,8 +39,9 @@ pub struct Frame<'a> {
     pub holder: bool,
     /// The key's account, for a key.
     pub owner: Option<&'a str>,
-    /// The key policy is analysed without the owner account's IAM policies.
-    pub standalone: bool,
+    /// The key policy is analysed without the owner account's IAM policies and one of its
+    /// Allow statements names the owner account (delegation to its IAM).
+    pub delegates: bool,
 }
 
 /// The single value a literal pins `key` to: a positive `StringEquals`/`ArnEquals` (or an
@@ -94,6 +95,29 @@ pub fn who(cell: &Cell, atoms: &[Atom], frame: &Frame<'_>) -> WhoWords {
         Who::Principal(p) => w("principal", Some(p.clone()), String::new()),
         Who::Anonymous => w("anonymous", None, String::new()),
     };
+    // A principal the cell must match (a Deny's NotPrincipal leaves it alone) narrows who.
+    if matches!(out.kind, "anyone" | "type" | "services") {
+        let named = cell.literals.iter().enumerate().find_map(|(i, l)| match atoms.get(l.atom).map(|a| &a.kind) {
+            Some(AtomKind::Principal(p)) if l.holds => Some((i, p.clone())),
+            _ => None,
+        });
+        if let Some((i, p)) = named {
+            let root = out.kind == "type" && out.value.as_deref() == Some("Account");
+            let (kind, value) = if crate::model::principal::is_account_like(&p) {
+                if root {
+                    ("principal", format!("arn:aws:iam::{p}:root"))
+                } else {
+                    ("account", p)
+                }
+            } else if p.starts_with("arn:") {
+                ("principal", p)
+            } else {
+                ("service", p)
+            };
+            out = WhoWords { kind, value: Some(value), source: None, text: String::new(), consumed: out.consumed };
+            out.consumed.push(i);
+        }
+    }
     if out.kind == "service" || out.kind == "services" {
         if let Some((i, v)) = find(&["aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"]) {
             out.source = Some(v);
@@ -123,7 +147,7 @@ pub fn who(cell: &Cell, atoms: &[Atom], frame: &Frame<'_>) -> WhoWords {
             None => format!("the service principal {value}, acting for any account (confused deputy)"),
         },
         _ => match crate::model::value::ArnParts::split(&value) {
-            Some(a) if a.resource == "root" && frame.standalone && !foreign(a.account) => format!(
+            Some(a) if a.resource == "root" && frame.delegates && !foreign(a.account) => format!(
                 "account {}, delegated to its IAM: its root user, and the principals its identity policies allow (not part of this analysis)",
                 a.account
             ),

@@ -268,6 +268,15 @@ pub fn clause_text(c: &Clause) -> String {
     if op.set.is_some() {
         return format!("{} {k} {}", op.name(), set_text(&vals));
     }
+    // A plain operator on a multivalued key (`encodings/conditions.md`): holds only when the
+    // key is absent and the operator holds for an absent key.
+    if op.base != BaseOp::Null && crate::model::keys::is_multi_valued(&c.key) {
+        return if op.if_exists || op.base.negated() {
+            format!("{k} is absent")
+        } else {
+            format!("never ({} on multivalued {k})", op.name())
+        };
+    }
     let or_absent = if op.if_exists { " (or absent)" } else { "" };
     let single = vals.len() == 1;
     let body = match op.base {
@@ -317,6 +326,9 @@ pub fn literal_text(c: &Clause, holds: bool) -> String {
     let op = c.operator;
     let k = c.key.name();
     let vals: Vec<String> = c.values.iter().map(plain).collect();
+    if op.set.is_none() && op.base != BaseOp::Null && crate::model::keys::is_multi_valued(&c.key) {
+        return if op.if_exists || op.base.negated() { format!("{k} is present") } else { format!("{k}: any value") };
+    }
     if op.set.is_none() && !op.if_exists {
         match op.base {
             BaseOp::StringNotEquals | BaseOp::ArnNotEquals if vals.len() == 1 => return format!("{k} = {}", vals[0]),

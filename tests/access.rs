@@ -5,9 +5,9 @@
 //! finding; a request inside an exact finding is allowed).
 
 use keyward::controls::access::{access, SubjectAccess};
-use keyward::controls::{KeySubject, Subject};
 use keyward::eval::evaluate;
 use keyward::eval::predicate::holds;
+use keyward::inputs::{subject_of, Kind, LoadOptions};
 use keyward::model::request::Request;
 use keyward::model::request_spec::{ActionSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use keyward::model::Decision;
@@ -20,21 +20,10 @@ const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56e
 
 fn key_access(text: &str) -> (SubjectAccess, SubjectJson) {
     let policy = parse_policy(Source::new("key.json", text)).expect("policy");
-    let k = KeySubject {
-        file: "key.json".into(),
-        key_arn: KEY.into(),
-        owner: "111122223333".into(),
-        policy: Some(policy),
-        grants: None,
-        metadata: None,
-        rotation: None,
-        aliases: vec![],
-        principals: None,
-        scps: vec![],
-        unresolved: vec![],
-        assumed: None,
-    };
-    let a = access(&Subject::Key(k), &SolverOptions::default());
+    // The subject `keyward access --key-arn KEY key.json` reads.
+    let opts = LoadOptions { kind: Some(Kind::Key), key_arn: Some(KEY.into()), ..LoadOptions::default() };
+    let k = subject_of(policy, "key.json".into(), &opts);
+    let a = access(&k, &SolverOptions::default());
     let j = subject_json(&a);
     (a, j)
 }
@@ -151,14 +140,8 @@ fn an_identity_policy_grants_on_the_resources_its_deny_leaves() {
         {"Effect": "Deny", "Action": ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"], "Resource": "arn:aws:kms:us-west-2:111122223333:alias/Restricted*"}]}"#,
     ))
     .expect("policy");
-    let s = Subject::Identity(keyward::controls::IdentitySubject {
-        file: "id.json".into(),
-        resource: "id.json".into(),
-        policy,
-        origin: keyward::controls::IdentityOrigin::File,
-        unresolved: vec![],
-        assumed: None,
-    });
+    let opts = LoadOptions { kind: Some(Kind::Identity), ..LoadOptions::default() };
+    let s = subject_of(policy, "id.json".into(), &opts);
     let a = access(&s, &SolverOptions::default());
     assert!(matches!(a.complete(), Completeness::Proved));
     let j = subject_json(&a);
@@ -195,7 +178,7 @@ fn findings_cover_every_allowed_request_of_random_policies() {
     };
     let result = runner.run(&(policy_set(), prop::collection::vec(request(), 8..16)), |(set, reqs)| {
         let ps = build(&set);
-        let q = AccessQuestion { set: &ps, who: PrincipalSpec::anyone(), req: req.clone(), fixed_resource: true, label: "prop".into() };
+        let q = AccessQuestion { set: &ps, who: PrincipalSpec::anyone(), req: req.clone(), label: "prop".into() };
         // Each enumeration within 20 s (past it: unknown, counted below).
         let opts = SolverOptions { deadline: Some(std::time::Instant::now() + std::time::Duration::from_secs(30)), ..opts.clone() };
         let a = enumerate(&q, &opts);

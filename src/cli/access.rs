@@ -7,6 +7,7 @@
 use super::args::{InputArgs, SolverArgs};
 use super::print::{fail, print_json};
 use crate::controls::access::{access, SubjectAccess};
+use crate::controls::Subject;
 use crate::exit;
 use crate::inputs::load;
 use crate::policy::Diagnostic;
@@ -40,27 +41,17 @@ pub struct AccessArgs {
     pub solver: SolverArgs,
 }
 
-/// The subjects of `paths`, each enumerated.
-pub fn enumerate_paths(
-    paths: &[PathBuf],
-    input: &InputArgs,
-    solver: &SolverArgs,
-    errors: &mut Vec<Diagnostic>,
-) -> Result<Vec<SubjectAccess>, i32> {
-    if let Err(e) = input.check() {
-        return Err(fail(e));
-    }
-    let load_options = match input.load_options() {
-        Ok(o) => o,
-        Err(e) => return Err(fail(e)),
-    };
+/// The subjects of `paths` read as `input` says (a note for each file skipped), or the exit
+/// code of a usage error.
+fn subjects(paths: &[PathBuf], input: &InputArgs, errors: &mut Vec<Diagnostic>) -> Result<Vec<Subject>, i32> {
+    input.check().map_err(fail)?;
+    let load_options = input.load_options().map_err(fail)?;
     let mut skipped = Vec::new();
     let subjects = load(paths, &load_options, errors, &mut skipped);
     for s in &skipped {
         eprintln!("note: {s}: not a policy document, template or plan, skipped");
     }
-    let opts = solver.options();
-    Ok(subjects.iter().map(|s| access(s, &opts)).collect())
+    Ok(subjects)
 }
 
 pub fn run(args: &AccessArgs) -> i32 {
@@ -68,8 +59,9 @@ pub fn run(args: &AccessArgs) -> i32 {
         return run_diff(args);
     }
     let mut errors = Vec::new();
-    let results = match enumerate_paths(&args.paths, &args.input, &args.solver, &mut errors) {
-        Ok(r) => r,
+    let opts = args.solver.options();
+    let results: Vec<SubjectAccess> = match subjects(&args.paths, &args.input, &mut errors) {
+        Ok(all) => all.iter().map(|s| access(s, &opts)).collect(),
         Err(code) => return code,
     };
     for e in &errors {
@@ -98,17 +90,15 @@ fn run_diff(args: &AccessArgs) -> i32 {
     let [old, new] = args.paths.as_slice() else {
         return fail(crate::error::UsageError::DiffPaths(args.paths.len()));
     };
-    if let Err(e) = args.input.check() {
-        return fail(e);
-    }
-    let load_options = match args.input.load_options() {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
     let mut errors = Vec::new();
-    let mut skipped = Vec::new();
-    let old_subjects = load(std::slice::from_ref(old), &load_options, &mut errors, &mut skipped);
-    let new_subjects = load(std::slice::from_ref(new), &load_options, &mut errors, &mut skipped);
+    let old_subjects = match subjects(std::slice::from_ref(old), &args.input, &mut errors) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let new_subjects = match subjects(std::slice::from_ref(new), &args.input, &mut errors) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     for e in &errors {
         eprintln!("error: {e}");
     }

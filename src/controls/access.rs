@@ -9,7 +9,7 @@ use crate::controls::key::owner_root;
 use crate::controls::subject::{IdentitySubject, KeySubject, Subject};
 use crate::model::request_spec::{ActionSpec, ContextSpec, Predicate, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::PolicySet;
-use crate::properties::access::{enumerate, Access, AccessQuestion, Completeness};
+use crate::properties::access::{enumerate, Access, AccessQuestion, AccessStats, Completeness};
 use crate::smt::SolverOptions;
 
 /// The findings of one question of a subject.
@@ -46,11 +46,19 @@ impl SubjectAccess {
     /// The completeness as a corpus verdict: `holds` when proved, else `unknown` or `error`
     /// with why.
     pub fn verdict(&self) -> (&'static str, Option<String>) {
-        match self.complete() {
-            Completeness::Proved => ("holds", None),
-            Completeness::Unknown(why) => ("unknown", Some(why)),
-            Completeness::Error(e) => ("error", Some(e.to_string())),
+        match self.complete().describe() {
+            ("proved", why) => ("holds", why),
+            other => other,
         }
+    }
+
+    /// The figures of every part's enumeration together.
+    pub fn stats(&self) -> AccessStats {
+        let mut out = AccessStats::default();
+        for p in &self.parts {
+            out.add(&p.access.stats);
+        }
+        out
     }
 
     /// Completeness over every part: proved when every part's is.
@@ -98,24 +106,28 @@ pub fn access(s: &Subject, opts: &SolverOptions) -> SubjectAccess {
     out
 }
 
+/// The findings of the question (`set`, `who`, `req`).
+fn answer(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, label: String, opts: &SolverOptions) -> Access {
+    enumerate(&AccessQuestion { set, who: who.clone(), req: req.clone(), label }, opts)
+}
+
 fn key_parts(k: &KeySubject, opts: &SolverOptions) -> Vec<AccessPart> {
     let req = RequestSpec { action: kms_actions(), resource: ResourceSpec::Fixed(k.key_arn.clone()), context: vec![] };
     let label = format!("access-{}", k.key_arn);
+    let anyone = PrincipalSpec::anyone();
     let Some(principals) = &k.principals else {
         let set = k.key_set();
-        let q = AccessQuestion { set: &set, who: PrincipalSpec::anyone(), req: req.clone(), fixed_resource: true, label };
-        let access = enumerate(&q, opts);
+        let about = "every principal".into();
         return vec![AccessPart {
-            about: "every principal".into(),
+            about,
             principal: None,
             holder: false,
-            access,
+            access: answer(&set, &anyone, &req, label, opts),
             set,
-            who: PrincipalSpec::anyone(),
+            who: anyone,
             req,
         }];
     };
-    let mut parts = Vec::new();
     // The account's own IAM principals are asked one by one below; the rest — other
     // accounts, services, anonymous callers and the account's root user — with the key
     // policy and grants alone.
@@ -124,23 +136,14 @@ fn key_parts(k: &KeySubject, opts: &SolverOptions) -> Vec<AccessPart> {
     let mut outer = req.clone();
     outer.context.push(ContextSpec::Holds(outside));
     let set = k.key_set();
-    let q = AccessQuestion { set: &set, who: PrincipalSpec::anyone(), req: outer.clone(), fixed_resource: true, label: label.clone() };
-    let access = enumerate(&q, opts);
-    parts.push(AccessPart {
-        about: format!("principals outside account {}, and its root user", k.owner),
-        principal: None,
-        holder: false,
-        access,
-        set,
-        who: PrincipalSpec::anyone(),
-        req: outer,
-    });
+    let about = format!("principals outside account {}, and its root user", k.owner);
+    let access = answer(&set, &anyone, &outer, label.clone(), opts);
+    let mut parts = vec![AccessPart { about, principal: None, holder: false, access, set, who: anyone, req: outer }];
     for ap in principals {
         let set = PolicySet { identity: ap.identity.clone(), boundaries: ap.boundary.iter().cloned().collect(), ..k.key_set() };
         let who = PrincipalSpec::Fixed(ap.principal.clone());
         let arn = ap.principal.arn.clone();
-        let q = AccessQuestion { set: &set, who: who.clone(), req: req.clone(), fixed_resource: true, label: format!("{label}-{arn}") };
-        let access = enumerate(&q, opts);
+        let access = answer(&set, &who, &req, format!("{label}-{arn}"), opts);
         parts.push(AccessPart { about: arn.clone(), principal: Some(arn), holder: false, access, set, who, req: req.clone() });
     }
     parts
@@ -150,9 +153,7 @@ fn identity_part(s: &IdentitySubject, opts: &SolverOptions) -> AccessPart {
     let set = PolicySet { identity: vec![s.policy.clone()], ..PolicySet::default() };
     let req = RequestSpec { action: kms_actions(), resource: ResourceSpec::Any, context: vec![] };
     let who = super::identity::holder(s);
-    let q =
-        AccessQuestion { set: &set, who: who.clone(), req: req.clone(), fixed_resource: false, label: format!("access-{}", s.resource) };
-    let access = enumerate(&q, opts);
+    let access = answer(&set, &who, &req, format!("access-{}", s.resource), opts);
     AccessPart { about: "the policy's holders".into(), principal: None, holder: true, access, set, who, req }
 }
 
@@ -188,8 +189,15 @@ fn changed(side: &SubjectAccess, other: Option<&SubjectAccess>, opts: &SolverOpt
         // The other side's part of the same question (by position, then by what it is about).
         let twin = other.and_then(|o| o.parts.iter().find(|q| q.about == part.about).or_else(|| o.parts.get(pi)));
         for (fi, f) in part.access.findings.iter().enumerate() {
+            let change = |witness: Option<crate::model::Request>, problem: Option<String>, error: bool| Changed {
+                part: pi,
+                finding: fi,
+                witness,
+                problem,
+                error,
+            };
             let Some(twin) = twin else {
-                out.push(Changed { part: pi, finding: fi, witness: Some(f.witness.clone()), problem: None, error: false });
+                out.push(change(Some(f.witness.clone()), None, false));
                 continue;
             };
             let mut req = part.req.clone();
@@ -197,11 +205,9 @@ fn changed(side: &SubjectAccess, other: Option<&SubjectAccess>, opts: &SolverOpt
             let checked = added_access(&twin.set, &part.set, &part.who, &req, opts, &format!("{label}-{pi}-{fi}"));
             match checked.answer {
                 Ok(Verdict::Holds) => {}
-                Ok(Verdict::Violated(cx)) => {
-                    out.push(Changed { part: pi, finding: fi, witness: cx.requests.into_iter().next(), problem: None, error: false })
-                }
-                Ok(Verdict::Unknown(why)) => out.push(Changed { part: pi, finding: fi, witness: None, problem: Some(why), error: false }),
-                Err(e) => out.push(Changed { part: pi, finding: fi, witness: None, problem: Some(e.to_string()), error: true }),
+                Ok(Verdict::Violated(cx)) => out.push(change(cx.requests.into_iter().next(), None, false)),
+                Ok(Verdict::Unknown(why)) => out.push(change(None, Some(why), false)),
+                Err(e) => out.push(change(None, Some(e.to_string()), true)),
             }
         }
     }

@@ -346,9 +346,7 @@ fn query_record(f: &Finding, parse_ms: f64) -> QueryRecord {
 /// of findings is proved complete (else `unknown` or `error`, with why).
 fn access_record(s: &crate::controls::access::SubjectAccess, parse_ms: f64) -> QueryRecord {
     let (verdict, message) = s.verdict();
-    let stats = s.parts.iter().map(|p| &p.access.stats);
-    let (queries, solver_calls, solve_ms, total_ms) =
-        stats.fold((0, 0, 0.0, 0.0), |(q, c, s, t), x| (q + x.queries, c + x.solver_calls, s + x.solve_ms, t + x.total_ms));
+    let stats = s.stats();
     QueryRecord {
         file: s.file.clone(),
         resource: s.resource.clone(),
@@ -357,14 +355,14 @@ fn access_record(s: &crate::controls::access::SubjectAccess, parse_ms: f64) -> Q
         message,
         parse_ms: round_ms(parse_ms),
         encode_ms: 0.0,
-        solve_ms: round_ms(solve_ms),
-        total_ms: round_ms(parse_ms + total_ms),
-        solver_called: solver_calls > 0,
-        solver_calls,
+        solve_ms: round_ms(stats.solve_ms),
+        total_ms: round_ms(parse_ms + stats.total_ms),
+        solver_called: stats.solver_calls > 0,
+        solver_calls: stats.solver_calls,
         z3: BTreeMap::new(),
         smt_bytes: 0,
         settled: BTreeMap::new(),
         findings: Some(s.parts.iter().map(|p| p.access.findings.len()).sum()),
-        queries: Some(queries),
+        queries: Some(stats.queries),
     }
 }

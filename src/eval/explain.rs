@@ -27,6 +27,13 @@ impl std::fmt::Display for StatementRef {
     }
 }
 
+impl StatementRef {
+    /// `#2 (Sid)`, as `Statement::label`.
+    pub fn label(&self) -> String {
+        crate::model::policy::label_of(self.index, self.sid.as_deref())
+    }
+}
+
 /// The statements that make `req`'s decision under `set`: the denies for a denied request,
 /// the allows otherwise.
 pub fn responsible(set: &PolicySet, req: &Request) -> (Decision, Vec<StatementRef>) {

@@ -165,10 +165,15 @@ pub struct Statement {
 impl Statement {
     /// How findings name a statement: its Sid when it has one, else its index.
     pub fn label(&self) -> String {
-        match &self.sid {
-            Some(s) if !s.is_empty() => format!("#{} ({})", self.index, s),
-            _ => format!("#{}", self.index),
-        }
+        label_of(self.index, self.sid.as_deref())
+    }
+}
+
+/// How findings name statement `index` with Sid `sid`: `#2 (Sid)`, or `#2`.
+pub fn label_of(index: usize, sid: Option<&str>) -> String {
+    match sid {
+        Some(s) if !s.is_empty() => format!("#{index} ({s})"),
+        _ => format!("#{index}"),
     }
 }
 

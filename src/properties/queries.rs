@@ -146,25 +146,32 @@ pub fn added_access(
 /// confirmed not allowed by the evaluator). The access findings prove a cell exact with it:
 /// *holds* means every request of the cell is allowed.
 pub fn exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
-    let started = Instant::now();
-    if let Some(late) = past_deadline(opts, started) {
-        return late;
-    }
-    let req = &at_time(req, opts);
-    let q = build_exists_denied(set, who, req, opts.encoding, label);
-    run(q, &[Replay { req: 0, set, expect: Expect::NotAllowed }], opts, started)
+    solve_one(set, who, req, opts, label, build_exists_denied, &[Replay { req: 0, set, expect: Expect::NotAllowed }])
 }
 
 /// ∃ request matching (`who`, `req`), whatever `set` decides: *holds* means the spec is empty
 /// (the access findings' "is one cell inside another?").
 pub fn exists_request(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+    solve_one(set, who, req, opts, label, build_exists_request, &[])
+}
+
+/// The query `build` makes of one request of (`who`, `req`) under `set`, solved without a
+/// presolve (unless past `--max-time`), its answer replayed as `replay` says.
+fn solve_one(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    req: &RequestSpec,
+    opts: &SolverOptions,
+    label: &str,
+    build: fn(&PolicySet, &PrincipalSpec, &RequestSpec, Encoding, &str) -> crate::smt::Query,
+    replay: &[Replay<'_>],
+) -> Checked {
     let started = Instant::now();
     if let Some(late) = past_deadline(opts, started) {
         return late;
     }
     let req = &at_time(req, opts);
-    let q = build_exists_request(set, who, req, opts.encoding, label);
-    run(q, &[], opts, started)
+    run(build(set, who, req, opts.encoding, label), replay, opts, started)
 }
 
 /// A violation found before the solver: `requests`, each already allowed by the evaluator.

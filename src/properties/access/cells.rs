@@ -87,7 +87,7 @@ impl Scope {
             Scope::Exactly(r) if ArnParts::split(r).is_some_and(|a| a.is_arn()) && !r.contains(['*', '?', '$']) => {
                 Some(one(ResourcePattern::Arn(parse_arn_pattern(r, false).ok()?)))
             }
-            Scope::Exactly(r) => Some(one(ResourcePattern::Whole(literal(r)?))),
+            Scope::Exactly(r) => Some(one(ResourcePattern::Whole(Template::literal(r)))),
         }
     }
 
@@ -98,11 +98,6 @@ impl Scope {
             Scope::Exactly(r) => r.clone(),
         }
     }
-}
-
-/// A text matched literally (its `*` and `?` are characters, not wildcards).
-fn literal(text: &str) -> Option<Template> {
-    Template::parse(text, Syntax { wildcards: false, variables: false }).ok()
 }
 
 /// Which actions: cataloged ones, and the actions the catalog does not list (AWS may add them).

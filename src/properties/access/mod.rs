@@ -14,16 +14,14 @@
 
 pub mod cells;
 
-use crate::eval::evaluate;
+use crate::eval::explain::{responsible, StatementRef};
 use crate::eval::predicate::holds;
-use crate::model::request_spec::{ContextSpec, Predicate, PrincipalSpec, RequestSpec};
-use crate::model::{Effect, PolicySet, Request};
+use crate::model::request_spec::{ContextSpec, Predicate, PrincipalSpec, RequestSpec, ResourceSpec};
+use crate::model::{PolicySet, Request};
 use crate::properties::queries::{exists_allowed, exists_denied, exists_request};
 use crate::properties::verdict::{Checked, InternalError, Verdict};
 use crate::smt::SolverOptions;
-use cells::{
-    action_chain, action_classes, atoms, role_name, scope_chain, some_allow_covers, who_chain, Actions, Atom, Cell, Literal, Unlisted,
-};
+use cells::{action_chain, action_classes, atoms, scope_chain, some_allow_covers, who_chain, Actions, Atom, Cell, Literal, Unlisted};
 use std::time::Instant;
 
 /// What to enumerate: the allowed requests of `who` and `req` under `set`.
@@ -31,9 +29,15 @@ pub struct AccessQuestion<'a> {
     pub set: &'a PolicySet,
     pub who: PrincipalSpec,
     pub req: RequestSpec,
-    /// The question's resource is one fixed resource (a key policy's key).
-    pub fixed_resource: bool,
     pub label: String,
+}
+
+impl AccessQuestion<'_> {
+    /// The question's resource is one fixed resource (a key policy's key): no finding needs
+    /// to say on which resources.
+    fn fixed_resource(&self) -> bool {
+        matches!(self.req.resource, ResourceSpec::Fixed(_))
+    }
 }
 
 /// One class of allowed requests.
@@ -45,8 +49,8 @@ pub struct AccessFinding {
     pub exact: bool,
     /// An allowed request of the cell, confirmed by the evaluator.
     pub witness: Request,
-    /// The Allow statements that grant the witness (the evaluator's trace).
-    pub statements: Vec<String>,
+    /// The Allow statements that grant the witness (`eval::explain::responsible`).
+    pub statements: Vec<StatementRef>,
 }
 
 /// Whether the findings cover every allowed request.
@@ -58,12 +62,33 @@ pub enum Completeness {
     Error(InternalError),
 }
 
+impl Completeness {
+    /// `proved`, `unknown` or `error`, and why it is not proved.
+    pub fn describe(&self) -> (&'static str, Option<String>) {
+        match self {
+            Completeness::Proved => ("proved", None),
+            Completeness::Unknown(why) => ("unknown", Some(why.clone())),
+            Completeness::Error(e) => ("error", Some(e.to_string())),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AccessStats {
     pub queries: usize,
     pub solver_calls: usize,
     pub solve_ms: f64,
     pub total_ms: f64,
+}
+
+impl AccessStats {
+    /// The figures of `self` and `other` together.
+    pub fn add(&mut self, other: &AccessStats) {
+        self.queries += other.queries;
+        self.solver_calls += other.solver_calls;
+        self.solve_ms += other.solve_ms;
+        self.total_ms += other.total_ms;
+    }
 }
 
 /// The findings of one question.
@@ -82,8 +107,15 @@ pub const MAX_FINDINGS: usize = 64;
 /// Enumerate the findings of `q`.
 pub fn enumerate(q: &AccessQuestion<'_>, opts: &SolverOptions) -> Access {
     let started = Instant::now();
-    let mut run =
-        Run { q, opts, atoms: atoms(q.set, !q.fixed_resource), classes: action_classes(q.set), stats: AccessStats::default(), n: 0 };
+    let mut run = Run {
+        q,
+        opts,
+        atoms: atoms(q.set, !q.fixed_resource()),
+        classes: action_classes(q.set),
+        stats: AccessStats::default(),
+        n: 0,
+        trace: std::env::var_os("KEYWARD_ACCESS_TRACE").is_some(),
+    };
     let mut findings: Vec<AccessFinding> = Vec::new();
     let complete = loop {
         let covered: Vec<Cell> = findings.iter().map(|f| f.cell.clone()).collect();
@@ -98,14 +130,14 @@ pub fn enumerate(q: &AccessQuestion<'_>, opts: &SolverOptions) -> Access {
         }
         match run.generalize(&r0) {
             Ok((cell, exact)) => {
-                let statements = granting(q.set, &r0);
+                let statements = responsible(q.set, &r0).1;
                 findings.push(AccessFinding { cell, exact, witness: r0, statements });
             }
             Err(Stop::Unknown(why)) => break Completeness::Unknown(why),
             Err(Stop::Error(e)) => break Completeness::Error(e),
         }
     };
-    if std::env::var_os("KEYWARD_ACCESS_TRACE").is_some() {
+    if run.trace {
         for f in &findings {
             eprintln!("found {:?} {:?} {:?} {:?} exact={}", f.cell.who, f.cell.scope.render(), f.cell.actions, f.cell.literals, f.exact);
         }
@@ -128,21 +160,6 @@ fn stop_completeness(s: Stop) -> Completeness {
     }
 }
 
-/// The Allow statements that apply to `r` (principal, action, resource and conditions match).
-fn granting(set: &PolicySet, r: &Request) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for t in evaluate(set, r).matched.iter().filter(|t| t.effect == Effect::Allow) {
-        let label = match &t.sid {
-            Some(s) if !s.is_empty() => format!("{} #{} ({s})", role_name(t.role), t.statement),
-            _ => format!("{} #{}", role_name(t.role), t.statement),
-        };
-        if !out.contains(&label) {
-            out.push(label);
-        }
-    }
-    out
-}
-
 enum Stop {
     Unknown(String),
     Error(InternalError),
@@ -155,6 +172,8 @@ struct Run<'a> {
     classes: Vec<Vec<String>>,
     stats: AccessStats,
     n: usize,
+    /// `KEYWARD_ACCESS_TRACE` set: each query, cell and finding on stderr (read once).
+    trace: bool,
 }
 
 impl Run<'_> {
@@ -170,7 +189,7 @@ impl Run<'_> {
     }
 
     fn record(&mut self, c: &Checked) {
-        if std::env::var_os("KEYWARD_ACCESS_TRACE").is_some() {
+        if self.trace {
             eprintln!(
                 "{} {:?} encode {:.1} ms solve {:.1} ms {}",
                 self.n,
@@ -220,7 +239,7 @@ impl Run<'_> {
     fn exact(&mut self, cell: &Cell) -> Result<bool, Stop> {
         let p = cell.predicate(&self.atoms);
         let label = self.label("exact");
-        if std::env::var_os("KEYWARD_ACCESS_TRACE").is_some() {
+        if self.trace {
             eprintln!("cell {:?} {:?} {:?} {:?}", cell.who, cell.scope.render(), cell.actions, cell.literals);
         }
         let c = exists_denied(self.q.set, &self.q.who, &self.spec(p.clone()), self.opts, &label);
@@ -246,7 +265,7 @@ impl Run<'_> {
     /// The most general exact cell around the allowed request `r`, and whether it is exact.
     fn generalize(&mut self, r: &Request) -> Result<(Cell, bool), Stop> {
         let whos = who_chain(self.q.set, r);
-        let scopes = scope_chain(self.q.set, r, self.q.fixed_resource);
+        let scopes = scope_chain(self.q.set, r, self.q.fixed_resource());
         let actions = action_chain(self.q.set, r, &self.classes);
         let literals: Vec<Literal> =
             (0..self.atoms.len()).map(|atom| Literal { atom, holds: holds(&self.atoms[atom].predicate(), r) }).collect();

@@ -8,7 +8,7 @@ pub mod words;
 use crate::controls::access::{AccessPart, SubjectAccess};
 use crate::policy::Diagnostic;
 use crate::properties::access::cells::{AtomKind, Scope};
-use crate::properties::access::{AccessFinding, Completeness};
+use crate::properties::access::AccessFinding;
 use serde::Serialize;
 use words::{actions, actions_line, atom_text, exposure, who, Frame, WhoWords};
 
@@ -141,23 +141,27 @@ pub fn finding_json(s: &SubjectAccess, p: &AccessPart, f: &AccessFinding) -> Fin
         actions_text,
         conditions,
         exact: f.exact,
-        statements: f.statements.clone(),
+        statements: granted_by(f),
         witness: f.witness.to_json(),
     }
 }
 
-fn completeness(c: &Completeness) -> (&'static str, Option<String>) {
-    match c {
-        Completeness::Proved => ("proved", None),
-        Completeness::Unknown(why) => ("unknown", Some(why.clone())),
-        Completeness::Error(e) => ("error", Some(e.to_string())),
+/// The granting statements as findings name them (`key policy #1 (Sid)`), each once.
+fn granted_by(f: &AccessFinding) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &f.statements {
+        let label = format!("{} {}", crate::properties::access::cells::role_name(r.role), r.label());
+        if !out.contains(&label) {
+            out.push(label);
+        }
     }
+    out
 }
 
 pub fn subject_json(s: &SubjectAccess) -> SubjectJson {
-    let (complete, complete_reason) = completeness(&s.complete());
+    let (complete, complete_reason) = s.complete().describe();
     let findings = s.parts.iter().flat_map(|p| p.access.findings.iter().map(move |f| finding_json(s, p, f))).collect();
-    let sum = |f: &dyn Fn(&AccessPart) -> f64| s.parts.iter().map(f).sum::<f64>();
+    let stats = s.stats();
     SubjectJson {
         file: s.file.clone(),
         resource: s.resource.clone(),
@@ -165,9 +169,9 @@ pub fn subject_json(s: &SubjectAccess) -> SubjectJson {
         complete,
         complete_reason,
         findings,
-        queries: s.parts.iter().map(|p| p.access.stats.queries).sum(),
-        solver_calls: s.parts.iter().map(|p| p.access.stats.solver_calls).sum(),
-        time_ms: (sum(&|p| p.access.stats.total_ms) * 10.0).round() / 10.0,
+        queries: stats.queries,
+        solver_calls: stats.solver_calls,
+        time_ms: (stats.total_ms * 10.0).round() / 10.0,
     }
 }
 

@@ -3,8 +3,7 @@
 //! worst exposure of those findings (public, cross-account, confused deputy, same account).
 //! Plain SVG inside the page: no script, no external font.
 
-use crate::controls::access::SubjectAccess;
-use crate::report::access::{subject_json, FindingJson};
+use crate::report::access::{FindingJson, SubjectJson};
 
 /// Text as HTML (and SVG).
 pub fn esc(s: &str) -> String {
@@ -86,14 +85,13 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 /// The map of the key subjects of `subjects`.
-pub fn svg(subjects: &[SubjectAccess]) -> String {
-    let keys: Vec<&SubjectAccess> = subjects.iter().filter(|s| s.is_key).collect();
+pub fn svg(subjects: &[SubjectJson]) -> String {
+    let keys: Vec<&SubjectJson> = subjects.iter().filter(|s| s.kind == "key").collect();
     let mut whos: Vec<String> = Vec::new();
     // (who index, key index) → (groups, worst exposure)
     let mut edges: Vec<(usize, usize, Vec<&'static str>, Option<&'static str>)> = Vec::new();
     for (ki, k) in keys.iter().enumerate() {
-        let j = subject_json(k);
-        for f in &j.findings {
+        for f in &k.findings {
             let label = who_label(f);
             let wi = match whos.iter().position(|w| *w == label) {
                 Some(i) => i,

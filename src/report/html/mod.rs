@@ -10,7 +10,6 @@ pub use map::esc;
 
 use crate::controls::access::SubjectAccess;
 use crate::controls::{Finding, Status};
-use crate::eval::evaluate;
 use crate::model::{Effect, Policy, PolicyRole};
 use crate::policy::Diagnostic;
 use crate::report::access::{subject_json, FindingJson};
@@ -144,7 +143,7 @@ pub fn access(subjects: &[SubjectAccess], errors: &[Diagnostic], inputs: &str) -
         js.len()
     );
     body.push_str("<h2>Access map</h2>\n<div class=\"map\">");
-    body.push_str(&map::svg(subjects));
+    body.push_str(&map::svg(&js));
     body.push_str("</div>\n<p class=\"legend\"><span><i style=\"background:#c62828\"></i>public</span><span><i style=\"background:#e07000\"></i>cross-account</span><span><i style=\"background:#7b3fb5\"></i>confused deputy</span><span><i style=\"background:#7a8699\"></i>same account</span></p>\n");
     for e in errors {
         body.push_str(&format!("<p class=\"badge error\">input error</p> <code>{}</code>\n", esc(&e.to_string())));
@@ -170,11 +169,8 @@ pub fn access(subjects: &[SubjectAccess], errors: &[Diagnostic], inputs: &str) -
             if let Some(p) = policy {
                 let role = if s.is_key { PolicyRole::KeyPolicy } else { PolicyRole::Identity };
                 let mut marked: Vec<usize> = Vec::new();
-                for part in &s.parts {
-                    for f in &part.access.findings {
-                        let ev = evaluate(&part.set, &f.witness);
-                        marked.extend(ev.matched.iter().filter(|t| t.role == role && t.policy == p.name()).map(|t| t.statement));
-                    }
+                for f in s.parts.iter().flat_map(|part| part.access.findings.iter()) {
+                    marked.extend(f.statements.iter().filter(|r| r.role == role && r.file == p.name()).map(|r| r.index));
                 }
                 marked.sort_unstable();
                 marked.dedup();

@@ -323,7 +323,7 @@ fn isolated<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 }
 
 fn prepare(label: &str, set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec) -> Query {
-    build_exists_allowed(set, who, req, Default::default(), label)
+    build_exists_allowed(set, who, req, keyward::smt::Encoding::Default, label)
 }
 
 /// A query whose solver call does not finish within this many milliseconds in the pre-pass

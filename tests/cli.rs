@@ -13,6 +13,13 @@ fn keyward(args: &[&str]) -> Run {
     keyward_in(dir(), args)
 }
 
+/// The standard output of a run that exits 0.
+fn holds_text(args: &[&str]) -> String {
+    let run = keyward(args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+}
+
 fn json(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", run.stdout, run.stderr))
 }
@@ -128,9 +135,37 @@ fn check_exit_codes_and_json() {
     assert_eq!(v["schema_version"], 2);
     assert_eq!(
         keys(&v["results"][0]),
-        ["file", "resource", "control", "verdict", "counterexample", "message", "statements", "locations", "time_ms", "solver_calls"]
+        [
+            "file",
+            "resource",
+            "control",
+            "verdict",
+            "counterexample",
+            "message",
+            "statements",
+            "locations",
+            "time_ms",
+            "solver_calls",
+            "why"
+        ]
     );
     assert_eq!(v["results"][0]["verdict"], "holds");
+    // Why it holds: the only Allow's Action names no KMS action.
+    let why = &v["results"][0]["why"];
+    assert_eq!(why["status"], "explained");
+    assert_eq!(why["minimal"], true);
+    assert_eq!(why["reasons"][0]["part"], "action");
+    assert_eq!(why["reasons"][0]["statement"]["index"], 0);
+    let quiet = json(&keyward(&["check", "--control", "KMS.1", "--format", "json", "--no-explain", "s3-only.json"]));
+    assert!(quiet["results"][0].get("why").is_none());
+    // SARIF: the statement that makes it hold is a related location of the passing result.
+    let sarif = json(&keyward(&["check", "--control", "KMS.1", "--format", "sarif", "s3-only.json"]));
+    let pass = &sarif["runs"][0]["results"][0];
+    assert_eq!(pass["kind"], "pass");
+    assert_eq!(pass["properties"]["why"]["reasons"][0]["part"], "action");
+    let related = &pass["relatedLocations"][0];
+    assert_eq!(related["physicalLocation"]["artifactLocation"]["uri"].as_str().map(|u| u.ends_with("s3-only.json")), Some(true));
+    assert!(related["message"]["text"].as_str().unwrap_or_default().starts_with("holds because the Allow of statement #0"), "{related}");
 
     let violated = keyward(&["check", "--control", "KMS.1", "--format", "json", "kms-star.json"]);
     assert_eq!(violated.code, 1);
@@ -244,8 +279,12 @@ fn prove_exit_codes_and_json() {
     let holds = keyward(&["prove", "--format", "json", "forbidden.toml", "key-private.json"]);
     assert_eq!(holds.code, 0, "{}", holds.stderr);
     let v = json(&holds);
-    assert_eq!(keys(&v), ["schema_version", "property", "kind", "verdict", "message", "counterexample", "statements"]);
+    assert_eq!(keys(&v), ["schema_version", "property", "kind", "verdict", "message", "counterexample", "statements", "why"]);
     assert_eq!((v["schema_version"].as_u64(), v["verdict"].as_str()), (Some(2), Some("holds")));
+    // Why no outsider can decrypt: the only Allow names the owner account.
+    assert_eq!(v["why"]["reasons"][0]["part"], "principal");
+    assert!(holds_text(&["prove", "forbidden.toml", "key-private.json"])
+        .contains("holds because the Allow of statement #0 grants only to principals named by its Principal (account 111122223333)"));
 
     let violated = keyward(&["prove", "--format", "json", "forbidden.toml", "key-shared.json"]);
     assert_eq!(violated.code, 1);
@@ -266,6 +305,8 @@ fn prove_exit_codes_and_json() {
     let v = json(&missing);
     assert_eq!((v["verdict"].as_str(), v["never_allowed"].as_str()), (Some("violated"), Some("kms:Decrypt")));
     assert_eq!(v["counterexample"], serde_json::json!([]));
+    // Why it is never allowed: the only Allow names the owner account, not the partner.
+    assert_eq!(v["why"]["reasons"][0]["element"], "its Principal (account 111122223333)");
 
     assert_eq!(keyward(&["prove", "bad.toml", "key-private.json"]).code, 2);
     assert_eq!(keyward(&["prove", "forbidden.toml", "broken.json"]).code, 2);
@@ -283,8 +324,11 @@ fn diff_exit_codes_and_json() {
     assert_eq!(same.code, 0, "{}", same.stdout);
     let v = json(&same);
     assert_eq!(keys(&v), ["schema_version", "new_grants_more", "old_granted_more"]);
-    assert_eq!(keys(&v["new_grants_more"]), ["verdict", "counterexample", "statements"]);
+    assert_eq!(keys(&v["new_grants_more"]), ["verdict", "counterexample", "statements", "why"]);
     assert_eq!(v["new_grants_more"]["verdict"], "holds");
+    // Nothing added: the compared side's Allow grants what the granting side's does.
+    let reasons = v["new_grants_more"]["why"]["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| r["side"] == "compared" && r["part"] == "statement"), "{reasons:?}");
 
     let added = keyward(&["diff", "--format", "json", "key-private.json", "key-shared.json"]);
     assert_eq!(added.code, 1);

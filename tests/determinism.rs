@@ -51,6 +51,9 @@ fn results(json: &str) -> Vec<(String, Value)> {
             let obj = r.as_object_mut().unwrap();
             obj.remove("time_ms");
             obj.remove("solver_calls");
+            if let Some(why) = obj.get_mut("why").and_then(|w| w.as_object_mut()) {
+                why.remove("time_ms");
+            }
             (format!("{} {} {}", obj["file"], obj["resource"], obj["control"]), r)
         })
         .collect();

@@ -32,7 +32,8 @@ fn diff(name: &str, old: &Value, new: &Value) -> (i32, Value) {
     let (o, n) = (dir.join(format!("{name}-old.json")), dir.join(format!("{name}-new.json")));
     std::fs::write(&o, serde_json::to_string_pretty(old).unwrap()).unwrap();
     std::fs::write(&n, serde_json::to_string_pretty(new).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward")).args(["diff", "--format", "json"]).arg(&o).arg(&n).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_keyward")).args(["diff", "--format", "json", "--no-explain"]).arg(&o).arg(&n).output().unwrap();
     let report: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), report)

@@ -17,3 +17,4 @@ mod parsing;
 mod properties;
 mod semantics;
 mod templates;
+mod why;

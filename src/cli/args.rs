@@ -264,7 +264,24 @@ impl SolverArgs {
             at: self.at,
             presolve: !self.no_presolve,
             deadline: self.max_time.map(|d| std::time::Instant::now() + d),
+            explain: false,
         }
+    }
+}
+
+/// Whether results that hold are explained (`check`, `prove`, `diff`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExplainArgs {
+    /// Do not say why results that hold hold (each explanation costs a core query and a few
+    /// more to confirm and minimise it).
+    #[arg(long = "no-explain")]
+    pub no_explain: bool,
+}
+
+impl ExplainArgs {
+    /// `opts` explaining or not.
+    pub fn apply(&self, opts: SolverOptions) -> SolverOptions {
+        SolverOptions { explain: !self.no_explain, ..opts }
     }
 }
 

@@ -48,6 +48,8 @@ pub struct CheckArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub solver: SolverArgs,
+    #[command(flatten)]
+    pub explain: super::args::ExplainArgs,
 }
 
 pub fn run(args: &CheckArgs) -> i32 {
@@ -71,7 +73,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     for s in &skipped {
         eprintln!("note: {s}: not a policy document, template or plan, skipped");
     }
-    let solver = args.solver.options();
+    let solver = args.explain.apply(args.solver.options());
     let ctx = Ctx { params: &params, opts: &solver };
     let mut findings: Vec<Finding> = subjects.iter().flat_map(|s| run_subject(s, &selected, &ctx)).collect();
     for f in findings.iter_mut().filter(|f| matches!(f.status, Status::Violated | Status::Unknown) && f.suppressed.is_none()) {

@@ -14,6 +14,7 @@ use crate::corpus::run::{list, run as run_corpus, RunConfig, Stopped, INTERRUPTE
 use crate::corpus::CorpusError;
 use crate::corpus::{compare, plot, read_run, summary, Record, Shard};
 use crate::exit;
+use crate::smt::SolverOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -79,6 +80,10 @@ pub struct RunArgs {
     /// complete, with the number of findings, the queries and the times.
     #[arg(long)]
     pub access: bool,
+    /// Explain every result that holds, as `check` does (a run does not by default): each
+    /// record gets `why` — the number of reasons, the questions asked again, the time.
+    #[arg(long)]
+    pub explain: bool,
     /// With --isolate: the address-space limit of each worker process, in MB (RLIMIT_AS, at
     /// least 256). A query that needs more ends its worker — that query is lost, recorded as an
     /// internal error, and a new worker goes on — instead of exhausting the machine. Default: no
@@ -158,7 +163,7 @@ fn run_cmd(args: &RunArgs) -> i32 {
             Err(e) => return fail(e),
         },
         params,
-        solver: args.solver.options(),
+        solver: SolverOptions { explain: args.explain, ..args.solver.options() },
         jobs,
         shard: args.shard,
         progress: !args.worker,

@@ -28,6 +28,8 @@ pub struct DiffArgs {
     pub format: Format,
     #[command(flatten)]
     pub solver: SolverArgs,
+    #[command(flatten)]
+    pub explain: super::args::ExplainArgs,
 }
 
 pub fn run(args: &DiffArgs) -> i32 {
@@ -46,10 +48,10 @@ pub fn run(args: &DiffArgs) -> i32 {
         (PrincipalSpec::identity_holders(), ResourceSpec::Any)
     };
     let req = RequestSpec { action: ActionSpec::Any { named }, resource, context: vec![] };
-    let opts = args.solver.options();
+    let opts = args.explain.apply(args.solver.options());
     let added = added_access(&old, &new, &who, &req, &opts, "diff-added");
     let removed = added_access(&new, &old, &who, &req, &opts, "diff-removed");
-    let (added, removed) = (Direction { checked: &added, granting: &new }, Direction { checked: &removed, granting: &old });
+    let (added, removed) = (Direction::new(&added, &new), Direction::new(&removed, &old));
     match args.format {
         Format::Json => print_json(&json(&added, &removed)),
         Format::Text => print!("{}", text(&args.old.display().to_string(), &args.new.display().to_string(), &added, &removed)),

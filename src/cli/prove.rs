@@ -27,6 +27,8 @@ pub struct ProveArgs {
     pub format: Format,
     #[command(flatten)]
     pub solver: SolverArgs,
+    #[command(flatten)]
+    pub explain: super::args::ExplainArgs,
 }
 
 pub fn run(args: &ProveArgs) -> i32 {
@@ -52,9 +54,12 @@ pub fn run(args: &ProveArgs) -> i32 {
             return fail(e);
         }
     };
-    let proof = prop.prove(&set, &who, &args.solver.options());
+    let proof = prop.prove(&set, &who, &args.explain.apply(args.solver.options()));
     match args.format {
-        Format::Json => print_json(&report::prove::json(&prop, &set, &proof)),
+        Format::Json => {
+            let why = report::prove::explanation(&proof);
+            print_json(&report::prove::json(&prop, &set, &proof, why.as_ref()))
+        }
         Format::Text => print!("{}", report::prove::text(&prop, &set, &proof)),
     }
     if let Proof::Error { error, .. } = &proof {

@@ -8,6 +8,7 @@ use crate::controls::params::Params;
 use crate::eval::explain::{responsible, StatementRef};
 use crate::model::request::Request;
 use crate::model::PolicySet;
+use crate::properties::why::{Reason, Why, WhyAnswer};
 use crate::properties::{CheckStats, Checked, Verdict};
 use crate::smt::SolverOptions;
 
@@ -109,6 +110,74 @@ pub struct Finding {
     /// For a policy with values unknown before deployment, the values this verdict assumed
     /// (what each is, the value): a violation found for them (`crate::controls::assume`).
     pub assumed: Vec<(String, String)>,
+    /// Why a control that holds holds: the explanations of its queries (`run_subject` drops it
+    /// from any other result).
+    pub why: Option<Explanation>,
+}
+
+/// Why a control holds: the union of the explanations of the queries that held (each minimal
+/// and confirmed for its own query; together they make every one of them hold).
+#[derive(Debug, Clone, Default)]
+pub struct Explanation {
+    pub reasons: Vec<Reason>,
+    /// Every query's set is minimal (no drop was unknown).
+    pub minimal: bool,
+    /// Queries whose explanation is unknown, with the reason.
+    pub unknown: Vec<String>,
+    /// Queries whose explanation failed (an internal error to report).
+    pub errors: Vec<String>,
+    /// Queries explained, questions asked again to confirm and minimise, and their time.
+    pub queries: usize,
+    pub checks: usize,
+    pub ms: f64,
+}
+
+impl Explanation {
+    /// The explanation of one query.
+    pub fn of(why: &Why) -> Explanation {
+        let mut e = Explanation::default();
+        e.add(why);
+        e
+    }
+
+    pub fn add(&mut self, why: &Why) {
+        if self.queries == 0 {
+            self.minimal = true;
+        }
+        self.queries += 1;
+        self.checks += why.checks;
+        self.ms += why.ms;
+        match &why.answer {
+            WhyAnswer::Because { reasons, minimal } => {
+                self.minimal &= *minimal;
+                for r in reasons {
+                    let same = |o: &Reason| o.side == r.side && o.statement == r.statement && o.element == r.element;
+                    if !self.reasons.iter().any(same) {
+                        self.reasons.push(r.clone());
+                    }
+                }
+            }
+            WhyAnswer::Unknown(w) => self.unknown.push(w.clone()),
+            WhyAnswer::Error(e) => self.errors.push(e.clone()),
+        }
+    }
+
+    /// `explained` (every query's explanation found), `partial` (some unknown), or `error`
+    /// (one failed: an internal error to report).
+    pub fn status(&self) -> &'static str {
+        if !self.errors.is_empty() {
+            "error"
+        } else if !self.unknown.is_empty() {
+            "partial"
+        } else {
+            "explained"
+        }
+    }
+
+    /// Fully explained: every query's explanation found, none unknown or failed.
+    pub fn complete(&self) -> bool {
+        self.unknown.is_empty() && self.errors.is_empty()
+    }
 }
 
 impl Finding {
@@ -125,7 +194,19 @@ impl Finding {
             timing: Timing::default(),
             anchor: None,
             assumed: vec![],
+            why: None,
         }
+    }
+
+    /// Add the explanation of a query that held (`checked.why`) to the finding's.
+    pub fn add_why(&mut self, checked: &Checked) {
+        if let Some(why) = &checked.why {
+            self.add_explanation(why);
+        }
+    }
+
+    pub fn add_explanation(&mut self, why: &Why) {
+        self.why.get_or_insert_with(Explanation::default).add(why);
     }
 }
 
@@ -153,6 +234,7 @@ pub fn statements_for(set: &PolicySet, reqs: &[Request]) -> Vec<StatementRef> {
 pub fn verdict_of(f: &mut Finding, checked: Checked, what: Option<&str>) -> Option<Verdict> {
     let at = what.map(|w| format!("{w}: ")).unwrap_or_default();
     f.timing.add(&checked.stats);
+    f.add_why(&checked);
     match checked.answer {
         Ok(Verdict::Unknown(reason)) => {
             f.status = Status::Unknown;

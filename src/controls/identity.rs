@@ -152,6 +152,9 @@ pub fn full_kms(s: &IdentitySubject, ctx: &Ctx<'_>, mut f: Finding) -> Finding {
     for stats in &coverage.stats {
         f.timing.add(stats);
     }
+    if let Some(why) = &coverage.why {
+        f.add_explanation(why);
+    }
     let witnesses = coverage.witnesses;
     match coverage.end {
         CoverageEnd::AllAllowed => {}

@@ -88,6 +88,7 @@ fn search(
         };
         if dropped.answer.is_ok() {
             f.timing.add(&dropped.stats);
+            f.add_why(&dropped);
         }
         if settled(&answer) {
             break;

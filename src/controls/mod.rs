@@ -27,7 +27,7 @@ pub mod subject;
 
 pub use catalog::{ControlInfo, Severity, Target};
 pub use config::ParamError;
-pub use finding::{Ctx, Finding, Status, Timing};
+pub use finding::{Ctx, Explanation, Finding, Status, Timing};
 pub use params::{Ignore, Params};
 pub use registry::{control, select, CONTROLS};
 pub use run::{run_subject, run_subject_each, Step};

@@ -75,6 +75,11 @@ pub fn run_subject_each(subject: &Subject, selected: &[String], ctx: &Ctx<'_>, a
             finding
         };
         finding.anchor = subject.policy().map(|p| p.source.line_col(0));
+        // Only a control that holds is explained (its queries' explanations may be of a
+        // violation's evidence: "no context lets the root do it").
+        if finding.status != Status::Holds {
+            finding.why = None;
+        }
         // An internal error is never suppressed: an ignore accepts a finding, not a failure.
         if finding.status != Status::Error {
             finding.suppressed = ctx.params.suppression(&finding.control, &finding.resource, &finding.file);

@@ -175,6 +175,7 @@ fn lost_query(file: &str, q: &Query, message: String) -> Record {
         settled: Default::default(),
         findings: None,
         queries: None,
+        why: None,
     })
 }
 

@@ -112,6 +112,22 @@ pub struct QueryRecord {
     pub findings: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<usize>,
+    /// `--explain`: why a result that holds holds, in figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Box<WhyRecord>>,
+}
+
+/// The explanation of a result that holds (`corpus --explain`): its status (`explained`,
+/// `partial`, `error`), the number of reasons, the questions asked again to confirm and
+/// minimise it, and its time (included in `total_ms`: the explanation runs inside the
+/// control).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WhyRecord {
+    pub status: String,
+    pub reasons: usize,
+    pub minimal: bool,
+    pub checks: usize,
+    pub ms: f64,
 }
 
 impl QueryRecord {

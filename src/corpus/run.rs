@@ -7,7 +7,7 @@
 //! so the reordering buffer stays small and a long run's output grows steadily; the order of the
 //! output never depends on the number of workers.
 
-use super::{round_ms, CorpusError, ErrorRecord, QueryRecord, Record, Shard};
+use super::{round_ms, CorpusError, ErrorRecord, QueryRecord, Record, Shard, WhyRecord};
 use crate::controls::{run_subject_each, Ctx, Finding, Params, Status, Step};
 use crate::inputs::{load_file, policy_files, snapshot, LoadOptions};
 use crate::smt::SolverOptions;
@@ -339,6 +339,15 @@ fn query_record(f: &Finding, parse_ms: f64) -> QueryRecord {
         settled: t.settled.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         findings: None,
         queries: None,
+        why: f.why.as_ref().map(|w| {
+            Box::new(WhyRecord {
+                status: w.status().to_string(),
+                reasons: w.reasons.len(),
+                minimal: w.minimal,
+                checks: w.checks,
+                ms: round_ms(w.ms),
+            })
+        }),
     }
 }
 
@@ -364,5 +373,6 @@ fn access_record(s: &crate::controls::access::SubjectAccess, parse_ms: f64) -> Q
         settled: BTreeMap::new(),
         findings: Some(s.parts.iter().map(|p| p.access.findings.len()).sum()),
         queries: Some(stats.queries),
+        why: None,
     }
 }

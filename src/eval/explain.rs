@@ -8,7 +8,7 @@ use crate::model::Effect;
 use crate::model::{Decision, PolicySet};
 
 /// A statement that decides a request, located in its file.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatementRef {
     pub file: String,
     pub role: crate::model::PolicyRole,

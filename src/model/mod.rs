@@ -10,6 +10,7 @@ pub mod error;
 pub mod hash;
 pub mod key;
 pub mod keys;
+pub mod lever;
 pub mod named;
 pub mod policy;
 pub mod policy_set;

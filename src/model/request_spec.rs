@@ -20,6 +20,17 @@ pub struct RequestSpec {
     pub context: Vec<ContextSpec>,
 }
 
+impl RequestSpec {
+    /// The spec with its requests made at instant `at` (`--at`), if one is given.
+    pub fn made_at(&self, at: Option<crate::model::value::Timestamp>) -> RequestSpec {
+        let mut r = self.clone();
+        if let Some(t) = at {
+            r.context.push(ContextSpec::At(t));
+        }
+        r
+    }
+}
+
 /// Which principals a property ranges over.
 #[derive(Debug, Clone)]
 pub enum PrincipalSpec {

@@ -92,6 +92,11 @@ impl Template {
         Ok(Template { raw: raw.to_string(), parts })
     }
 
+    /// The template `*`, which matches every string.
+    pub fn star() -> Template {
+        Template { raw: "*".to_string(), parts: vec![Part::Star] }
+    }
+
     /// A template of literal text only (no parsing).
     pub fn literal(text: &str) -> Template {
         let parts = if text.is_empty() { vec![] } else { vec![Part::Lit(text.to_string())] };

@@ -12,14 +12,18 @@
 //! - `relevance.rs`: questions no Allow statement can match, which hold without a query;
 //! - `synthesis.rs`: candidate requests built from the Allow statements' own conditions, tried
 //!   after the witnesses and before the solver, with the values of `candidate_values.rs`;
+//! - `why.rs`: why a property holds (the statements and elements it needs, minimal and
+//!   confirmed), `explanation.rs` what such an explanation is;
 //! - `property_file.rs`: the property files of `keyward prove` and their proof.
 
 pub mod access;
 pub mod candidate_values;
+pub mod explanation;
 pub mod property_file;
 pub mod queries;
 pub mod relevance;
 pub mod synthesis;
 pub mod verdict;
+pub mod why;
 
 pub use verdict::{CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};

@@ -207,12 +207,15 @@ impl PropertyFile {
 pub enum Proof {
     /// Forbidden: no matching request is allowed. Required: every listed action is allowed for
     /// some matching request, with one witness request each (replayed through the evaluator).
-    Holds { witnesses: Vec<Request> },
+    /// `why`: for a forbidden property, why no matching request is allowed (when asked,
+    /// `SolverOptions::explain`).
+    Holds { witnesses: Vec<Request>, why: Option<crate::properties::explanation::Why> },
     /// Forbidden: a matching request is allowed (the counterexample).
     Allowed(Counterexample),
     /// Required: no matching request with this action is allowed (proved; there is no request
     /// to show).
-    NeverAllowed { action: String },
+    /// `why`: the statements that make it never allowed (when asked).
+    NeverAllowed { action: String, why: Option<crate::properties::explanation::Why> },
     /// The solver ran out of time or resources (on `action`, for a required property).
     Unknown { action: Option<String>, reason: String },
     /// An internal error (on `action`, for a required property).
@@ -234,22 +237,25 @@ impl PropertyFile {
     /// Prove the property over `set` for the principals `who`.
     pub fn prove(&self, set: &PolicySet, who: &PrincipalSpec, opts: &SolverOptions) -> Proof {
         match self.kind {
-            PropertyKind::Forbidden => match exists_allowed(set, who, &self.request_spec(), opts, &self.name).answer {
-                Ok(Verdict::Holds) => Proof::Holds { witnesses: vec![] },
-                Ok(Verdict::Violated(cx)) => Proof::Allowed(cx),
-                Ok(Verdict::Unknown(reason)) => Proof::Unknown { action: None, reason },
-                Err(error) => Proof::Error { action: None, error },
-            },
+            PropertyKind::Forbidden => {
+                let checked = exists_allowed(set, who, &self.request_spec(), opts, &self.name);
+                match checked.answer {
+                    Ok(Verdict::Holds) => Proof::Holds { witnesses: vec![], why: checked.why },
+                    Ok(Verdict::Violated(cx)) => Proof::Allowed(cx),
+                    Ok(Verdict::Unknown(reason)) => Proof::Unknown { action: None, reason },
+                    Err(error) => Proof::Error { action: None, error },
+                }
+            }
             PropertyKind::Required => {
                 let base = self.request_spec();
                 let each = ActionSpec::expand(&self.request.actions)
                     .into_iter()
                     .map(|a| (a.clone(), RequestSpec { action: ActionSpec::One(a), ..base.clone() }))
                     .collect();
-                let Coverage { witnesses, end, .. } = every_action_allowed(set, who, each, opts, &self.name);
+                let Coverage { witnesses, end, why, .. } = every_action_allowed(set, who, each, opts, &self.name);
                 match end {
-                    CoverageEnd::AllAllowed => Proof::Holds { witnesses },
-                    CoverageEnd::NeverAllowed(action) => Proof::NeverAllowed { action },
+                    CoverageEnd::AllAllowed => Proof::Holds { witnesses, why: None },
+                    CoverageEnd::NeverAllowed(action) => Proof::NeverAllowed { action, why },
                     CoverageEnd::Unknown { action, reason } => Proof::Unknown { action: Some(action), reason },
                     CoverageEnd::Error { action, error } => Proof::Error { action: Some(action), error },
                 }

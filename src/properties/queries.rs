@@ -12,18 +12,23 @@
 use super::relevance::may_grant;
 use super::synthesis::{accepts, synthesize, Acceptor};
 use super::verdict::{run, CheckStats, Checked, Counterexample, Expect, InternalError, Replay, Settled, Verdict};
+use super::why::{explained, Ask};
 use crate::model::keys::is_principal_scoped;
 use crate::model::named::Named;
 use crate::model::request_spec::{ActionSpec, ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 use crate::model::{Decision, PolicySet};
 use crate::smt::readable::Role;
 use crate::smt::{
-    build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request, Encoding, SolverOptions,
+    build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request, Build, Encoding, SolverOptions,
 };
 use std::time::Instant;
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+    explained(allowed(set, who, req, opts, label), Ask::Allowed { set, who, req }, opts, label, &reask)
+}
+
+fn allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
     // The witnesses are concrete requests the evaluator decides — no query, no solver — so they
     // are this layer's to try; the textbook baseline measures the encoding without them.
@@ -50,6 +55,19 @@ pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, o
 /// ∃ principal matching `who` and two requests both allowed by `set`; with `same_resource` the
 /// two requests address the same resource.
 pub fn exists_allowed_pair(
+    set: &PolicySet,
+    who: &PrincipalSpec,
+    first: &RequestSpec,
+    second: &RequestSpec,
+    same_resource: bool,
+    opts: &SolverOptions,
+    label: &str,
+) -> Checked {
+    let checked = pair(set, who, first, second, same_resource, opts, label);
+    explained(checked, Ask::Pair { set, who, first, second, same_resource }, opts, label, &reask)
+}
+
+fn pair(
     set: &PolicySet,
     who: &PrincipalSpec,
     first: &RequestSpec,
@@ -130,6 +148,10 @@ pub fn added_access(
     opts: &SolverOptions,
     label: &str,
 ) -> Checked {
+    explained(added(old, new, who, req, opts, label), Ask::Added { old, new, who, req }, opts, label, &reask)
+}
+
+fn added(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     let started = Instant::now();
     if opts.encoding == Encoding::Default && opts.presolve && !may_grant(new, who, req) {
         return irrelevant(started);
@@ -146,6 +168,10 @@ pub fn added_access(
 /// confirmed not allowed by the evaluator). The access findings prove a cell exact with it:
 /// *holds* means every request of the cell is allowed.
 pub fn exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
+    explained(denied(set, who, req, opts, label), Ask::Denied { set, who, req }, opts, label, &reask)
+}
+
+fn denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
     solve_one(set, who, req, opts, label, build_exists_denied, &[Replay { req: 0, set, expect: Expect::NotAllowed }])
 }
 
@@ -163,7 +189,7 @@ fn solve_one(
     req: &RequestSpec,
     opts: &SolverOptions,
     label: &str,
-    build: fn(&PolicySet, &PrincipalSpec, &RequestSpec, Encoding, &str) -> crate::smt::Query,
+    build: fn(&PolicySet, &PrincipalSpec, &RequestSpec, Build, &str) -> crate::smt::Query,
     replay: &[Replay<'_>],
 ) -> Checked {
     let started = Instant::now();
@@ -171,7 +197,7 @@ fn solve_one(
         return late;
     }
     let req = &at_time(req, opts);
-    run(build(set, who, req, opts.encoding, label), replay, opts, started)
+    run(build(set, who, req, opts.encoding.into(), label), replay, opts, started)
 }
 
 /// A violation found before the solver: `requests`, each already allowed by the evaluator.
@@ -198,11 +224,17 @@ fn past_deadline(opts: &SolverOptions, started: Instant) -> Option<Checked> {
 
 /// `req` made at the instant of `--at`, if one is given.
 fn at_time(req: &RequestSpec, opts: &SolverOptions) -> RequestSpec {
-    let mut r = req.clone();
-    if let Some(t) = opts.at {
-        r.context.push(ContextSpec::At(t));
+    req.made_at(opts.at)
+}
+
+/// A question asked again by an explanation (on weakened policy sets), not explained itself.
+fn reask(ask: &Ask<'_>, opts: &SolverOptions, label: &str) -> Checked {
+    match *ask {
+        Ask::Allowed { set, who, req } => allowed(set, who, req, opts, label),
+        Ask::Pair { set, who, first, second, same_resource } => pair(set, who, first, second, same_resource, opts, label),
+        Ask::Added { old, new, who, req } => added(old, new, who, req, opts, label),
+        Ask::Denied { set, who, req } => denied(set, who, req, opts, label),
     }
-    r
 }
 
 /// How a search over several actions ended (`every_action_allowed`).
@@ -229,6 +261,8 @@ pub struct Coverage {
     pub witnesses: Vec<crate::model::Request>,
     pub end: CoverageEnd,
     pub stats: Vec<CheckStats>,
+    /// Why the action of `NeverAllowed` is never allowed, when asked (`SolverOptions::explain`).
+    pub why: Option<super::explanation::Why>,
 }
 
 /// Is every one of the `(action, request spec)` pairs allowed for some request (principal of
@@ -242,13 +276,14 @@ pub fn every_action_allowed(
     opts: &SolverOptions,
     label: &str,
 ) -> Coverage {
-    let mut out = Coverage { witnesses: Vec::new(), end: CoverageEnd::AllAllowed, stats: Vec::new() };
+    let mut out = Coverage { witnesses: Vec::new(), end: CoverageEnd::AllAllowed, stats: Vec::new(), why: None };
     for (action, req) in each {
         let checked = exists_allowed(set, who, &req, opts, &format!("{label}-{action}"));
         out.stats.push(checked.stats);
         match checked.answer {
             Ok(Verdict::Violated(cx)) => out.witnesses.extend(cx.requests),
             Ok(Verdict::Holds) => {
+                out.why = checked.why;
                 out.end = CoverageEnd::NeverAllowed(action);
                 break;
             }

@@ -123,15 +123,17 @@ pub enum InternalError {
 pub struct Checked {
     pub answer: Result<Verdict, InternalError>,
     pub stats: CheckStats,
+    /// Why it holds, when asked (`SolverOptions::explain`, `crate::properties::why`).
+    pub why: Option<super::explanation::Why>,
 }
 
 impl Checked {
     pub fn verdict(verdict: Verdict, stats: CheckStats) -> Checked {
-        Checked { answer: Ok(verdict), stats }
+        Checked { answer: Ok(verdict), stats, why: None }
     }
 
     fn error(error: InternalError, stats: CheckStats) -> Checked {
-        Checked { answer: Err(error), stats }
+        Checked { answer: Err(error), stats, why: None }
     }
 }
 

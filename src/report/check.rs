@@ -40,6 +40,9 @@ pub struct ResultJson<'a> {
     /// For a policy with values unknown before deployment: the values a violation assumed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<AssumedJson<'a>>,
+    /// Why a result that holds holds (`--no-explain` leaves it out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::why::WhyJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +81,7 @@ pub fn result_json(f: &Finding) -> ResultJson<'_> {
         solver_calls: f.timing.solver_calls,
         suppressed: f.suppressed.as_deref().map(|reason| SuppressedJson { reason }),
         assumed: f.assumed.iter().map(|(unknown, value)| AssumedJson { unknown, value }).collect(),
+        why: f.why.as_ref().map(super::why::json),
     }
 }
 
@@ -122,6 +126,11 @@ pub fn text(findings: &[Finding], errors: &[Diagnostic], verbose: bool) -> Strin
             }
             for s in &f.statements {
                 out.push_str(&format!("             because of {s}\n"));
+            }
+        }
+        if let Some(why) = &f.why {
+            for line in super::why::lines(why, if verbose { usize::MAX } else { 3 }) {
+                out.push_str(&format!("             {line}\n"));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! only the granting side allows and the statements that grant it.
 
 use super::SCHEMA_VERSION;
+use crate::controls::Explanation;
 use crate::eval::explain::responsible;
 use crate::model::PolicySet;
 use crate::properties::{Checked, Verdict};
@@ -10,14 +11,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 #[derive(Serialize)]
-pub struct DiffJson {
+pub struct DiffJson<'a> {
     pub schema_version: u32,
-    pub new_grants_more: DirectionJson,
-    pub old_granted_more: DirectionJson,
+    pub new_grants_more: DirectionJson<'a>,
+    pub old_granted_more: DirectionJson<'a>,
 }
 
 #[derive(Serialize)]
-pub struct DirectionJson {
+pub struct DirectionJson<'a> {
     /// `holds` (nothing added), `violated`, `unknown` or `error`.
     pub verdict: &'static str,
     /// The request only the granting side allows; null when none.
@@ -27,15 +28,20 @@ pub struct DirectionJson {
     /// Why the verdict is unknown or an error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Why nothing was added (`holds`): the statements of each side that make it so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::why::WhyJson<'a>>,
 }
 
 /// One direction of a diff, `granting` being the side whose extra access is looked for.
 pub struct Direction<'a> {
     pub checked: &'a Checked,
     pub granting: &'a PolicySet,
+    /// The explanation of `checked` when it holds.
+    pub why: Option<Explanation>,
 }
 
-impl Direction<'_> {
+impl<'a> Direction<'a> {
     pub fn verdict(&self) -> &'static str {
         match &self.checked.answer {
             Ok(v) => v.name(),
@@ -51,7 +57,11 @@ impl Direction<'_> {
         }
     }
 
-    fn json(&self) -> DirectionJson {
+    pub fn new(checked: &'a Checked, granting: &'a PolicySet) -> Direction<'a> {
+        Direction { checked, granting, why: checked.why.as_ref().map(Explanation::of) }
+    }
+
+    fn json(&self) -> DirectionJson<'_> {
         let (counterexample, statements) = match &self.checked.answer {
             Ok(Verdict::Violated(cx)) => match cx.requests.first() {
                 Some(req) => (req.to_json(), responsible(self.granting, req).1.iter().map(|s| s.to_string()).collect()),
@@ -59,7 +69,13 @@ impl Direction<'_> {
             },
             _ => (Value::Null, vec![]),
         };
-        DirectionJson { verdict: self.verdict(), counterexample, statements, message: self.message() }
+        DirectionJson {
+            verdict: self.verdict(),
+            counterexample,
+            statements,
+            message: self.message(),
+            why: self.why.as_ref().map(super::why::json),
+        }
     }
 
     fn text(&self) -> String {
@@ -77,11 +93,14 @@ impl Direction<'_> {
                 out.push_str(&format!("  because of {s}\n"));
             }
         }
+        for line in self.why.iter().flat_map(|w| super::why::lines(w, usize::MAX)) {
+            out.push_str(&format!("  {line}\n"));
+        }
         out
     }
 }
 
-pub fn json(added: &Direction<'_>, removed: &Direction<'_>) -> DiffJson {
+pub fn json<'a>(added: &'a Direction<'_>, removed: &'a Direction<'_>) -> DiffJson<'a> {
     DiffJson { schema_version: SCHEMA_VERSION, new_grants_more: added.json(), old_granted_more: removed.json() }
 }
 

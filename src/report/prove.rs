@@ -4,6 +4,7 @@
 //! that decide the requests shown.
 
 use super::SCHEMA_VERSION;
+use crate::controls::Explanation;
 use crate::eval::explain::{responsible, StatementRef};
 use crate::model::request::Request;
 use crate::model::PolicySet;
@@ -30,6 +31,9 @@ pub struct ProveJson<'a> {
     pub never_allowed: Option<&'a str>,
     /// The statements that decide the requests shown.
     pub statements: Vec<StatementRef>,
+    /// Why a forbidden property holds, or why a required property's action is never allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::why::WhyJson<'a>>,
 }
 
 fn kind_name(k: PropertyKind) -> &'static str {
@@ -45,7 +49,7 @@ fn message(prop: &PropertyFile, proof: &Proof) -> String {
         Proof::Holds { .. } if prop.kind == PropertyKind::Required => "every listed action is allowed for some matching request".into(),
         Proof::Holds { .. } => String::new(),
         Proof::Allowed(_) => "a request the property forbids is allowed".into(),
-        Proof::NeverAllowed { action } => format!("{action} is never allowed for a matching request"),
+        Proof::NeverAllowed { action, .. } => format!("{action} is never allowed for a matching request"),
         Proof::Unknown { action: Some(a), reason } => format!("unknown: {a}: {reason}"),
         Proof::Unknown { action: None, reason } => format!("unknown: {reason}"),
         Proof::Error { action: Some(a), error } => format!("internal error (please report): {a}: {error}"),
@@ -57,7 +61,7 @@ fn message(prop: &PropertyFile, proof: &Proof) -> String {
 fn requests(proof: &Proof) -> (&[Request], &[Request]) {
     match proof {
         Proof::Allowed(cx) => (&cx.requests, &[]),
-        Proof::Holds { witnesses } => (&[], witnesses),
+        Proof::Holds { witnesses, .. } => (&[], witnesses),
         _ => (&[], &[]),
     }
 }
@@ -67,7 +71,15 @@ fn statements(set: &PolicySet, proof: &Proof) -> Vec<StatementRef> {
     cx.iter().chain(witnesses).flat_map(|r| responsible(set, r).1).collect()
 }
 
-pub fn json<'a>(prop: &'a PropertyFile, set: &PolicySet, proof: &'a Proof) -> ProveJson<'a> {
+/// The explanation a proof carries.
+pub fn explanation(proof: &Proof) -> Option<Explanation> {
+    match proof {
+        Proof::Holds { why: Some(w), .. } | Proof::NeverAllowed { why: Some(w), .. } => Some(Explanation::of(w)),
+        _ => None,
+    }
+}
+
+pub fn json<'a>(prop: &'a PropertyFile, set: &PolicySet, proof: &'a Proof, why: Option<&'a Explanation>) -> ProveJson<'a> {
     let (cx, witnesses) = requests(proof);
     ProveJson {
         schema_version: SCHEMA_VERSION,
@@ -78,10 +90,11 @@ pub fn json<'a>(prop: &'a PropertyFile, set: &PolicySet, proof: &'a Proof) -> Pr
         counterexample: cx.iter().map(Request::to_json).collect(),
         witnesses: witnesses.iter().map(Request::to_json).collect(),
         never_allowed: match proof {
-            Proof::NeverAllowed { action } => Some(action),
+            Proof::NeverAllowed { action, .. } => Some(action),
             _ => None,
         },
         statements: statements(set, proof),
+        why: why.map(super::why::json),
     }
 }
 
@@ -103,6 +116,16 @@ pub fn text(prop: &PropertyFile, set: &PolicySet, proof: &Proof) -> String {
     }
     for s in statements(set, proof) {
         out.push_str(&format!("  because of {s}\n"));
+    }
+    if let Some(why) = explanation(proof) {
+        for line in super::why::lines(&why, usize::MAX) {
+            // A required property's action never allowed: the reasons are the violation's.
+            let line = match proof {
+                Proof::NeverAllowed { .. } => line.replacen("holds because", "never allowed because", 1),
+                _ => line,
+            };
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     out
 }

@@ -12,17 +12,17 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 #[derive(Serialize)]
-pub struct SarifLog {
+pub struct SarifLog<'a> {
     #[serde(rename = "$schema")]
     pub schema: &'static str,
     pub version: &'static str,
-    pub runs: Vec<SarifRun>,
+    pub runs: Vec<SarifRun<'a>>,
 }
 
 #[derive(Serialize)]
-pub struct SarifRun {
+pub struct SarifRun<'a> {
     pub tool: SarifTool,
-    pub results: Vec<SarifResult>,
+    pub results: Vec<SarifResult<'a>>,
     pub invocations: Vec<SarifInvocation>,
 }
 
@@ -68,7 +68,7 @@ pub struct SarifText {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SarifResult {
+pub struct SarifResult<'a> {
     pub rule_id: String,
     pub rule_index: usize,
     pub kind: &'static str,
@@ -76,15 +76,29 @@ pub struct SarifResult {
     pub message: SarifText,
     pub locations: Vec<SarifLocation>,
     pub partial_fingerprints: BTreeMap<&'static str, String>,
-    pub properties: SarifResultProperties,
+    pub properties: SarifResultProperties<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressions: Option<Vec<SarifSuppression>>,
+    /// For a result that holds: the statements that make it hold, each with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<SarifRelated>,
 }
 
 #[derive(Serialize)]
-pub struct SarifResultProperties {
+pub struct SarifResultProperties<'a> {
     pub verdict: &'static str,
     pub counterexample: Vec<Value>,
+    /// Why a result that holds holds (the `why` of `check --format json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<super::why::WhyJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifRelated {
+    pub id: usize,
+    pub physical_location: SarifPhysical,
+    pub message: SarifText,
 }
 
 #[derive(Serialize)]
@@ -212,7 +226,7 @@ fn region(line: usize, column: usize) -> Option<SarifRegion> {
     Some(SarifRegion { start_line: line.max(1), start_column: column.max(1) })
 }
 
-pub fn sarif(findings: &[Finding], errors: &[Diagnostic], warnings: &[Diagnostic]) -> SarifLog {
+pub fn sarif<'a>(findings: &'a [Finding], errors: &[Diagnostic], warnings: &[Diagnostic]) -> SarifLog<'a> {
     let rules = CONTROLS
         .iter()
         .map(|c| SarifRule {
@@ -266,7 +280,22 @@ pub fn sarif(findings: &[Finding], errors: &[Diagnostic], warnings: &[Diagnostic
                 properties: SarifResultProperties {
                     verdict: f.status.name(),
                     counterexample: f.counterexample.iter().map(|r| r.to_json()).collect(),
+                    why: f.why.as_ref().map(super::why::json),
                 },
+                related_locations: f
+                    .why
+                    .iter()
+                    .flat_map(|w| &w.reasons)
+                    .enumerate()
+                    .map(|(id, r)| SarifRelated {
+                        id,
+                        physical_location: SarifPhysical {
+                            artifact_location: SarifArtifact { uri: uri(r.statement.file.split('#').next().unwrap_or(&r.statement.file)) },
+                            region: region(r.statement.line, r.statement.column),
+                        },
+                        message: SarifText { text: format!("holds because {}", r.text) },
+                    })
+                    .collect(),
                 suppressions: f
                     .suppressed
                     .as_ref()

@@ -35,6 +35,15 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// The answer of a query solved under assumptions (`crate::smt::core`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Core {
+    /// Unsat: the names of the assumptions in z3's unsat core.
+    Unsat(Vec<String>),
+    Sat,
+    Unknown(String),
+}
+
 /// What one solver call cost.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SolveStats {

@@ -8,6 +8,7 @@
 //! - `check.rs`: solving a query; `lazy.rs`: the lazy shape axioms; `simplify.rs`: unit
 //!   propagation; `backend/`: one solver call (z3 in process or an external solver);
 //! - `ground.rs`: evaluating terms under a model; `readable.rs`: readable values;
+//! - `core.rs`: the unsat core over an explanation query's levers;
 //! - `options.rs`, `answer.rs`: what solving takes and gives back.
 //!
 //! It depends on `crate::model` only.
@@ -15,6 +16,7 @@
 pub mod answer;
 pub mod backend;
 pub mod check;
+pub mod core;
 pub mod decode;
 pub mod encode;
 pub mod ground;
@@ -28,7 +30,8 @@ pub mod term;
 
 pub use answer::{Model, Outcome, SolveStats, SolverError, Value};
 pub use check::{check, Solved};
-pub use encode::build::{build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request};
+pub use core::{unsat_core, LeverCore};
+pub use encode::build::{build_added_access, build_allowed_pair, build_exists_allowed, build_exists_denied, build_exists_request, Build};
 pub use encode::pin::{symbolic_decision, symbolic_decision_with_facts, PinError, PinMode};
 pub use options::{Backend, Encoding, SolverOptions};
 pub use query::Query;

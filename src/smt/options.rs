@@ -30,6 +30,9 @@ pub struct SolverOptions {
     /// The whole run's end (`--max-time`): no solver call runs past it, and a query asked
     /// after it is `unknown` without one. `None`: no limit beyond each call's timeout.
     pub deadline: Option<std::time::Instant>,
+    /// Explain every *holds* verdict of a property query: the statements and elements that
+    /// make it hold (`crate::properties::why`; `check`, `prove` and `diff` turn it on).
+    pub explain: bool,
 }
 
 /// The encoding of a query.
@@ -67,6 +70,7 @@ impl Default for SolverOptions {
             at: None,
             presolve: true,
             deadline: None,
+            explain: false,
         }
     }
 }

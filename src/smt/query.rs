@@ -34,6 +34,9 @@ pub struct Query {
     pub(super) requests: Vec<RequestRep>,
     /// Context keys shared by every request of the principal (tags, organization, user id).
     pub(super) shared_keys: BTreeMap<String, KeyRep>,
+    /// The levers of an explanation query and their Booleans (`crate::model::lever`; empty for
+    /// every other query).
+    pub(super) levers: Vec<(crate::model::lever::Lever, T)>,
 }
 
 impl Query {

@@ -7,7 +7,7 @@
 mod external;
 mod z3;
 
-use crate::smt::answer::{Model, Outcome, SolveStats, SolverError};
+use crate::smt::answer::{Core, Model, Outcome, SolveStats, SolverError};
 use crate::smt::options::{Backend, SolverOptions};
 use crate::smt::smtlib::script;
 use crate::smt::term::{Terms, T};
@@ -39,6 +39,57 @@ pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, 
         Backend::Z3 => z3::check(terms, &in_process(), want, opts.timeout, &mut stats),
         Backend::External(cmd) => external::run(cmd, &text, opts.timeout),
     };
+    stats.solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+    counters::add(start.elapsed().as_micros() as u64);
+    (outcome, stats)
+}
+
+/// The largest query text `solve_core` gives z3 (bytes).
+const MAX_CORE_TEXT: usize = 512 << 10;
+
+/// Solve `assertions` under `assumptions` (Boolean variables) with z3 in process, whatever the
+/// backend (an unsat core is z3's to give); on unsat the assumptions of its core.
+pub fn solve_core(
+    terms: &Terms,
+    assertions: &[T],
+    assumptions: &[T],
+    opts: &SolverOptions,
+    label: &str,
+) -> (Result<Core, SolverError>, SolveStats) {
+    let mut stats = SolveStats { smt_nodes: terms.dag_size(assertions), ..SolveStats::default() };
+    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
+    if conj.iter().any(|a| terms.as_bool(*a) == Some(false)) {
+        return (Ok(Core::Unsat(vec![])), stats);
+    }
+    if conj.is_empty() {
+        return (Ok(Core::Sat), stats);
+    }
+    let text = script(terms, &conj, false);
+    stats.smt_bytes = text.len();
+    // z3 4.8.12 parses a query text without looking at its timeout: a megabyte string literal
+    // kept it parsing for minutes (measured: a 1 MiB Condition value, `tests/cli.rs`'s
+    // pathological inputs). A property query that large is settled before the solver or
+    // times out anyway; an explanation of one is not attempted.
+    if text.len() > MAX_CORE_TEXT {
+        return (
+            Ok(Core::Unknown(format!("the explanation query has {} bytes of SMT-LIB2, more than {MAX_CORE_TEXT}", text.len()))),
+            stats,
+        );
+    }
+    if let Some(dir) = &opts.dump_dir {
+        write_dump(&script(terms, &conj, true), dir, label);
+    }
+    let names: Vec<String> = assumptions
+        .iter()
+        .filter_map(|&a| match terms.node(a) {
+            crate::smt::term::Node::Var(name, _) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    stats.solver_called = true;
+    stats.rounds = 1;
+    let start = Instant::now();
+    let outcome = z3::core(&text, &names, opts.timeout, &mut stats);
     stats.solve_ms = start.elapsed().as_secs_f64() * 1000.0;
     counters::add(start.elapsed().as_micros() as u64);
     (outcome, stats)

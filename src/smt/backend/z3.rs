@@ -2,7 +2,7 @@
 //! z3 context (one per query, so that the answer depends on the query alone), with a timeout,
 //! and the model values of the variables the decoder asks for.
 
-use crate::smt::answer::{Model, Outcome, SolveStats, SolverError, Value};
+use crate::smt::answer::{Core, Model, Outcome, SolveStats, SolverError, Value};
 use crate::smt::term::{Node, Sort, Terms, T};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -27,7 +27,6 @@ use z3::{Context, Params, SatResult, Solver};
 /// solver reused with push/pop made a differential query that takes milliseconds alone time
 /// out after others — state-dependent answers are worse than the setup cost.
 pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &mut SolveStats) -> Result<Outcome, SolverError> {
-    let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
     let vars: Vec<(String, Sort)> = want
         .iter()
         .filter_map(|&v| match terms.node(v) {
@@ -35,6 +34,39 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
             _ => None,
         })
         .collect();
+    let (outcome, z3_stats) = in_fresh_solver(timeout, |solver| check_in(solver, text, &vars))?;
+    stats.z3.extend(z3_stats);
+    outcome
+}
+
+/// Solve `text` under `assumptions` (names of Boolean variables it declares), in a fresh solver
+/// as `check` does; on unsat the assumptions of z3's unsat core.
+pub fn core(text: &str, assumptions: &[String], timeout: Duration, stats: &mut SolveStats) -> Result<Core, SolverError> {
+    let (outcome, z3_stats) = in_fresh_solver(timeout, |solver| {
+        let mut z3_stats = BTreeMap::new();
+        if let Err(e) = load(solver, text) {
+            return (e, z3_stats);
+        }
+        let literals: Vec<Bool> = assumptions.iter().map(|a| Bool::new_const(a.as_str())).collect();
+        let result = solver.check_assumptions(&literals);
+        read_statistics(solver, &mut z3_stats);
+        let outcome = match result {
+            SatResult::Unsat => {
+                Ok(Core::Unsat(solver.get_unsat_core().iter().map(|b| b.to_string().trim_matches('|').to_string()).collect()))
+            }
+            SatResult::Sat => Ok(Core::Sat),
+            SatResult::Unknown => Ok(Core::Unknown(solver.get_reason_unknown().unwrap_or_else(|| "unknown".into()))),
+        };
+        (outcome, z3_stats)
+    })?;
+    stats.z3.extend(z3_stats);
+    outcome
+}
+
+/// Run `f` on a fresh solver (timeout set, pushed once) of a fresh z3 context, on a thread of
+/// its own.
+fn in_fresh_solver<R: Send + Sync>(timeout: Duration, f: impl FnOnce(&Solver) -> R + Send + Sync) -> Result<R, SolverError> {
+    let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
     let run = || {
         let solver = Solver::new();
         let mut params = Params::new();
@@ -46,7 +78,7 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
         params.set_bool("ctrl_c", false);
         solver.set_params(&params);
         solver.push();
-        check_in(&solver, text, &vars)
+        f(&solver)
     };
     // On a thread of its own with a large stack: z3 recurses over deep terms (a pattern with
     // thousands of wildcards is a regular expression thousands of levels deep: with z3's
@@ -55,7 +87,7 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
     // runs out of memory: measured at memory_max_size 30 MB) ends this query, not the run.
     // z3's memory_max_size itself is not used: in z3 4.8.12 it also ended the process with
     // exit code 101 and no message (measured at 100 MB on a 10,000-wildcard pattern).
-    let answer = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("z3".into())
             .stack_size(SOLVER_STACK)
@@ -67,22 +99,19 @@ pub fn check(terms: &Terms, text: &str, want: &[T], timeout: Duration, stats: &m
             }),
             Err(e) => Err(SolverError::Crashed(format!("cannot start the solver thread: {e}"))),
         }
-    });
-    match answer {
-        Ok((outcome, z3_stats)) => {
-            stats.z3.extend(z3_stats);
-            outcome
-        }
-        Err(e) => Err(e),
-    }
+    })
 }
 
 /// The stack of a solver thread: virtual memory, committed only as far as z3 recurses.
 const SOLVER_STACK: usize = 512 << 20;
 
-fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Outcome, SolverError>, BTreeMap<String, f64>) {
+/// Load `text` into `solver`: an answer of its own when z3 cannot (a memout is unknown, a
+/// parse error an error).
+fn load<A>(solver: &Solver, text: &str) -> Result<(), Result<A, SolverError>>
+where
+    A: From<Unknowable>,
+{
     let ctx = Context::thread_local();
-    let mut stats = BTreeMap::new();
     // z3 reports parse errors only through the context's error code.
     // SAFETY: `ctx` is this thread's z3 context, alive as long as the thread (the z3 crate
     // owns it); resetting its error code touches nothing else.
@@ -91,15 +120,33 @@ fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Out
     // SAFETY: as above, reading the error code of the live context.
     let code = unsafe { z3_sys::Z3_get_error_code(ctx.get_z3_context()) };
     if code == z3_sys::ErrorCode::MemoutFail {
-        return (Ok(Outcome::Unknown("memout while loading the query".into())), stats);
+        return Err(Ok(A::from(Unknowable("memout while loading the query".into()))));
     }
     if code != z3_sys::ErrorCode::Ok {
         // SAFETY: for any error code z3 returns a NUL-terminated message owned by the context,
         // valid until the next call on it; it is copied here before any other call.
         let msg = unsafe { std::ffi::CStr::from_ptr(z3_sys::Z3_get_error_msg(ctx.get_z3_context(), code)) };
-        return (Err(SolverError::Rejected(msg.to_string_lossy().into_owned())), stats);
+        return Err(Err(SolverError::Rejected(msg.to_string_lossy().into_owned())));
     }
-    let result = solver.check();
+    Ok(())
+}
+
+/// A reason z3 gives no answer, as either kind of answer says it.
+struct Unknowable(String);
+
+impl From<Unknowable> for Outcome {
+    fn from(u: Unknowable) -> Outcome {
+        Outcome::Unknown(u.0)
+    }
+}
+
+impl From<Unknowable> for Core {
+    fn from(u: Unknowable) -> Core {
+        Core::Unknown(u.0)
+    }
+}
+
+fn read_statistics(solver: &Solver, stats: &mut BTreeMap<String, f64>) {
     for e in solver.get_statistics().entries() {
         let v = match e.value {
             z3::StatisticsValue::UInt(u) => u as f64,
@@ -107,6 +154,15 @@ fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Out
         };
         stats.insert(e.key.clone(), v);
     }
+}
+
+fn check_in(solver: &Solver, text: &str, vars: &[(String, Sort)]) -> (Result<Outcome, SolverError>, BTreeMap<String, f64>) {
+    let mut stats = BTreeMap::new();
+    if let Err(answer) = load(solver, text) {
+        return (answer, stats);
+    }
+    let result = solver.check();
+    read_statistics(solver, &mut stats);
     let outcome = match result {
         SatResult::Unsat => Ok(Outcome::Unsat),
         SatResult::Unknown => Ok(Outcome::Unknown(solver.get_reason_unknown().unwrap_or_else(|| "unknown".into()))),

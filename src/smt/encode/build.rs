@@ -13,6 +13,7 @@
 use super::request::ResourceRep;
 use super::Encoder;
 use crate::model::condition::Clause;
+use crate::model::lever::Polarity;
 use crate::model::named::Named;
 use crate::model::request_spec::{ContextSpec, PrincipalSpec, RequestSpec};
 use crate::model::source::{Source, Span};
@@ -20,6 +21,20 @@ use crate::model::{ActionElement, Effect, Policy, PolicySet, Statement, Version}
 use crate::smt::options::Encoding;
 use crate::smt::query::Query;
 use crate::smt::term::T;
+
+/// How a query is built: its encoding, and whether its decisions carry the levers of an
+/// explanation (`crate::model::lever`: a Boolean per statement or element, true as written).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Build {
+    pub encoding: Encoding,
+    pub levers: bool,
+}
+
+impl From<Encoding> for Build {
+    fn from(encoding: Encoding) -> Build {
+        Build { encoding, levers: false }
+    }
+}
 
 fn policies_of<'a>(sets: &[&'a PolicySet]) -> Vec<&'a Policy> {
     sets.iter().flat_map(|s| s.policies().map(|(_, p)| p)).collect()
@@ -94,30 +109,40 @@ impl Encoder {
         goals.extend(self.context_spec(i, &req.context));
         (i, r)
     }
+
+    /// The decision of `set` for request `i`, with the levers of `side` (which requests of
+    /// `polarity` break the property) when `how` asks for them.
+    fn decision_of(&mut self, set: &PolicySet, i: usize, how: Build, side: usize, polarity: Polarity) -> super::decision::DecisionTerms {
+        self.lever_side(how.levers.then_some((side, polarity)));
+        let d = self.decision(set, i);
+        self.lever_side(None);
+        d
+    }
 }
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
-pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
+pub fn build_exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, how: impl Into<Build>, label: &str) -> Query {
+    let how = how.into();
+    let (mut enc, named, mut goals) = setup(&[set], who, how.encoding, &[req]);
     let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
-    let d = enc.decision(set, i);
+    let d = enc.decision_of(set, i, how, 0, Polarity::Allowed);
     goals.push(d.allowed);
     enc.finish(goals, label)
 }
 
 /// ∃ request matching (`who`, `req`) that `set` does not allow.
-pub fn build_exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
+pub fn build_exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, how: Build, label: &str) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, how.encoding, &[req]);
     let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
-    let d = enc.decision(set, i);
+    let d = enc.decision_of(set, i, how, 0, Polarity::Refused);
     goals.push(enc.t.not(d.allowed));
     enc.finish(goals, label)
 }
 
 /// ∃ request matching (`who`, `req`), whatever `set` decides (`set` gives the encoder its
 /// policies: the views of the keys they read, the values they name).
-pub fn build_exists_request(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, encoding: Encoding, label: &str) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[req]);
+pub fn build_exists_request(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, how: Build, label: &str) -> Query {
+    let (mut enc, named, mut goals) = setup(&[set], who, how.encoding, &[req]);
     enc.add_spec_request("q0.", req, &named, None, &mut goals);
     enc.finish(goals, label)
 }
@@ -130,14 +155,15 @@ pub fn build_allowed_pair(
     first: &RequestSpec,
     second: &RequestSpec,
     same_resource: bool,
-    encoding: Encoding,
+    how: impl Into<Build>,
     label: &str,
 ) -> Query {
-    let (mut enc, named, mut goals) = setup(&[set], who, encoding, &[first, second]);
+    let how = how.into();
+    let (mut enc, named, mut goals) = setup(&[set], who, how.encoding, &[first, second]);
     let (i0, r0) = enc.add_spec_request("q0.", first, &named, None, &mut goals);
     let (i1, _) = enc.add_spec_request("q1.", second, &named, same_resource.then_some(r0), &mut goals);
     for i in [i0, i1] {
-        let d = enc.decision(set, i);
+        let d = enc.decision_of(set, i, how, 0, Polarity::Allowed);
         goals.push(d.allowed);
     }
     enc.finish(goals, label)
@@ -149,13 +175,14 @@ pub fn build_added_access(
     new: &PolicySet,
     who: &PrincipalSpec,
     req: &RequestSpec,
-    encoding: Encoding,
+    how: impl Into<Build>,
     label: &str,
 ) -> Query {
-    let (mut enc, named, mut goals) = setup(&[old, new], who, encoding, &[req]);
+    let how = how.into();
+    let (mut enc, named, mut goals) = setup(&[old, new], who, how.encoding, &[req]);
     let (i, _) = enc.add_spec_request("q0.", req, &named, None, &mut goals);
-    let dn = enc.decision(new, i);
-    let dold = enc.decision(old, i);
+    let dn = enc.decision_of(new, i, how, 0, Polarity::Allowed);
+    let dold = enc.decision_of(old, i, how, 1, Polarity::Refused);
     goals.push(dn.allowed);
     goals.push(enc.t.not(dold.allowed));
     enc.finish(goals, label)

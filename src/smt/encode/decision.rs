@@ -4,6 +4,7 @@
 //! as limits; resource-less actions decided by identity policies; KMS's cross-account rules).
 
 use crate::model::catalog::{self, KmsAction};
+use crate::model::lever::{whole_statement, Lever, Part};
 use crate::model::policy::ResourcePattern;
 use crate::model::principal::iam_path_name;
 use crate::model::principal::PrincipalKind;
@@ -356,6 +357,27 @@ impl Encoder {
         self.t.and(conj)
     }
 
+    /// `statement_body` with a lever per element: each element's term holds when its lever is
+    /// false (the element widened to match every request).
+    fn widened_body(&mut self, req: usize, s: &Statement, policy: usize, statement: usize) -> T {
+        let Some((side, _)) = self.lever_side else { return self.statement_body(req, s) };
+        let mut conj = Vec::new();
+        let mut part = |enc: &mut Encoder, part: Part, term: T| {
+            let kept = enc.lever(Lever { side, policy, statement, part });
+            let gone = enc.t.not(kept);
+            conj.push(enc.t.or([gone, term]));
+        };
+        let a = self.action_cover(req, s);
+        part(self, Part::Action, a);
+        let r = self.resource_cover(req, s);
+        part(self, Part::Resource, r);
+        for (i, c) in s.conditions.iter().enumerate() {
+            let m = self.clause(req, c);
+            part(self, Part::Condition(i), m);
+        }
+        self.t.and(conj)
+    }
+
     /// The full decision of `set` for request `req`.
     pub(in crate::smt::encode) fn decision(&mut self, set: &PolicySet, req: usize) -> DecisionTerms {
         let has_boundaries = !set.boundaries.is_empty();
@@ -368,21 +390,47 @@ impl Encoder {
         let mut key_role = Vec::new();
         let mut key_account = Vec::new();
         let mut granted = Vec::new();
-        for (role, policy) in set.policies() {
+        for (pos, (role, policy)) in set.policies().enumerate() {
             let applies_role = self.role_applies(role);
             if self.t.as_bool(applies_role) == Some(false) {
                 continue;
             }
-            for s in &policy.statements {
-                let body = self.statement_body(req, s);
+            for (si, s) in policy.statements.iter().enumerate() {
+                let side = self.lever_side;
+                let lever = |part| side.map(|(side, _)| Lever { side, policy: pos, statement: si, part });
+                // An explanation's statement that works against the property has a lever per
+                // element (`crate::model::lever`): its body is built whole, elements that never
+                // match included — those are what the explanation may need.
+                let widened = side.is_some_and(|(_, polarity)| !whole_statement(polarity, s.effect));
+                let body = if widened { self.widened_body(req, s, pos, si) } else { self.statement_body(req, s) };
+                let body = match lever(Part::Statement).filter(|_| !widened) {
+                    Some(l) => {
+                        let kept = self.lever(l);
+                        self.t.and([kept, body])
+                    }
+                    None => body,
+                };
                 if self.t.as_bool(body) == Some(false) {
                     continue;
                 }
                 let cover = match &s.principal {
                     Some(el) => Some(self.principal_cover(el, s.effect, has_boundaries)),
                     // A key-policy statement without a principal grants and denies nobody.
-                    None if matches!(role, PolicyRole::KeyPolicy | PolicyRole::Grant) => continue,
+                    None if matches!(role, PolicyRole::KeyPolicy | PolicyRole::Grant) && !widened => continue,
+                    None if matches!(role, PolicyRole::KeyPolicy | PolicyRole::Grant) => {
+                        let ff = self.t.ff();
+                        Some(PrincipalCover { exact: ff, role: ff, account: ff })
+                    }
                     None => None,
+                };
+                // A widened Principal names everyone, as `"Principal": "*"` does.
+                let cover = match (cover, lever(Part::Principal).filter(|_| widened)) {
+                    (Some(c), Some(l)) => {
+                        let kept = self.lever(l);
+                        let gone = self.t.not(kept);
+                        Some(PrincipalCover { exact: self.t.or([gone, c.exact]), role: c.role, account: c.account })
+                    }
+                    (c, _) => c,
                 };
                 let cover_any = match cover {
                     Some(c) => self.t.or([c.exact, c.role, c.account]),

@@ -24,6 +24,7 @@ mod predicate;
 pub mod request;
 mod textbook;
 
+use crate::model::lever::{Lever, Polarity};
 use crate::model::request::Context;
 use crate::model::value::Decimal;
 use crate::model::{ConditionValue, Family, Policy, Principal, Template};
@@ -96,6 +97,11 @@ pub struct Encoder {
     /// statement is then the statement's own term (a case-insensitive match builds fresh
     /// variables, and two copies of one would be two constraints for the solver to relate).
     clause_terms: HashMap<(usize, crate::model::condition::Clause), T>,
+    /// While a decision is encoded for an explanation: the side of the question and how its
+    /// requests break the property (`crate::model::lever`). `None`: no levers.
+    lever_side: Option<(usize, Polarity)>,
+    /// The Boolean of each lever the decisions used (shared by the requests of one side).
+    levers: BTreeMap<Lever, T>,
 }
 
 impl Encoder {
@@ -126,6 +132,8 @@ impl Encoder {
             cross_facts_done: false,
             ec_slots: None,
             clause_terms: HashMap::new(),
+            lever_side: None,
+            levers: BTreeMap::new(),
             key_id_patterns,
         }
     }
@@ -184,7 +192,24 @@ impl Encoder {
             principal: self.principal,
             requests: self.requests,
             shared_keys: self.shared_keys,
+            levers: self.levers.into_iter().collect(),
         }
+    }
+
+    /// The decisions encoded from now on give their statements levers of `side`, which
+    /// requests of `polarity` break (`None`: no levers).
+    pub(in crate::smt::encode) fn lever_side(&mut self, side: Option<(usize, Polarity)>) {
+        self.lever_side = side;
+    }
+
+    /// The Boolean of lever `l` (true: the part as written).
+    fn lever(&mut self, l: Lever) -> T {
+        if let Some(t) = self.levers.get(&l) {
+            return *t;
+        }
+        let t = self.t.var(&l.var_name(), crate::smt::term::Sort::Bool);
+        self.levers.insert(l, t);
+        t
     }
 }
 

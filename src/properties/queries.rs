@@ -25,7 +25,7 @@ use std::time::Instant;
 
 /// ∃ request matching (`who`, `req`) that `set` allows.
 pub fn exists_allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
-    explained(allowed(set, who, req, opts, label), Ask::Allowed { set, who, req }, opts, label, &reask)
+    answer(Ask::Allowed { set, who, req }, opts, label)
 }
 
 fn allowed(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
@@ -63,8 +63,7 @@ pub fn exists_allowed_pair(
     opts: &SolverOptions,
     label: &str,
 ) -> Checked {
-    let checked = pair(set, who, first, second, same_resource, opts, label);
-    explained(checked, Ask::Pair { set, who, first, second, same_resource }, opts, label, &reask)
+    answer(Ask::Pair { set, who, first, second, same_resource }, opts, label)
 }
 
 fn pair(
@@ -148,7 +147,7 @@ pub fn added_access(
     opts: &SolverOptions,
     label: &str,
 ) -> Checked {
-    explained(added(old, new, who, req, opts, label), Ask::Added { old, new, who, req }, opts, label, &reask)
+    answer(Ask::Added { old, new, who, req }, opts, label)
 }
 
 fn added(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
@@ -168,7 +167,7 @@ fn added(old: &PolicySet, new: &PolicySet, who: &PrincipalSpec, req: &RequestSpe
 /// confirmed not allowed by the evaluator). The access findings prove a cell exact with it:
 /// *holds* means every request of the cell is allowed.
 pub fn exists_denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
-    explained(denied(set, who, req, opts, label), Ask::Denied { set, who, req }, opts, label, &reask)
+    answer(Ask::Denied { set, who, req }, opts, label)
 }
 
 fn denied(set: &PolicySet, who: &PrincipalSpec, req: &RequestSpec, opts: &SolverOptions, label: &str) -> Checked {
@@ -227,8 +226,14 @@ fn at_time(req: &RequestSpec, opts: &SolverOptions) -> RequestSpec {
     req.made_at(opts.at)
 }
 
-/// A question asked again by an explanation (on weakened policy sets), not explained itself.
-fn reask(ask: &Ask<'_>, opts: &SolverOptions, label: &str) -> Checked {
+/// The answer to `ask`, explained when it holds and `opts` asks for it.
+fn answer(ask: Ask<'_>, opts: &SolverOptions, label: &str) -> Checked {
+    explained(unexplained(&ask, opts, label), ask, opts, label, &unexplained)
+}
+
+/// The answer to `ask` alone (an explanation asks its questions again this way, on weakened
+/// policy sets).
+fn unexplained(ask: &Ask<'_>, opts: &SolverOptions, label: &str) -> Checked {
     match *ask {
         Ask::Allowed { set, who, req } => allowed(set, who, req, opts, label),
         Ask::Pair { set, who, first, second, same_resource } => pair(set, who, first, second, same_resource, opts, label),

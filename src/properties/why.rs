@@ -60,6 +60,8 @@ impl<'a> Ask<'a> {
     /// The question's query with a Boolean per lever.
     fn lever_query(&self, opts: &SolverOptions, label: &str) -> Query {
         let how = Build { encoding: opts.encoding, levers: true };
+        // The requests made at `--at`, as the question asked them.
+        let at_time = |req: &RequestSpec, opts: &SolverOptions| req.made_at(opts.at);
         match *self {
             Ask::Allowed { set, who, req } => build_exists_allowed(set, who, &at_time(req, opts), how, label),
             Ask::Pair { set, who, first, second, same_resource } => {
@@ -123,11 +125,6 @@ impl<'a> Ask<'a> {
         };
         Some(Reason { side: self.side_name(lever.side), statement, part, element, text, lever })
     }
-}
-
-/// `req` made at the instant of `--at`, as the question asked it.
-fn at_time(req: &RequestSpec, opts: &SolverOptions) -> RequestSpec {
-    req.made_at(opts.at)
 }
 
 /// The most levers an explanation weighs (a policy set of ~500 statements).

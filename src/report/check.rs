@@ -129,7 +129,7 @@ pub fn text(findings: &[Finding], errors: &[Diagnostic], verbose: bool) -> Strin
             }
         }
         if let Some(why) = &f.why {
-            for line in super::why::lines(why, if verbose { usize::MAX } else { 3 }) {
+            for line in super::why::lines(why, if verbose { usize::MAX } else { 3 }, "holds because") {
                 out.push_str(&format!("             {line}\n"));
             }
         }

@@ -93,7 +93,7 @@ impl<'a> Direction<'a> {
                 out.push_str(&format!("  because of {s}\n"));
             }
         }
-        for line in self.why.iter().flat_map(|w| super::why::lines(w, usize::MAX)) {
+        for line in self.why.iter().flat_map(|w| super::why::lines(w, usize::MAX, "holds because")) {
             out.push_str(&format!("  {line}\n"));
         }
         out

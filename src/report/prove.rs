@@ -118,12 +118,9 @@ pub fn text(prop: &PropertyFile, set: &PolicySet, proof: &Proof) -> String {
         out.push_str(&format!("  because of {s}\n"));
     }
     if let Some(why) = explanation(proof) {
-        for line in super::why::lines(&why, usize::MAX) {
-            // A required property's action never allowed: the reasons are the violation's.
-            let line = match proof {
-                Proof::NeverAllowed { .. } => line.replacen("holds because", "never allowed because", 1),
-                _ => line,
-            };
+        // A required property's action never allowed: the reasons are the violation's.
+        let lead = if matches!(proof, Proof::NeverAllowed { .. }) { "never allowed because" } else { "holds because" };
+        for line in super::why::lines(&why, usize::MAX, lead) {
             out.push_str(&format!("  {line}\n"));
         }
     }

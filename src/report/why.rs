@@ -62,14 +62,15 @@ pub fn reason_line(r: &crate::properties::why::Reason) -> String {
     format!("{side}{} ({file}:{}:{})", r.text, r.statement.line, r.statement.column)
 }
 
-/// The lines of text saying why a result holds (at most `limit` reasons, then how many more).
-pub fn lines(e: &Explanation, limit: usize) -> Vec<String> {
+/// The lines of text saying why a result holds (at most `limit` reasons, then how many more),
+/// each reason after `lead` (`holds because`; `never allowed because` for a required action).
+pub fn lines(e: &Explanation, limit: usize, lead: &str) -> Vec<String> {
     let mut out = Vec::new();
     if e.reasons.is_empty() && e.complete() {
         out.push("no statement is needed: it holds with every statement weakened — no Allow statement grants such requests, or AWS's decision rules refuse them".into());
     }
     for r in e.reasons.iter().take(limit) {
-        out.push(format!("holds because {}", reason_line(r)));
+        out.push(format!("{lead} {}", reason_line(r)));
     }
     if e.reasons.len() > limit {
         out.push(format!("… {} more reasons (--format json shows all)", e.reasons.len() - limit));

@@ -13,7 +13,7 @@
 use crate::smt::answer::{Outcome, SolveStats, SolverError};
 use crate::smt::backend::solve;
 use crate::smt::lazy::solve_lazy;
-use crate::smt::options::{Backend, Encoding, SolverOptions, DEADLINE_REACHED};
+use crate::smt::options::{Backend, Encoding, SolverOptions};
 use crate::smt::query::Query;
 use crate::smt::simplify::propagate;
 
@@ -26,22 +26,11 @@ pub struct Solved {
 
 /// Solve `q` with `opts.backend` (the encoding is the query's own).
 pub fn check(q: &Query, opts: &SolverOptions) -> Solved {
-    if !q.unsupported.is_empty() {
-        let why = format!("not encodable exactly: {}", q.unsupported.join("; "));
+    if let Some(why) = q.unanswerable(opts) {
         return Solved { outcome: Ok(Outcome::Unknown(why)), stats: SolveStats::default() };
     }
     // The run's time limit bounds this query's calls too.
-    if opts.past_deadline() {
-        return Solved { outcome: Ok(Outcome::Unknown(DEADLINE_REACHED.into())), stats: SolveStats::default() };
-    }
-    let bounded;
-    let opts = match opts.deadline {
-        Some(end) => {
-            bounded = SolverOptions { timeout: opts.timeout.min(end.saturating_duration_since(std::time::Instant::now())), ..opts.clone() };
-            &bounded
-        }
-        None => opts,
-    };
+    let opts = &opts.within_deadline();
     let (outcome, stats) = match (&opts.backend, q.encoding) {
         (Backend::Z3, Encoding::Default) => solve_lazy(&q.terms, &q.eager, &q.shapes, &q.want, opts, &q.label),
         (Backend::External(_), Encoding::Default) => {

@@ -9,7 +9,7 @@
 use crate::model::lever::Lever;
 use crate::smt::answer::{Core, SolveStats, SolverError};
 use crate::smt::backend::solve_core;
-use crate::smt::options::{SolverOptions, DEADLINE_REACHED};
+use crate::smt::options::SolverOptions;
 use crate::smt::query::Query;
 use crate::smt::simplify::propagate;
 
@@ -26,19 +26,11 @@ pub enum LeverCore {
 
 /// The unsat core of `q` over its levers.
 pub fn unsat_core(q: &Query, opts: &SolverOptions) -> (Result<LeverCore, SolverError>, SolveStats) {
-    if !q.unsupported.is_empty() {
-        let why = format!("not encodable exactly: {}", q.unsupported.join("; "));
+    if let Some(why) = q.unanswerable(opts) {
         return (Ok(LeverCore::Unknown(why)), SolveStats::default());
     }
-    if opts.past_deadline() {
-        return (Ok(LeverCore::Unknown(DEADLINE_REACHED.into())), SolveStats::default());
-    }
     // The run's time limit bounds the core's calls too.
-    let bounded = SolverOptions {
-        timeout: opts.deadline.map_or(opts.timeout, |end| opts.timeout.min(end.saturating_duration_since(std::time::Instant::now()))),
-        ..opts.clone()
-    };
-    let opts = &bounded;
+    let opts = &opts.within_deadline();
     let literals: Vec<_> = q.levers.iter().map(|(_, t)| *t).collect();
     let (mut out, mut stats) = solve_core(&q.terms, &q.eager, &literals, opts, q.label());
     if matches!(out, Ok(Core::Sat)) && q.shapes.iter().any(|s| q.terms.as_bool(*s) != Some(true)) {

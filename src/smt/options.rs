@@ -58,6 +58,12 @@ impl SolverOptions {
     pub fn past_deadline(&self) -> bool {
         self.deadline.is_some_and(|end| std::time::Instant::now() >= end)
     }
+
+    /// These options with each call's timeout cut to what is left of the run's `--max-time`.
+    pub fn within_deadline(&self) -> SolverOptions {
+        let left = |end: std::time::Instant| end.saturating_duration_since(std::time::Instant::now());
+        SolverOptions { timeout: self.deadline.map_or(self.timeout, |end| self.timeout.min(left(end))), ..self.clone() }
+    }
 }
 
 impl Default for SolverOptions {

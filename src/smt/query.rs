@@ -49,6 +49,15 @@ impl Query {
         self.requests.len()
     }
 
+    /// Why `q` gets no solver call under `opts`: a construct the encoding cannot express
+    /// exactly, or the run's `--max-time` is over (an unknown with this reason).
+    pub(super) fn unanswerable(&self, opts: &crate::smt::options::SolverOptions) -> Option<String> {
+        if !self.unsupported.is_empty() {
+            return Some(format!("not encodable exactly: {}", self.unsupported.join("; ")));
+        }
+        opts.past_deadline().then(|| crate::smt::options::DEADLINE_REACHED.to_string())
+    }
+
     /// Every assertion, in the order the checks read them: axioms, goals, shapes.
     pub(super) fn assertions(&self) -> Vec<T> {
         let mut all = self.axioms.clone();

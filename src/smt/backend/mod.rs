@@ -19,13 +19,11 @@ use std::time::Instant;
 pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, label: &str) -> (Result<Outcome, SolverError>, SolveStats) {
     let mut stats = SolveStats { smt_nodes: terms.dag_size(assertions), ..SolveStats::default() };
     // Folded to a constant: no solver needed.
-    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
-    if conj.iter().any(|a| terms.as_bool(*a) == Some(false)) {
-        return (Ok(Outcome::Unsat), stats);
-    }
-    if conj.is_empty() {
-        return (Ok(Outcome::Sat(Model::default())), stats);
-    }
+    let conj = match open_conjuncts(terms, assertions) {
+        Conjuncts::Folded(false) => return (Ok(Outcome::Unsat), stats),
+        Conjuncts::Folded(true) => return (Ok(Outcome::Sat(Model::default())), stats),
+        Conjuncts::Open(conj) => conj,
+    };
     let text = script(terms, &conj, true);
     stats.smt_bytes = text.len();
     let in_process = || script(terms, &conj, false);
@@ -44,6 +42,25 @@ pub fn solve(terms: &Terms, assertions: &[T], want: &[T], opts: &SolverOptions, 
     (outcome, stats)
 }
 
+/// What a list of assertions leaves the solver.
+enum Conjuncts {
+    /// Their conjunction folded to a constant: `false` (one of them is), `true` (all are).
+    Folded(bool),
+    /// The assertions that are not `true`.
+    Open(Vec<T>),
+}
+
+fn open_conjuncts(terms: &Terms, assertions: &[T]) -> Conjuncts {
+    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
+    if conj.iter().any(|a| terms.as_bool(*a) == Some(false)) {
+        Conjuncts::Folded(false)
+    } else if conj.is_empty() {
+        Conjuncts::Folded(true)
+    } else {
+        Conjuncts::Open(conj)
+    }
+}
+
 /// The largest query text `solve_core` gives z3 (bytes).
 const MAX_CORE_TEXT: usize = 512 << 10;
 
@@ -57,13 +74,11 @@ pub fn solve_core(
     label: &str,
 ) -> (Result<Core, SolverError>, SolveStats) {
     let mut stats = SolveStats { smt_nodes: terms.dag_size(assertions), ..SolveStats::default() };
-    let conj: Vec<T> = assertions.iter().copied().filter(|a| terms.as_bool(*a) != Some(true)).collect();
-    if conj.iter().any(|a| terms.as_bool(*a) == Some(false)) {
-        return (Ok(Core::Unsat(vec![])), stats);
-    }
-    if conj.is_empty() {
-        return (Ok(Core::Sat), stats);
-    }
+    let conj = match open_conjuncts(terms, assertions) {
+        Conjuncts::Folded(false) => return (Ok(Core::Unsat(vec![])), stats),
+        Conjuncts::Folded(true) => return (Ok(Core::Sat), stats),
+        Conjuncts::Open(conj) => conj,
+    };
     let text = script(terms, &conj, false);
     stats.smt_bytes = text.len();
     // z3 4.8.12 parses a query text without looking at its timeout: a megabyte string literal

@@ -336,44 +336,32 @@ impl Encoder {
         }
     }
 
-    /// A statement applies (principal aside): action, resource and every condition.
-    pub(in crate::smt::encode) fn statement_body(&mut self, req: usize, s: &Statement) -> T {
-        let a = self.action_cover(req, s);
-        if self.t.as_bool(a) == Some(false) {
-            return a;
-        }
-        let r = self.resource_cover(req, s);
-        if self.t.as_bool(r) == Some(false) {
-            return r;
-        }
-        let mut conj = vec![a, r];
-        for c in &s.conditions {
-            let m = self.clause(req, c);
-            if self.t.as_bool(m) == Some(false) {
-                return m;
-            }
-            conj.push(m);
-        }
-        self.t.and(conj)
-    }
-
-    /// `statement_body` with a lever per element: each element's term holds when its lever is
-    /// false (the element widened to match every request).
-    fn widened_body(&mut self, req: usize, s: &Statement, policy: usize, statement: usize) -> T {
-        let Some((side, _)) = self.lever_side else { return self.statement_body(req, s) };
+    /// A statement applies (principal aside): action, resource and every condition. With
+    /// `levers` (side, policy, statement) each element gets a lever
+    /// (`crate::model::lever`) — its term holds when the lever is false, the element widened to
+    /// match every request — and no element that never matches folds the statement away.
+    fn statement_body(&mut self, req: usize, s: &Statement, levers: Option<(usize, usize, usize)>) -> T {
+        let parts = [Part::Action, Part::Resource].into_iter().chain((0..s.conditions.len()).map(Part::Condition));
         let mut conj = Vec::new();
-        let mut part = |enc: &mut Encoder, part: Part, term: T| {
-            let kept = enc.lever(Lever { side, policy, statement, part });
-            let gone = enc.t.not(kept);
-            conj.push(enc.t.or([gone, term]));
-        };
-        let a = self.action_cover(req, s);
-        part(self, Part::Action, a);
-        let r = self.resource_cover(req, s);
-        part(self, Part::Resource, r);
-        for (i, c) in s.conditions.iter().enumerate() {
-            let m = self.clause(req, c);
-            part(self, Part::Condition(i), m);
+        for part in parts {
+            let m = match part {
+                Part::Action => self.action_cover(req, s),
+                Part::Resource => self.resource_cover(req, s),
+                Part::Condition(i) => match s.conditions.get(i) {
+                    Some(c) => self.clause(req, c),
+                    None => continue,
+                },
+                Part::Statement | Part::Principal => continue,
+            };
+            match levers {
+                None if self.t.as_bool(m) == Some(false) => return m,
+                None => conj.push(m),
+                Some((side, policy, statement)) => {
+                    let kept = self.lever(Lever { side, policy, statement, part });
+                    let gone = self.t.not(kept);
+                    conj.push(self.t.or([gone, m]));
+                }
+            }
         }
         self.t.and(conj)
     }
@@ -401,8 +389,9 @@ impl Encoder {
                 // An explanation's statement that works against the property has a lever per
                 // element (`crate::model::lever`): its body is built whole, elements that never
                 // match included — those are what the explanation may need.
-                let widened = side.is_some_and(|(_, polarity)| !whole_statement(polarity, s.effect));
-                let body = if widened { self.widened_body(req, s, pos, si) } else { self.statement_body(req, s) };
+                let widen = side.filter(|(_, polarity)| !whole_statement(*polarity, s.effect)).map(|(side, _)| (side, pos, si));
+                let widened = widen.is_some();
+                let body = self.statement_body(req, s, widen);
                 let body = match lever(Part::Statement).filter(|_| !widened) {
                     Some(l) => {
                         let kept = self.lever(l);

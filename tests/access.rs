@@ -110,6 +110,35 @@ fn public_access_and_access_through_a_service_are_told_apart() {
     assert_eq!(j.findings.iter().find(|f| f.who.kind == "anyone").and_then(|f| f.exposure), Some("public"));
 }
 
+/// KMS Developer Guide, "Condition keys for AWS Nitro Enclaves": a key policy that allows
+/// Decrypt only with an attestation document whose image digest is the given SHA-384 value,
+/// compared with StringEqualsIgnoreCase ("Exact matching, ignoring case"). Its 96-character
+/// literal was a regular expression z3 4.8.12 timed out on, leaving the list unproved.
+#[test]
+fn a_long_case_insensitive_literal_is_proved_complete() {
+    let digest =
+        "9fedcba8abcdef7abcdef6abcdef5abcdef4abcdef3abcdef2abcdef1abcdef1abcdef0abcdef1abcdef2abcdef3abcdef4abcdef5abcdef6abcdef7abcdef99";
+    let (a, j) = key_access(&format!(
+        r#"{{"Version": "2012-10-17", "Statement": [
+        {{"Sid": "Enable enclave data processing", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:role/data-processing"}},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+         "Condition": {{"StringEqualsIgnoreCase": {{"kms:RecipientAttestation:ImageSha384": "{digest}"}}}}}}]}}"#
+    ));
+    assert!(matches!(a.complete(), Completeness::Proved), "{:?}", a.complete());
+    let s = summary(&j);
+    assert_eq!(
+        s,
+        vec![(
+            "principal".into(),
+            "arn:aws:iam::111122223333:role/data-processing".into(),
+            "usage: kms:Decrypt, kms:GenerateDataKey".into(),
+            vec![format!("kms:RecipientAttestation:ImageSha384 = {digest} (ignoring case)")]
+        )],
+        "{s:#?}"
+    );
+    assert!(j.findings[0].exact);
+}
+
 /// IAM User Guide, "AWS global condition context keys", aws:SourceAccount: "Use this key to
 /// compare the account ID of the resource making a service-to-service request"; a service
 /// principal without it is a confused deputy.

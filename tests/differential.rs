@@ -301,7 +301,7 @@ pub(crate) mod random {
         ];
         let opt = |pool: &'static [&'static str]| prop::option::weighted(0.6, pick(pool));
         let ctx = (
-            opt(&["s3.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "lambda.amazonaws.com"]),
+            opt(&["s3.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "lambda.amazonaws.com", "S3.US-East-1.amazonaws.com"]),
             opt(&["red", "blue", "alice", "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"]),
             opt(&["eng", "fin", "ENG", "f"]),
             opt(&[

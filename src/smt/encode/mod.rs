@@ -16,6 +16,7 @@
 //! `Query` value (`finish`), which is what the rest of keyward sees.
 
 pub mod build;
+mod caseless;
 mod condition;
 mod decision;
 mod pattern;
@@ -77,6 +78,9 @@ pub struct Encoder {
     principal_axioms_done: bool,
     /// The Boolean of each glob encoded by a word equation (`pattern.rs`, `glob_split`).
     glob_defs: HashMap<(Vec<TPart>, T), T>,
+    /// The one-character variables a string is split into for case-insensitive comparisons
+    /// with literals of one length (`caseless.rs`).
+    caseless_splits: HashMap<(T, usize), Vec<T>>,
     /// Free action variables constrained to differ from every named action: a literal action
     /// pattern naming one of those can never match them (folded while encoding).
     distinct_free: HashSet<T>,
@@ -126,6 +130,7 @@ impl Encoder {
             min_scale: HashMap::new(),
             principal_axioms_done: false,
             glob_defs: HashMap::new(),
+            caseless_splits: HashMap::new(),
             distinct_free: HashSet::new(),
             textbook: encoding == Encoding::Baseline,
             facts: false,

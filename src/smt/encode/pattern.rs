@@ -100,57 +100,6 @@ impl Encoder {
         self.t.and([r.ok, e])
     }
 
-    /// `x` equals the template ignoring ASCII case (StringEqualsIgnoreCase).
-    pub(in crate::smt::encode) fn exact_ignore_case(&mut self, r: &Resolved, x: T) -> T {
-        let mut res = Vec::new();
-        for p in &r.parts {
-            match p {
-                TPart::Lit(s) => res.push(self.caseless_re(s)),
-                TPart::Star => res.push(self.t.re_lit("*")),
-                TPart::Qmark => res.push(self.t.re_lit("?")),
-                TPart::Term(_) => {
-                    // SOUNDNESS: refusal — z3 4.8.12 has no complete lower-casing of a term.
-                    self.unsupported("StringEqualsIgnoreCase with a policy variable".into());
-                    return self.t.ff();
-                }
-            }
-        }
-        let re = self.t.re_concat(res);
-        let m = self.t.in_re(x, re);
-        self.t.and([r.ok, m])
-    }
-
-    /// `x` matches the glob ignoring ASCII case (actions; the pattern is literal text).
-    pub(in crate::smt::encode) fn glob_ignore_case(&mut self, parts: &[TPart], x: T) -> T {
-        let lowered: Vec<TPart> = parts
-            .iter()
-            .map(|p| match p {
-                TPart::Lit(s) => TPart::Lit(s.to_ascii_lowercase()),
-                other => other.clone(),
-            })
-            .collect();
-        if let Some(text) = self.t.as_str(x) {
-            let text = text.to_ascii_lowercase();
-            let xt = self.t.str(&text);
-            return self.glob_parts(&lowered, xt);
-        }
-        self.glob_parts(&lowered, x)
-    }
-
-    fn caseless_re(&mut self, s: &str) -> T {
-        let mut items = Vec::new();
-        for c in s.chars() {
-            if c.is_ascii_alphabetic() {
-                let lo = self.t.re_lit(&c.to_ascii_lowercase().to_string());
-                let hi = self.t.re_lit(&c.to_ascii_uppercase().to_string());
-                items.push(self.t.re_union([lo, hi]));
-            } else {
-                items.push(self.t.re_lit(&c.to_string()));
-            }
-        }
-        self.t.re_concat(items)
-    }
-
     /// The glob match itself.
     pub(in crate::smt::encode) fn glob_parts(&mut self, parts: &[TPart], x: T) -> T {
         let has_star = parts.contains(&TPart::Star);

@@ -271,7 +271,7 @@ impl Run<'_> {
     /// found — one query for all that have none and one for each that has, where asking one
     /// by one took a query each (measured: 1,803 such queries for the 9 findings of the KMS
     /// Developer Guide's console key policy). After an unknown answer the rest are asked one
-    /// by one, an unknown counting as `exact` and `nonempty` count it.
+    /// by one, where an unknown counts as `exact` and `nonempty` count it (not exact, empty).
     fn probe_actions(&mut self, probe: Probe, cell: &Cell, candidates: &[Actions]) -> Result<Vec<bool>, Stop> {
         let mut found = vec![false; candidates.len()];
         let mut pending: Vec<usize> = (0..candidates.len()).collect();

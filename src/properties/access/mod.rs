@@ -286,8 +286,8 @@ impl Run<'_> {
     /// by one took a query each (the 9 findings of the KMS Developer Guide's console key
     /// policy: 1,803 exactness and non-emptiness queries one by one, 972 asked together, 364
     /// with `Run::moved` too; the whole list 34.7 s → 27.0 s → 15.7 s). After an unknown
-    /// answer the rest are asked one
-    /// by one, where an unknown counts as `exact` and `nonempty` count it (not exact, empty).
+    /// answer the rest are asked one by one, where an unknown counts as `exact` and
+    /// `nonempty` count it (not exact, empty).
     /// `known`: the candidates already known to have one (`Run::moved`), not asked.
     fn probe_actions(&mut self, probe: Probe, cell: &Cell, candidates: &[Actions], known: &[bool]) -> Result<Vec<bool>, Stop> {
         let mut found: Vec<bool> = (0..candidates.len()).map(|k| known.get(k).copied().unwrap_or(false)).collect();

@@ -343,7 +343,11 @@ impl Run<'_> {
     /// request is one of the question's that AWS sends (the facts check finds nothing to say
     /// of it) inside `cell`. Either answer shows `cell` has a request; `Some(false)` that it
     /// is not exact. `r` is of the question, and the question takes every cataloged KMS action
-    /// (`controls::access`), so only the action can put the moved request outside it.
+    /// (`controls::access`), so only the action can put the moved request outside it: outside
+    /// the cell (checked), or among the requests AWS never sends for that action. The second is
+    /// the facts check's to say, which holds only while `model::request_facts::check` says
+    /// every action-dependent fact the queries assume (`smt/encode/request/facts.rs`; both read
+    /// `model::context_facts`, and the differential tests decide random requests both ways).
     fn moved(&self, r: &Request, cell: &Cell) -> Option<bool> {
         if cell.actions.unlisted.is_some() || !self.q.takes_every_cataloged_action() {
             return None;

@@ -452,18 +452,22 @@ pub fn action_chain(set: &PolicySet, r: &Request, classes: &[Vec<String>]) -> Ve
     let empty = Context::new();
     let mut except: Vec<String> = Vec::new();
     let mut only: Vec<String> = Vec::new();
+    // Every entry that grants uncataloged actions, whether it covers this one or not.
+    let mut granting: Vec<String> = Vec::new();
     for (_, p) in set.policies() {
         for s in &p.statements {
             for t in s.action.patterns.iter().filter(|t| t.raw().contains(['*', '?'])) {
                 let raw = t.raw().to_string();
                 let removes = s.effect == Effect::Deny || s.action.negated;
+                let grants = (s.effect == Effect::Allow && !s.action.negated) || (s.effect == Effect::Deny && s.action.negated);
+                if grants && !granting.contains(&raw) {
+                    granting.push(raw.clone());
+                }
                 if !template_matches(t, &r.action, &empty, true) {
                     if removes && !except.contains(&raw) {
                         except.push(raw);
                     }
-                } else if ((s.effect == Effect::Allow && !s.action.negated) || (s.effect == Effect::Deny && s.action.negated))
-                    && !only.contains(&raw)
-                {
+                } else if grants && !only.contains(&raw) {
                     // An Allow's entry grants the actions it covers; a Deny's NotAction entry
                     // spares them.
                     only.push(raw);
@@ -475,6 +479,18 @@ pub fn action_chain(set: &PolicySet, r: &Request, classes: &[Vec<String>]) -> Ve
     let mut out = vec![Actions { named: vec![], unlisted: Some(Unlisted::All) }];
     if !except.is_empty() {
         out.push(filter(vec![]));
+    }
+    // Those any granting entry covers, then those each covering one does: one finding for the
+    // future actions of a statement of ten wildcards, not ten findings merged afterwards (the
+    // KMS Developer Guide's key administrators statement).
+    // Only entries that can name a KMS action (`kms:Get*`, not `acm:Get*`), and none a
+    // removing entry names (those stay exceptions).
+    granting.retain(|raw| {
+        let service = raw.split(':').next().unwrap_or_default();
+        (service.eq_ignore_ascii_case("kms") || !raw.contains(':') || service.contains(['*', '?'])) && !except.contains(raw)
+    });
+    if !only.is_empty() && granting.len() > 1 && only.iter().all(|p| granting.contains(p)) {
+        out.push(filter(granting));
     }
     out.extend(only.iter().map(|p| filter(vec![p.clone()])));
     out.push(Actions { named: vec![], unlisted: Some(Unlisted::One(r.action.clone())) });

@@ -124,6 +124,7 @@ pub fn enumerate(q: &AccessQuestion<'_>, opts: &SolverOptions) -> Access {
         atoms: atoms(q.set, !q.fixed_resource()),
         classes: action_classes(q.set),
         read: q.set.keys_read().into_iter().collect(),
+        moves: q.takes_every_cataloged_action(),
         stats: AccessStats::default(),
         n: 0,
         trace: std::env::var_os("KEYWARD_ACCESS_TRACE").is_some(),
@@ -193,6 +194,9 @@ struct Run<'a> {
     classes: Vec<Vec<String>>,
     /// The context keys the policies read (`PolicySet::keys_read`).
     read: Vec<String>,
+    /// `AccessQuestion::takes_every_cataloged_action`, asked once: `Run::moved` may move a
+    /// request's action.
+    moves: bool,
     stats: AccessStats,
     n: usize,
     /// `KEYWARD_ACCESS_TRACE` set: each query, cell and finding on stderr (read once).
@@ -349,7 +353,7 @@ impl Run<'_> {
     /// every action-dependent fact the queries assume (`smt/encode/request/facts.rs`; both read
     /// `model::context_facts`, and the differential tests decide random requests both ways).
     fn moved(&self, r: &Request, cell: &Cell) -> Option<bool> {
-        if cell.actions.unlisted.is_some() || !self.q.takes_every_cataloged_action() {
+        if cell.actions.unlisted.is_some() || !self.moves {
             return None;
         }
         let p = cell.predicate(&self.atoms);
@@ -442,8 +446,8 @@ impl Run<'_> {
         let (exact, known_taken): (Vec<Actions>, Vec<bool>) =
             candidates.into_iter().zip(denied).zip(moved).filter(|((_, d), _)| !d).map(|((a, _), m)| (a, m.is_some())).unzip();
         let taken = self.probe_actions(Probe::Request, &cell, &exact, &known_taken)?;
-        for (more, taken) in exact.into_iter().zip(taken) {
-            if let Some(actions) = cell.actions.union(&more).filter(|_| taken) {
+        for (more, _) in exact.into_iter().zip(taken).filter(|(_, taken)| *taken) {
+            if let Some(actions) = cell.actions.union(&more) {
                 cell = Cell { actions, ..cell.clone() };
             }
         }
